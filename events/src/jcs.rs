@@ -1,0 +1,120 @@
+//! Canonical JSON (RFC 8785, JCS) for the hash chain: object keys sorted by their UTF-16 code
+//! units, no white space, integers in plain decimal, strings with the minimal JSON escapes and
+//! every other character as UTF-8.
+//!
+//! Stored events hold integers only (the catalogue refuses floats), so the ECMAScript number
+//! formatting that JCS prescribes for floats is never needed; a float is refused here rather than
+//! hashed in a form an auditor's tool might write differently.
+
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("canonical JSON of a stored event holds integers only, found the float {0}")]
+pub struct FloatInEvent(pub String);
+
+/// The canonical JSON text of `value`.
+pub fn canonical_json(value: &Value) -> Result<String, FloatInEvent> {
+    let mut out = String::with_capacity(256);
+    write_value(value, &mut out)?;
+    Ok(out)
+}
+
+fn write_value(value: &Value, out: &mut String) -> Result<(), FloatInEvent> {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(number) => {
+            if number.is_f64() {
+                return Err(FloatInEvent(number.to_string()));
+            }
+            out.push_str(&number.to_string());
+        }
+        Value::String(text) => write_string(text, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_value(item, out)?;
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            // UTF-8 byte order and UTF-16 code-unit order differ only for characters above
+            // U+FFFF against U+E000..=U+FFFF, but keys here are user text, so sort as JCS says.
+            entries.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+            out.push('{');
+            for (index, (key, item)) in entries.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_string(key, out);
+                out.push(':');
+                write_value(item, out)?;
+            }
+            out.push('}');
+        }
+    }
+    Ok(())
+}
+
+fn write_string(text: &str, out: &mut String) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sorts_keys_and_drops_white_space() {
+        let value = json!({"b": [1, {"z": null, "a": true}], "a": "x"});
+        assert_eq!(
+            canonical_json(&value).unwrap(),
+            r#"{"a":"x","b":[1,{"a":true,"z":null}]}"#
+        );
+    }
+
+    #[test]
+    fn escapes_minimally_and_keeps_unicode() {
+        let value = json!("Đồng Nai \"quoted\" \\ \n\t\u{1} \u{7f} €");
+        assert_eq!(
+            canonical_json(&value).unwrap(),
+            "\"Đồng Nai \\\"quoted\\\" \\\\ \\n\\t\\u0001 \u{7f} €\""
+        );
+    }
+
+    #[test]
+    fn sorts_by_utf16_code_units() {
+        // U+1F600 is D83D DE00 in UTF-16, which sorts before U+FF61; in UTF-8 it sorts after.
+        let value = json!({"\u{ff61}": 1, "\u{1f600}": 2});
+        assert_eq!(
+            canonical_json(&value).unwrap(),
+            "{\"\u{1f600}\":2,\"\u{ff61}\":1}"
+        );
+    }
+
+    #[test]
+    fn refuses_floats() {
+        assert!(canonical_json(&json!({"a": 1.5})).is_err());
+        assert_eq!(canonical_json(&json!(-12)).unwrap(), "-12");
+    }
+}

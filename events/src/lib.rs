@@ -1,0 +1,39 @@
+//! `acta-events`: the event catalogue of acta's contract, its validation, and the append-only,
+//! hash-chained event log in SQLite.
+//!
+//! A request body becomes a [`NewEvent`] (every field checked, every problem listed with its JSON
+//! Pointer); the [`Log`] checks the rules that depend on what is stored and appends it, durably,
+//! in `seq` order, chained by SHA-256 over canonical JSON. This crate knows nothing of HTTP.
+//!
+//! # Layout
+//!
+//! - [`types`]: newtypes that parse — plan key, civil date, amount, indicator key, event id,
+//!   instant.
+//! - [`fields`]: reading a JSON object field by field, collecting every problem.
+//! - [`catalogue`]: every event type of CONTRACT §2.1–§2.3 as typed Rust.
+//! - [`request`]: request-shaped events and batches.
+//! - [`stored`]: the stored shape and the chain hash.
+//! - [`jcs`]: canonical JSON (RFC 8785).
+//! - [`schema`]: migrations keyed by `PRAGMA user_version`.
+//! - [`store`]: the log — one writer thread with group commit, pooled readers, verification.
+//! - [`error`]: the errors of this layer, each documenting its HTTP status.
+
+pub mod catalogue;
+pub mod error;
+pub mod fields;
+pub mod jcs;
+pub mod request;
+pub mod schema;
+pub mod store;
+pub mod stored;
+pub mod types;
+
+pub use catalogue::{EventData, EventType, PlanStatus};
+pub use error::{AppendError, StoreError};
+pub use fields::{FieldError, FieldErrors, Text};
+pub use request::{BATCH_EVENTS_MAX, Evidence, NewEvent};
+pub use store::{
+    AppendOutcome, AppendRequest, Clock, EventFilter, Head, Log, LogOptions, VerifyReport,
+};
+pub use stored::{GENESIS_HASH, StoredEvent};
+pub use types::{Amount, CivilDate, DatePrecision, EventId, IndicatorKey, Instant, PlanKey};

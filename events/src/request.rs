@@ -1,0 +1,292 @@
+//! Request-shaped events (CONTRACT §2 "Request shape"): what a client sends, read into a
+//! validated [`NewEvent`] before anything touches the log.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::catalogue::{EventData, EventType};
+use crate::fields::{self, FieldErrors, ObjectReader, Text};
+use crate::types::{CivilDate, DatePrecision, EventId, PlanKey};
+
+/// Most events one batch may carry (`422` at `/events` beyond).
+pub const BATCH_EVENTS_MAX: usize = 10_000;
+
+/// What an act is recorded from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub document: Text,
+    pub locator: Option<Text>,
+}
+
+impl Evidence {
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("evidence serialises")
+    }
+}
+
+/// One validated request-shaped event: every field checked on its own. The rules that depend on
+/// what is already stored (streams, references, uniqueness) are checked when it is appended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub id: Option<EventId>,
+    pub event_type: EventType,
+    pub plan: PlanKey,
+    pub occurred_on: CivilDate,
+    pub date_precision: DatePrecision,
+    pub data: EventData,
+    /// `data` exactly as sent: this is what is stored and hashed.
+    pub data_json: Value,
+    pub evidence: Option<Evidence>,
+    pub expected_version: Option<u64>,
+}
+
+const REQUEST_FIELDS: &[&str] = &[
+    "id",
+    "type",
+    "plan",
+    "occurred_on",
+    "date_precision",
+    "data",
+    "evidence",
+    "expected_version",
+];
+
+impl NewEvent {
+    /// Reads one request-shaped event found at `pointer` (`""` for a single event,
+    /// `/events/3` in a batch). `today` is the server's date in UTC: an act may be dated at
+    /// most one day after it.
+    pub fn parse(body: &Value, pointer: &str, today: CivilDate) -> Result<NewEvent, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let Some(mut r) = ObjectReader::new(body, pointer, REQUEST_FIELDS, &mut errors) else {
+            return Err(errors);
+        };
+        let latest_date = today.tomorrow();
+        let not_in_future = |date: CivilDate| {
+            if date > latest_date {
+                Err(format!(
+                    "{date} is in the future: the latest date accepted today is {latest_date}"
+                ))
+            } else {
+                Ok(date)
+            }
+        };
+        let id = r.optional("id", fields::event_id);
+        let event_type = r.required("type", fields::parsed::<EventType>);
+        let plan = r.required("plan", fields::plan_key);
+        let occurred_on = r.required("occurred_on", |v| fields::date(v).and_then(not_in_future));
+        let date_precision = r
+            .optional("date_precision", fields::parsed::<DatePrecision>)
+            .unwrap_or_default();
+        let evidence = match r.raw("evidence") {
+            None | Some(Value::Null) => None,
+            Some(value) => {
+                let evidence_pointer = r.pointer_of("evidence");
+                read_evidence(value, &evidence_pointer, r.errors())
+            }
+        };
+        let expected_version = r.optional("expected_version", fields::integer_at_least(0));
+        let data_pointer = r.pointer_of("data");
+        let data_json = r.raw("data").cloned();
+        let data = match (&data_json, event_type) {
+            (None, _) => {
+                r.errors()
+                    .invalid(&data_pointer, "is required ({} where no field is needed)");
+                None
+            }
+            (Some(data_json), Some(event_type)) => {
+                match EventData::parse(event_type, data_json, &data_pointer) {
+                    Ok(data) => Some(data),
+                    Err(data_errors) => {
+                        r.errors().extend(data_errors);
+                        None
+                    }
+                }
+            }
+            // The type is unknown, so its fields cannot be; still refuse a `data` that is no
+            // object at all.
+            (Some(data_json), None) => {
+                if !data_json.is_object() {
+                    r.errors().invalid(
+                        &data_pointer,
+                        format!("must be a JSON object, got {}", fields::kind_of(data_json)),
+                    );
+                }
+                None
+            }
+        };
+        if let Some(EventData::EventCorrected(correction)) = &data
+            && let Some(date) = correction.occurred_on
+            && let Err(message) = not_in_future(date)
+        {
+            r.errors()
+                .invalid(format!("{data_pointer}/occurred_on"), message);
+        }
+        match (event_type, plan, occurred_on, data, data_json) {
+            (Some(event_type), Some(plan), Some(occurred_on), Some(data), Some(data_json))
+                if errors.is_empty() =>
+            {
+                Ok(NewEvent {
+                    id,
+                    event_type,
+                    plan,
+                    occurred_on,
+                    date_precision,
+                    data,
+                    data_json,
+                    evidence,
+                    expected_version,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// Reads a batch body `{"events": [...]}`: 1..=10,000 events, each checked; errors name
+    /// `/events/<i>/…`.
+    pub fn parse_batch(body: &Value, today: CivilDate) -> Result<Vec<NewEvent>, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let Some(mut r) = ObjectReader::new(body, "", &["events"], &mut errors) else {
+            return Err(errors);
+        };
+        let checked = r.required("events", |value| match value {
+            Value::Array(items) if items.is_empty() => {
+                Err("must hold at least one event".to_owned())
+            }
+            Value::Array(items) if items.len() > BATCH_EVENTS_MAX => Err(format!(
+                "must hold at most {BATCH_EVENTS_MAX} events, got {}",
+                items.len()
+            )),
+            Value::Array(_) => Ok(()),
+            other => Err(format!(
+                "must be an array of events, got {}",
+                fields::kind_of(other)
+            )),
+        });
+        let items = match (checked, r.raw("events")) {
+            (Some(()), Some(Value::Array(items))) => items.as_slice(),
+            _ => &[],
+        };
+        let mut parsed = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            match NewEvent::parse(item, &format!("/events/{index}"), today) {
+                Ok(event) => parsed.push(event),
+                Err(event_errors) => errors.extend(event_errors),
+            }
+        }
+        if errors.is_empty() {
+            Ok(parsed)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The parts of the event that an idempotent repeat must match, as one JSON object.
+    pub fn content(&self) -> Value {
+        content_json(
+            self.event_type,
+            &self.plan,
+            self.occurred_on,
+            self.date_precision,
+            &self.data_json,
+            self.evidence.as_ref().map(Evidence::to_json),
+        )
+    }
+}
+
+/// The content that identifies a request for idempotency: type, plan, occurred_on,
+/// date_precision, data and evidence.
+pub fn content_json(
+    event_type: EventType,
+    plan: &PlanKey,
+    occurred_on: CivilDate,
+    date_precision: DatePrecision,
+    data: &Value,
+    evidence: Option<Value>,
+) -> Value {
+    let mut content = Map::new();
+    content.insert("type".into(), event_type.as_str().into());
+    content.insert("plan".into(), plan.as_str().into());
+    content.insert("occurred_on".into(), occurred_on.to_string().into());
+    content.insert("date_precision".into(), date_precision.as_str().into());
+    content.insert("data".into(), data.clone());
+    content.insert("evidence".into(), evidence.unwrap_or(Value::Null));
+    Value::Object(content)
+}
+
+fn read_evidence(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<Evidence> {
+    let mut evidence = ObjectReader::new(value, pointer, &["document", "locator"], errors)?;
+    let document = evidence.required("document", fields::text);
+    let locator = evidence.optional("locator", fields::text);
+    Some(Evidence {
+        document: document?,
+        locator,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn today() -> CivilDate {
+        "2026-11-28".parse().unwrap()
+    }
+
+    #[test]
+    fn a_full_request_reads() {
+        let body = json!({
+            "id": "01JD0000000000000000000000", "type": "funds.disbursed", "plan": "dn-kh-2014",
+            "occurred_on": "2014-12-31", "date_precision": "year",
+            "data": {"fiscal_year": 2014, "source": "local", "amount": 587000000},
+            "evidence": {"document": "Báo cáo", "locator": "mục 4"}, "expected_version": 7
+        });
+        let event = NewEvent::parse(&body, "", today()).unwrap();
+        assert_eq!(event.event_type, EventType::FundsDisbursed);
+        assert_eq!(event.date_precision, DatePrecision::Year);
+        assert_eq!(event.expected_version, Some(7));
+        assert_eq!(event.data.fiscal_year(), Some(2014));
+    }
+
+    #[test]
+    fn tomorrow_is_accepted_the_day_after_is_not() {
+        let body = |date: &str| json!({"type": "plan.completed", "plan": "p", "occurred_on": date, "data": {}});
+        assert!(NewEvent::parse(&body("2026-11-29"), "", today()).is_ok());
+        let errors = NewEvent::parse(&body("2026-11-30"), "", today()).unwrap_err();
+        assert_eq!(errors.invalid[0].field, "/occurred_on");
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let body = json!({"type": "funds.planned", "plan": "Bad Key", "occurred_on": "07/12/2011",
+                          "data": {"fiscal_year": 2011, "source": "bank", "amount": 1.5, "colour": 1}});
+        let errors = NewEvent::parse(&body, "", today()).unwrap_err();
+        let unknown: Vec<_> = errors.unknown.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(unknown, ["/data/colour"]);
+        let invalid: Vec<_> = errors.invalid.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            invalid,
+            ["/plan", "/occurred_on", "/data/source", "/data/amount"]
+        );
+    }
+
+    #[test]
+    fn batch_limits() {
+        let empty = NewEvent::parse_batch(&json!({"events": []}), today()).unwrap_err();
+        assert_eq!(empty.invalid[0].field, "/events");
+        let event =
+            json!({"type": "plan.completed", "plan": "p", "occurred_on": "2020-01-01", "data": {}});
+        let too_many = json!({"events": vec![event.clone(); BATCH_EVENTS_MAX + 1]});
+        assert_eq!(
+            NewEvent::parse_batch(&too_many, today())
+                .unwrap_err()
+                .invalid[0]
+                .field,
+            "/events"
+        );
+        let just_enough = json!({"events": vec![event; BATCH_EVENTS_MAX]});
+        assert_eq!(
+            NewEvent::parse_batch(&just_enough, today()).unwrap().len(),
+            BATCH_EVENTS_MAX
+        );
+    }
+}

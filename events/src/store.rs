@@ -1,0 +1,1018 @@
+//! The append-only, hash-chained event log in SQLite.
+//!
+//! One writer thread owns the only write connection. It takes every request that is waiting,
+//! applies them in one `BEGIN IMMEDIATE` transaction — each request inside its own savepoint,
+//! so one client's bad event never fails another's — and commits once: concurrent clients
+//! share one fsync (group commit). `seq`, `version`, `recorded_at` and the hash are assigned
+//! inside that transaction, so commit order is `seq` order and no reader ever sees a gap.
+//!
+//! Readers use their own connections (WAL lets them read while the writer writes).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use serde_json::Value;
+
+use crate::catalogue::{EventData, EventType, Period, PlanStatus};
+use crate::error::{AppendError, StoreError};
+use crate::fields::FieldErrors;
+use crate::request::{NewEvent, content_json};
+use crate::schema;
+use crate::stored::{GENESIS_HASH, StoredEvent, chain_hash};
+use crate::types::{CivilDate, EventId, Instant, PlanKey};
+
+/// The clock the log stamps `recorded_at` with. Passed in, so tests choose the time.
+pub type Clock = Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>;
+
+/// Called on the writer thread with the events of each commit, in `seq` order, after they are
+/// durable and before any client hears of them (so a client reads its own writes).
+pub type CommitHook = Arc<dyn Fn(&[StoredEvent]) + Send + Sync>;
+
+/// Most requests one group commit takes; the rest wait for the next one.
+pub const GROUP_REQUESTS_MAX: usize = 512;
+
+/// Most requests waiting for the writer; beyond it, appends wait for room (back-pressure).
+pub const WRITE_QUEUE_DEPTH_MAX: usize = 4096;
+
+/// How long a connection waits for a lock held by another process before failing.
+const BUSY_TIMEOUT_MS: u64 = 5_000;
+
+/// Most idle read connections kept open.
+const READERS_IDLE_MAX: usize = 16;
+
+/// One append: a single event or a batch, all or nothing, recorded by `actor`.
+#[derive(Debug, Clone)]
+pub struct AppendRequest {
+    pub events: Vec<NewEvent>,
+    pub actor: String,
+    /// Whether errors should name `/events/<i>/…` (a batch) or the event's own fields.
+    pub is_batch: bool,
+}
+
+/// What an append answered: every event of the request as stored, and how many are new.
+#[derive(Debug, Clone)]
+pub struct AppendOutcome {
+    pub events: Vec<StoredEvent>,
+    pub stored_new: usize,
+}
+
+type Reply = Box<dyn FnOnce(Result<AppendOutcome, AppendError>) + Send>;
+
+struct WriteJob {
+    request: AppendRequest,
+    reply: Reply,
+}
+
+/// The position and hash of the newest event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: String,
+    pub recorded_at: Option<Instant>,
+}
+
+/// The answer of a chain verification (`GET /v1/verify`, `acta verify`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub checked: u64,
+    pub head_seq: u64,
+    pub head_hash: String,
+    pub first_bad_seq: Option<u64>,
+    pub problem: Option<String>,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.first_bad_seq.is_none()
+    }
+}
+
+/// Filters of `GET /v1/events`.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub after_seq: u64,
+    pub limit: u32,
+    pub plan: Option<PlanKey>,
+    pub event_type: Option<EventType>,
+}
+
+/// Options for opening the log.
+pub struct LogOptions {
+    pub clock: Clock,
+    pub on_commit: Option<CommitHook>,
+}
+
+/// The event log: a handle to the writer thread and a pool of read connections. Cheap to
+/// clone; the writer stops when the last handle is dropped.
+#[derive(Clone)]
+pub struct Log {
+    writer: mpsc::SyncSender<WriteJob>,
+    readers: Arc<Readers>,
+}
+
+impl Log {
+    /// Opens (creating if needed) the database at `path`, migrates it, replays the existing
+    /// events through `on_commit`, and starts the writer thread.
+    pub fn open(path: &Path, options: LogOptions) -> Result<Log, StoreError> {
+        let mut connection = open_connection(path)?;
+        schema::migrate(&mut connection)?;
+        let readers = Arc::new(Readers {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+        });
+        if let Some(on_commit) = &options.on_commit {
+            readers.with(|reader| {
+                scan_events(reader, 0, &mut |chunk| {
+                    on_commit(chunk);
+                    Ok(())
+                })
+            })?;
+        }
+        let state = WriterState::load(&connection)?;
+        let (sender, receiver) = mpsc::sync_channel(WRITE_QUEUE_DEPTH_MAX);
+        let writer = Writer {
+            connection,
+            state,
+            clock: options.clock,
+            on_commit: options.on_commit,
+        };
+        thread::Builder::new()
+            .name("acta-writer".into())
+            .spawn(move || writer.run(receiver))
+            .map_err(|error| StoreError::Corrupt {
+                seq: 0,
+                problem: format!("cannot start the writer thread: {error}"),
+            })?;
+        Ok(Log {
+            writer: sender,
+            readers,
+        })
+    }
+
+    /// Queues `request`; `reply` is called on the writer thread once it is durably committed
+    /// or refused. Blocks while the queue is full.
+    pub fn append_with(&self, request: AppendRequest, reply: Reply) {
+        if let Err(mpsc::SendError(job)) = self.writer.send(WriteJob { request, reply }) {
+            (job.reply)(Err(AppendError::Closed));
+        }
+    }
+
+    /// Appends and waits for the answer (for the command line and tests).
+    pub fn append_blocking(&self, request: AppendRequest) -> Result<AppendOutcome, AppendError> {
+        let (sender, receiver) = mpsc::channel();
+        self.append_with(
+            request,
+            Box::new(move |result| {
+                let _ = sender.send(result);
+            }),
+        );
+        receiver.recv().unwrap_or(Err(AppendError::Closed))
+    }
+
+    /// Runs `read` on a read connection of the pool.
+    pub fn read<R>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        self.readers.with(read)
+    }
+
+    pub fn head(&self) -> Result<Head, StoreError> {
+        self.read(read_head)
+    }
+
+    pub fn event(&self, id: EventId) -> Result<Option<StoredEvent>, StoreError> {
+        self.read(|connection| event_by_id(connection, id))
+    }
+
+    pub fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read(|connection| events_page(connection, filter))
+    }
+
+    pub fn plan_exists(&self, plan: &PlanKey) -> Result<bool, StoreError> {
+        self.read(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT 1 FROM events WHERE plan = ?1 AND version = 1",
+                    [plan.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some())
+        })
+    }
+
+    /// Checks the whole chain; `progress` is told how many events were checked so far.
+    pub fn verify(&self, progress: &mut dyn FnMut(u64)) -> Result<VerifyReport, StoreError> {
+        self.read(|connection| verify_chain(connection, progress))
+    }
+
+    /// Calls `visit` with every stored event after `after_seq`, in `seq` order, in chunks.
+    pub fn scan(
+        &self,
+        after_seq: u64,
+        visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.read(|connection| scan_events(connection, after_seq, visit))
+    }
+}
+
+/// Opens a connection with the settings every connection of acta uses.
+pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    connection.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL: a commit is on disk (the WAL fsynced) before it returns, so a 201 means durable.
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(connection)
+}
+
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    fn with<R>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let pooled = self.idle.lock().expect("reader pool lock").pop();
+        let connection = match pooled {
+            Some(connection) => connection,
+            None => {
+                let connection = open_connection(&self.path)?;
+                connection.pragma_update(None, "query_only", "ON")?;
+                connection
+            }
+        };
+        let result = read(&connection);
+        let mut idle = self.idle.lock().expect("reader pool lock");
+        if idle.len() < READERS_IDLE_MAX {
+            idle.push(connection);
+        }
+        result
+    }
+}
+
+const EVENT_COLUMNS: &str = "seq, id, type, plan, version, occurred_on, date_precision, \
+                             recorded_at, actor, data, evidence, prev_hash, hash";
+
+/// Reads a row of `EVENT_COLUMNS`. A row that does not parse (someone edited the file) is
+/// reported as corrupt, never a panic.
+fn event_from_row(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
+    let seq: u64 = row.get(0)?;
+    let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
+    let text = |index: usize| -> Result<String, StoreError> { Ok(row.get::<_, String>(index)?) };
+    let data_text = text(9)?;
+    let evidence_text: Option<String> = row.get(10)?;
+    Ok(StoredEvent {
+        seq,
+        id: text(1)?.parse().map_err(corrupt)?,
+        event_type: text(2)?.parse().map_err(corrupt)?,
+        plan: text(3)?.parse().map_err(corrupt)?,
+        version: row.get(4)?,
+        occurred_on: text(5)?.parse().map_err(corrupt)?,
+        date_precision: text(6)?.parse().map_err(corrupt)?,
+        recorded_at: text(7)?.parse().map_err(corrupt)?,
+        actor: text(8)?,
+        data: serde_json::from_str(&data_text).map_err(|e| corrupt(format!("data: {e}")))?,
+        evidence: evidence_text
+            .map(|evidence| serde_json::from_str(&evidence))
+            .transpose()
+            .map_err(|e| corrupt(format!("evidence: {e}")))?,
+        prev_hash: text(11)?,
+        hash: text(12)?,
+    })
+}
+
+fn read_head(connection: &Connection) -> Result<Head, StoreError> {
+    let head = connection
+        .query_row(
+            "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| {
+                Ok((
+                    row.get::<_, u64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    Ok(match head {
+        None => Head {
+            seq: 0,
+            hash: GENESIS_HASH.to_owned(),
+            recorded_at: None,
+        },
+        Some((seq, hash, recorded_at)) => Head {
+            seq,
+            hash,
+            recorded_at: Some(
+                recorded_at
+                    .parse()
+                    .map_err(|problem| StoreError::Corrupt { seq, problem })?,
+            ),
+        },
+    })
+}
+
+fn event_by_id(connection: &Connection, id: EventId) -> Result<Option<StoredEvent>, StoreError> {
+    let mut statement =
+        connection.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
+    let mut rows = statement.query([id.to_string()])?;
+    match rows.next()? {
+        Some(row) => Ok(Some(event_from_row(row)?)),
+        None => Ok(None),
+    }
+}
+
+fn events_page(
+    connection: &Connection,
+    filter: &EventFilter,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1");
+    let mut values: Vec<rusqlite::types::Value> = vec![(filter.after_seq as i64).into()];
+    if let Some(plan) = &filter.plan {
+        values.push(plan.as_str().to_owned().into());
+        sql.push_str(&format!(" AND plan = ?{}", values.len()));
+    }
+    if let Some(event_type) = filter.event_type {
+        values.push(event_type.as_str().to_owned().into());
+        sql.push_str(&format!(" AND type = ?{}", values.len()));
+    }
+    values.push(i64::from(filter.limit).into());
+    sql.push_str(&format!(" ORDER BY seq LIMIT ?{}", values.len()));
+    let mut statement = connection.prepare_cached(&sql)?;
+    let mut rows = statement.query(rusqlite::params_from_iter(values))?;
+    let mut events = Vec::new();
+    while let Some(row) = rows.next()? {
+        events.push(event_from_row(row)?);
+    }
+    Ok(events)
+}
+
+/// Events per chunk handed to a scan's visitor.
+const SCAN_CHUNK_EVENTS: usize = 4096;
+
+fn scan_events(
+    connection: &Connection,
+    after_seq: u64,
+    visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut statement = connection.prepare(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq"
+    ))?;
+    let mut rows = statement.query([after_seq as i64])?;
+    let mut chunk = Vec::with_capacity(SCAN_CHUNK_EVENTS);
+    while let Some(row) = rows.next()? {
+        chunk.push(event_from_row(row)?);
+        if chunk.len() == SCAN_CHUNK_EVENTS {
+            visit(&chunk)?;
+            chunk.clear();
+        }
+    }
+    if !chunk.is_empty() {
+        visit(&chunk)?;
+    }
+    Ok(())
+}
+
+/// How often (in events) verification reports progress.
+const VERIFY_PROGRESS_EVERY: u64 = 10_000;
+
+fn verify_chain(
+    connection: &Connection,
+    progress: &mut dyn FnMut(u64),
+) -> Result<VerifyReport, StoreError> {
+    let mut statement =
+        connection.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))?;
+    let mut rows = statement.query([])?;
+    let mut report = VerifyReport {
+        checked: 0,
+        head_seq: 0,
+        head_hash: GENESIS_HASH.to_owned(),
+        first_bad_seq: None,
+        problem: None,
+    };
+    let mut previous_hash = GENESIS_HASH.to_owned();
+    while let Some(row) = rows.next()? {
+        let expected_seq = report.checked + 1;
+        let seq_of_row: u64 = row.get(0)?;
+        report.head_seq = seq_of_row;
+        report.head_hash = row.get(12)?;
+        if report.first_bad_seq.is_none() {
+            let problem = match event_from_row(row) {
+                Err(StoreError::Corrupt { problem, .. }) => Some(format!("unreadable: {problem}")),
+                Err(other) => return Err(other),
+                Ok(event) if event.seq != expected_seq => Some(format!(
+                    "seq {} follows seq {}: the log has a gap",
+                    event.seq,
+                    expected_seq - 1
+                )),
+                Ok(event) if event.prev_hash != previous_hash => Some(format!(
+                    "prev_hash {} is not the previous event's hash {previous_hash}",
+                    event.prev_hash
+                )),
+                Ok(event) => match event.compute_hash() {
+                    Ok(hash) if hash == event.hash => None,
+                    Ok(hash) => Some(format!(
+                        "stored hash {} does not match the recomputed {hash}: the event was \
+                         altered after it was recorded",
+                        event.hash
+                    )),
+                    Err(error) => Some(error.to_string()),
+                },
+            };
+            if let Some(problem) = problem {
+                report.first_bad_seq = Some(seq_of_row);
+                report.problem = Some(problem);
+            }
+            previous_hash = report.head_hash.clone();
+        }
+        report.checked += 1;
+        if report.checked.is_multiple_of(VERIFY_PROGRESS_EVERY) {
+            progress(report.checked);
+        }
+    }
+    progress(report.checked);
+    Ok(report)
+}
+
+/// What the writer keeps of each plan to check stream rules without reading the log.
+#[derive(Debug, Clone)]
+struct PlanStream {
+    version: u64,
+    status: PlanStatus,
+    last_lifecycle_on: CivilDate,
+    period: Period,
+}
+
+#[derive(Debug, Clone)]
+struct WriterState {
+    head: Head,
+    plans: HashMap<PlanKey, PlanStream>,
+}
+
+/// What one request changed in the writer's state, to put back if its savepoint rolls back.
+#[derive(Default)]
+struct Undo {
+    head: Option<Head>,
+    plans: Vec<(PlanKey, Option<PlanStream>)>,
+}
+
+impl WriterState {
+    fn load(connection: &Connection) -> Result<WriterState, StoreError> {
+        let head = read_head(connection)?;
+        let mut plans = HashMap::new();
+        // Lifecycle events are few; registrations are corrected rarely. Read both in seq order
+        // and fold them, then the stream versions.
+        let mut statement = connection.prepare(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE type IN \
+             ('plan.registered','plan.submitted','plan.approved','plan.completed','plan.cancelled') \
+             OR (type = 'event.corrected' AND target IN \
+                 (SELECT id FROM events WHERE type = 'plan.registered')) ORDER BY seq"
+        ))?;
+        let mut rows = statement.query([])?;
+        let mut registration_of: HashMap<String, PlanKey> = HashMap::new();
+        while let Some(row) = rows.next()? {
+            let event = event_from_row(row)?;
+            let corrupt = |problem: String| StoreError::Corrupt {
+                seq: event.seq,
+                problem,
+            };
+            let data = EventData::parse(event.event_type, &event.data, "/data")
+                .map_err(|errors| corrupt(format!("{:?}", errors.all())))?;
+            match data {
+                EventData::PlanRegistered(registered) => {
+                    registration_of.insert(event.id.to_string(), event.plan.clone());
+                    plans.insert(
+                        event.plan.clone(),
+                        PlanStream {
+                            version: 0,
+                            status: PlanStatus::Draft,
+                            last_lifecycle_on: event.occurred_on,
+                            period: registered.period,
+                        },
+                    );
+                }
+                EventData::EventCorrected(correction) => {
+                    let period = correction
+                        .data
+                        .as_ref()
+                        .map(|data| EventData::parse(EventType::PlanRegistered, data, "/data"));
+                    if let (Some(plan), Some(Ok(EventData::PlanRegistered(registered)))) =
+                        (registration_of.get(&correction.target.to_string()), period)
+                        && let Some(stream) = plans.get_mut(plan)
+                    {
+                        stream.period = registered.period;
+                    }
+                }
+                _ => {
+                    let stream = plans
+                        .get_mut(&event.plan)
+                        .ok_or_else(|| corrupt("lifecycle event of an unregistered plan".into()))?;
+                    stream.status = stream
+                        .status
+                        .after(event.event_type)
+                        .ok_or_else(|| corrupt("invalid lifecycle transition".into()))?;
+                    stream.last_lifecycle_on = event.occurred_on;
+                }
+            }
+        }
+        let mut versions =
+            connection.prepare("SELECT plan, MAX(version) FROM events GROUP BY plan")?;
+        let mut rows = versions.query([])?;
+        while let Some(row) = rows.next()? {
+            let plan: String = row.get(0)?;
+            let version: u64 = row.get(1)?;
+            if let Ok(plan) = plan.parse::<PlanKey>()
+                && let Some(stream) = plans.get_mut(&plan)
+            {
+                stream.version = version;
+            }
+        }
+        Ok(WriterState { head, plans })
+    }
+
+    fn set_plan(&mut self, undo: &mut Undo, plan: &PlanKey, stream: PlanStream) {
+        let before = self.plans.insert(plan.clone(), stream);
+        undo.plans.push((plan.clone(), before));
+    }
+
+    fn set_head(&mut self, undo: &mut Undo, head: Head) {
+        let before = std::mem::replace(&mut self.head, head);
+        undo.head.get_or_insert(before);
+    }
+
+    fn roll_back(&mut self, undo: Undo) {
+        for (plan, before) in undo.plans.into_iter().rev() {
+            match before {
+                Some(stream) => self.plans.insert(plan, stream),
+                None => self.plans.remove(&plan),
+            };
+        }
+        if let Some(head) = undo.head {
+            self.head = head;
+        }
+    }
+}
+
+struct Writer {
+    connection: Connection,
+    state: WriterState,
+    clock: Clock,
+    on_commit: Option<CommitHook>,
+}
+
+impl Writer {
+    fn run(mut self, jobs: mpsc::Receiver<WriteJob>) {
+        while let Ok(first) = jobs.recv() {
+            let mut group = vec![first];
+            while group.len() < GROUP_REQUESTS_MAX {
+                match jobs.try_recv() {
+                    Ok(job) => group.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.commit_group(group);
+        }
+    }
+
+    fn commit_group(&mut self, group: Vec<WriteJob>) {
+        let clock_now = Instant::from_timestamp((self.clock)());
+        // recorded_at never decreases along seq, even if the system clock steps back.
+        let now = match self.state.head.recorded_at {
+            Some(last) if last > clock_now => last,
+            _ => clock_now,
+        };
+        let mut results: Vec<Result<AppendOutcome, AppendError>> = Vec::with_capacity(group.len());
+        let mut committed: Vec<StoredEvent> = Vec::new();
+        let outcome = (|| -> Result<(), rusqlite::Error> {
+            self.connection.execute_batch("BEGIN IMMEDIATE")?;
+            for job in &group {
+                self.connection.execute_batch("SAVEPOINT request")?;
+                let mut undo = Undo::default();
+                match self.apply_request(&job.request, now, &mut undo) {
+                    Ok((outcome, new_events)) => {
+                        self.connection.execute_batch("RELEASE request")?;
+                        committed.extend(new_events);
+                        results.push(Ok(outcome));
+                    }
+                    Err(error) => {
+                        self.connection
+                            .execute_batch("ROLLBACK TO request; RELEASE request")?;
+                        self.state.roll_back(undo);
+                        results.push(Err(error));
+                    }
+                }
+            }
+            self.connection.execute_batch("COMMIT")
+        })();
+        if let Err(error) = outcome {
+            // Nothing of this group is durable: undo it all and tell every client.
+            let _ = self.connection.execute_batch("ROLLBACK");
+            let message = error.to_string();
+            match WriterState::load(&self.connection) {
+                Ok(state) => self.state = state,
+                Err(load_error) => eprintln!("acta: cannot reload the writer state: {load_error}"),
+            }
+            committed.clear();
+            for result in &mut results {
+                *result = Err(AppendError::Storage(message.clone()));
+            }
+            results.resize(group.len(), Err(AppendError::Storage(message)));
+        }
+        committed.sort_by_key(|event| event.seq);
+        if !committed.is_empty()
+            && let Some(on_commit) = &self.on_commit
+        {
+            on_commit(&committed);
+        }
+        for (job, result) in group.into_iter().zip(results) {
+            (job.reply)(result);
+        }
+    }
+
+    /// Applies one request inside its savepoint and returns its outcome with the events it
+    /// stored anew. On error the caller rolls back both the savepoint and `undo`.
+    fn apply_request(
+        &mut self,
+        request: &AppendRequest,
+        now: Instant,
+        undo: &mut Undo,
+    ) -> Result<(AppendOutcome, Vec<StoredEvent>), AppendError> {
+        let mut events = Vec::with_capacity(request.events.len());
+        let mut new_events = Vec::new();
+        for (index, event) in request.events.iter().enumerate() {
+            let prefix = if request.is_batch {
+                format!("/events/{index}")
+            } else {
+                String::new()
+            };
+            let (stored, is_new) = self
+                .apply_event(event, &request.actor, now, undo)
+                .map_err(|error| error.under(&prefix))?;
+            if is_new {
+                new_events.push(stored.clone());
+            }
+            events.push(stored);
+        }
+        let outcome = AppendOutcome {
+            events,
+            stored_new: new_events.len(),
+        };
+        Ok((outcome, new_events))
+    }
+
+    /// Checks every stream rule for `event` against what is stored and appends it. Returns the
+    /// stored event and whether it is new (`false` for an idempotent repeat).
+    fn apply_event(
+        &mut self,
+        event: &NewEvent,
+        actor: &str,
+        now: Instant,
+        undo: &mut Undo,
+    ) -> Result<(StoredEvent, bool), AppendError> {
+        // An idempotent repeat is recognised before any other check.
+        if let Some(id) = event.id
+            && let Some(stored) = event_by_id(&self.connection, id).map_err(storage)?
+        {
+            let stored_content = content_json(
+                stored.event_type,
+                &stored.plan,
+                stored.occurred_on,
+                stored.date_precision,
+                &stored.data,
+                stored.evidence.clone(),
+            );
+            if stored_content == event.content() {
+                return Ok((stored, false));
+            }
+            return Err(AppendError::conflict(
+                "/id",
+                format!(
+                    "event {id} is already stored (seq {}) with other content; an id may be \
+                     used for one event only",
+                    stored.seq
+                ),
+            ));
+        }
+
+        let stream = self.state.plans.get(&event.plan).cloned();
+        let version_before = stream.as_ref().map_or(0, |stream| stream.version);
+        match (&event.data, &stream) {
+            (EventData::PlanRegistered(_), Some(_)) => {
+                return Err(AppendError::conflict(
+                    "/plan",
+                    format!("plan {} is already registered", event.plan),
+                ));
+            }
+            (EventData::PlanRegistered(registered), None) => {
+                if let Some(parent) = &registered.parent
+                    && !self.state.plans.contains_key(parent)
+                {
+                    return Err(AppendError::invalid(
+                        "/data/parent",
+                        format!("plan {parent} is not registered"),
+                    ));
+                }
+            }
+            (_, None) => {
+                return Err(AppendError::invalid(
+                    "/plan",
+                    format!(
+                        "plan {} is not registered: a plan's first event must be plan.registered",
+                        event.plan
+                    ),
+                ));
+            }
+            (_, Some(_)) => {}
+        }
+        if let Some(expected) = event.expected_version
+            && expected != version_before
+        {
+            return Err(AppendError::conflict(
+                "/expected_version",
+                format!(
+                    "expected version {expected}, but plan {}'s stream holds {version_before} \
+                     events: the current version is {version_before}",
+                    event.plan
+                ),
+            ));
+        }
+
+        let id = event
+            .id
+            .unwrap_or_else(|| EventId::from_ulid(ulid::Ulid::new()));
+        let mut next_stream = stream.clone();
+        match &event.data {
+            EventData::PlanRegistered(registered) => {
+                next_stream = Some(PlanStream {
+                    version: 0,
+                    status: PlanStatus::Draft,
+                    last_lifecycle_on: event.occurred_on,
+                    period: registered.period,
+                });
+            }
+            _ if event.event_type.is_lifecycle() => {
+                let stream = next_stream.as_mut().expect("checked registered above");
+                if event.occurred_on < stream.last_lifecycle_on {
+                    return Err(AppendError::invalid(
+                        "/occurred_on",
+                        format!(
+                            "a lifecycle event of plan {} may not be dated before its latest \
+                             one ({})",
+                            event.plan, stream.last_lifecycle_on
+                        ),
+                    ));
+                }
+                let Some(status) = stream.status.after(event.event_type) else {
+                    return Err(AppendError::conflict(
+                        "/type",
+                        format!(
+                            "plan {} is {}: {} is not allowed from there",
+                            event.plan, stream.status, event.event_type
+                        ),
+                    ));
+                };
+                stream.status = status;
+                stream.last_lifecycle_on = event.occurred_on;
+            }
+            EventData::DecisionIssued(decision) => {
+                let inserted = self.connection.execute(
+                    "INSERT OR IGNORE INTO decision_numbers (issuer, number, year, event_id) \
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        decision.issuer.as_str(),
+                        decision.number.as_str(),
+                        event.occurred_on.year(),
+                        id.to_string()
+                    ],
+                )?;
+                if inserted == 0 {
+                    return Err(AppendError::conflict(
+                        "/data/number",
+                        format!(
+                            "decision {} of {} is already recorded for {}",
+                            decision.number,
+                            decision.issuer,
+                            event.occurred_on.year()
+                        ),
+                    ));
+                }
+            }
+            EventData::EventCorrected(_) | EventData::EventRetracted(_) => {
+                let period = stream.as_ref().expect("checked registered above").period;
+                if let Some(new_period) = self.check_correction(event, period)? {
+                    next_stream.as_mut().expect("registered").period = new_period;
+                }
+            }
+            data => {
+                let period = stream.as_ref().expect("checked registered above").period;
+                check_fiscal_year(data, period, "/data/fiscal_year")?;
+            }
+        }
+
+        let mut stored = StoredEvent {
+            seq: self.state.head.seq + 1,
+            id,
+            event_type: event.event_type,
+            plan: event.plan.clone(),
+            version: version_before + 1,
+            occurred_on: event.occurred_on,
+            date_precision: event.date_precision,
+            recorded_at: now,
+            actor: actor.to_owned(),
+            data: event.data_json.clone(),
+            evidence: event.evidence.as_ref().map(|evidence| evidence.to_json()),
+            prev_hash: self.state.head.hash.clone(),
+            hash: String::new(),
+        };
+        stored.hash = chain_hash(&stored.prev_hash, &stored.hashed_body())
+            .map_err(|error| AppendError::invalid("/data", error.to_string()))?;
+        let target = match &event.data {
+            EventData::EventCorrected(correction) => Some(correction.target.to_string()),
+            EventData::EventRetracted(retraction) => Some(retraction.target.to_string()),
+            _ => None,
+        };
+        self.connection
+            .prepare_cached(
+                "INSERT INTO events (seq, id, type, plan, version, occurred_on, date_precision, \
+                 recorded_at, actor, data, evidence, prev_hash, hash, target) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                stored.seq,
+                stored.id.to_string(),
+                stored.event_type.as_str(),
+                stored.plan.as_str(),
+                stored.version,
+                stored.occurred_on.to_string(),
+                stored.date_precision.as_str(),
+                stored.recorded_at.to_string(),
+                stored.actor,
+                stored.data.to_string(),
+                stored.evidence.as_ref().map(Value::to_string),
+                stored.prev_hash,
+                stored.hash,
+                target,
+            ])
+            .map_err(|error| match error {
+                // Two events of one batch without ids cannot collide, but a client-chosen id
+                // can only collide with one we just checked, inside this transaction.
+                rusqlite::Error::SqliteFailure(failure, _)
+                    if failure.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    AppendError::conflict("/id", format!("event {id} is already stored"))
+                }
+                other => AppendError::from(other),
+            })?;
+
+        let mut stream = next_stream.expect("registered or registering");
+        stream.version = stored.version;
+        self.state.set_plan(undo, &event.plan, stream);
+        self.state.set_head(
+            undo,
+            Head {
+                seq: stored.seq,
+                hash: stored.hash.clone(),
+                recorded_at: Some(now),
+            },
+        );
+        Ok((stored, true))
+    }
+
+    /// The rules of CONTRACT §2.3. Returns the plan's new period when a registration's
+    /// correction changes it.
+    fn check_correction(
+        &self,
+        event: &NewEvent,
+        period: Period,
+    ) -> Result<Option<Period>, AppendError> {
+        let (target_id, replacement, new_date) = match &event.data {
+            EventData::EventCorrected(correction) => (
+                correction.target,
+                correction.data.as_ref(),
+                correction.occurred_on,
+            ),
+            EventData::EventRetracted(retraction) => (retraction.target, None, None),
+            _ => unreachable!("only corrections are checked here"),
+        };
+        let Some(target) = event_by_id(&self.connection, target_id).map_err(storage)? else {
+            return Err(AppendError::invalid(
+                "/data/target",
+                format!("event {target_id} does not exist"),
+            ));
+        };
+        if target.event_type.is_correction() {
+            return Err(AppendError::invalid(
+                "/data/target",
+                format!(
+                    "event {target_id} is a {}: corrections and retractions are not themselves \
+                     corrected",
+                    target.event_type
+                ),
+            ));
+        }
+        if target.plan != event.plan {
+            return Err(AppendError::invalid(
+                "/plan",
+                format!(
+                    "a correction belongs to its target's plan: event {target_id} is in plan {}",
+                    target.plan
+                ),
+            ));
+        }
+        let retracted = self
+            .connection
+            .query_row(
+                "SELECT 1 FROM events WHERE target = ?1 AND type = 'event.retracted'",
+                [target_id.to_string()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if retracted {
+            return Err(AppendError::conflict(
+                "/data/target",
+                format!(
+                    "event {target_id} is retracted: it cannot be corrected or retracted again"
+                ),
+            ));
+        }
+        if target.event_type.is_lifecycle() {
+            // A plan's lifecycle moves forward by new lifecycle events; letting a correction
+            // move or erase one would silently rewrite the order the rules were checked in.
+            if event.event_type == EventType::EventRetracted {
+                return Err(AppendError::invalid(
+                    "/data/target",
+                    format!(
+                        "event {target_id} is a {}: a plan's lifecycle events cannot be \
+                         retracted (cancel the plan instead)",
+                        target.event_type
+                    ),
+                ));
+            }
+            if new_date.is_some() {
+                return Err(AppendError::invalid(
+                    "/data/occurred_on",
+                    "a plan's lifecycle events cannot be moved to another date",
+                ));
+            }
+        }
+        let Some(replacement) = replacement else {
+            return Ok(None);
+        };
+        let data = EventData::parse(target.event_type, replacement, "/data/data")
+            .map_err(|errors: FieldErrors| AppendError::from_fields(errors))?;
+        match (
+            &data,
+            EventData::parse(target.event_type, &target.data, "/data"),
+        ) {
+            (EventData::PlanRegistered(new), Ok(EventData::PlanRegistered(old))) => {
+                if new.parent != old.parent || new.kind != old.kind {
+                    return Err(AppendError::invalid(
+                        "/data/data",
+                        "a correction of plan.registered may not change the plan's parent or \
+                         kind (register a new plan instead)",
+                    ));
+                }
+                Ok(Some(new.period))
+            }
+            (data, _) => {
+                check_fiscal_year(data, period, "/data/data/fiscal_year")?;
+                Ok(None)
+            }
+        }
+    }
+}
+
+fn check_fiscal_year(data: &EventData, period: Period, pointer: &str) -> Result<(), AppendError> {
+    match data.fiscal_year() {
+        Some(year) if !period.contains(year) => Err(AppendError::invalid(
+            pointer,
+            format!(
+                "fiscal year {year} is outside the plan's period {}..={}",
+                period.from_year, period.to_year
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn storage(error: StoreError) -> AppendError {
+    AppendError::Storage(error.to_string())
+}

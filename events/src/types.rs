@@ -1,0 +1,439 @@
+//! Newtypes that parse. Each can only be built from a value the contract accepts, so code that
+//! holds one never checks it again.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Serialize, Serializer};
+
+/// The largest integer a JSON number carries exactly in every language (2^53 − 1). Money and
+/// every other count in an event is bounded by it so that no client ever rounds a figure.
+pub const JSON_SAFE_INTEGER_MAX: u64 = 9_007_199_254_740_991;
+
+/// Civil years the contract accepts, for dates, fiscal years and periods.
+pub const YEAR_MIN: i16 = 1900;
+pub const YEAR_MAX: i16 = 2200;
+
+/// Text fields: 1..=500 Unicode scalar values after trimming surrounding white space.
+pub const TEXT_CHARS_MAX: usize = 500;
+
+/// A plan's key: `^[a-z0-9][a-z0-9-]{0,63}$`. Token names follow the same rule.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct PlanKey(String);
+
+impl PlanKey {
+    pub const CHARS_MAX: usize = 64;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for PlanKey {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut chars = text.chars();
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if first_ok && rest_ok && text.len() <= Self::CHARS_MAX {
+            Ok(PlanKey(text.to_owned()))
+        } else {
+            Err(format!(
+                "must match ^[a-z0-9][a-z0-9-]{{0,63}}$ (lowercase letters, digits and '-', \
+                 at most {} characters), got {text:?}",
+                Self::CHARS_MAX
+            ))
+        }
+    }
+}
+
+impl fmt::Display for PlanKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An indicator key such as `training.participants`: `^[a-z][a-z_]*(\.[a-z][a-z_]*)*$`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct IndicatorKey(String);
+
+impl IndicatorKey {
+    pub const CHARS_MAX: usize = 200;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for IndicatorKey {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let parts_ok = text.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars.next().is_some_and(|c| c.is_ascii_lowercase())
+                && chars.all(|c| c.is_ascii_lowercase() || c == '_')
+        });
+        if parts_ok && text.len() <= Self::CHARS_MAX {
+            Ok(IndicatorKey(text.to_owned()))
+        } else {
+            Err(format!(
+                "must match ^[a-z][a-z_]*(\\.[a-z][a-z_]*)*$ (e.g. training.participants), \
+                 got {text:?}"
+            ))
+        }
+    }
+}
+
+impl fmt::Display for IndicatorKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A civil date `YYYY-MM-DD`, proleptic Gregorian, years 1900..=2200.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CivilDate(jiff::civil::Date);
+
+impl CivilDate {
+    pub fn new(year: i16, month: i8, day: i8) -> Result<Self, String> {
+        if !(YEAR_MIN..=YEAR_MAX).contains(&year) {
+            return Err(format!(
+                "year must be within {YEAR_MIN}..={YEAR_MAX}, got {year}"
+            ));
+        }
+        jiff::civil::Date::new(year, month, day)
+            .map(CivilDate)
+            .map_err(|_| format!("{year:04}-{month:02}-{day:02} is not a day of the calendar"))
+    }
+
+    /// The last day of a year: where a report gives only the year, the act is dated there.
+    pub fn last_day_of_year(year: i16) -> Result<Self, String> {
+        Self::new(year, 12, 31)
+    }
+
+    pub fn year(self) -> i16 {
+        self.0.year()
+    }
+
+    pub fn jiff(self) -> jiff::civil::Date {
+        self.0
+    }
+
+    /// The next day, saturating at the last representable one.
+    pub fn tomorrow(self) -> Self {
+        self.0.tomorrow().map(CivilDate).unwrap_or(self)
+    }
+}
+
+impl From<jiff::civil::Date> for CivilDate {
+    fn from(date: jiff::civil::Date) -> Self {
+        CivilDate(date)
+    }
+}
+
+impl FromStr for CivilDate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bytes = text.as_bytes();
+        let shape_ok = bytes.len() == 10
+            && bytes[4] == b'-'
+            && bytes[7] == b'-'
+            && bytes
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+        if !shape_ok {
+            return Err(match day_month_year_hint(text) {
+                Some(hint) => format!("dates are written YYYY-MM-DD: write {hint}, not {text:?}"),
+                None => format!("dates are written YYYY-MM-DD (e.g. 2011-12-07), got {text:?}"),
+            });
+        }
+        let number = |range: std::ops::Range<usize>| -> i16 {
+            text[range].parse().expect("checked to be ASCII digits")
+        };
+        let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+        let month = i8::try_from(month).map_err(|_| format!("{text:?} has no such month"))?;
+        let day = i8::try_from(day).map_err(|_| format!("{text:?} has no such day"))?;
+        Self::new(year, month, day)
+    }
+}
+
+/// For a date written the Vietnamese way, `07/12/2011` or `7-12-2011`, the ISO spelling to
+/// suggest instead.
+fn day_month_year_hint(text: &str) -> Option<String> {
+    let parts: Vec<&str> = text.split(['/', '-', '.']).collect();
+    let [day, month, year] = parts.as_slice() else {
+        return None;
+    };
+    let day: i8 = day.parse().ok()?;
+    let month: i8 = month.parse().ok()?;
+    let year: i16 = year.parse().ok()?;
+    if year.to_string().len() != 4 || jiff::civil::Date::new(year, month, day).is_err() {
+        return None;
+    }
+    Some(format!("{year:04}-{month:02}-{day:02}"))
+}
+
+impl fmt::Display for CivilDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            self.0.month(),
+            self.0.day()
+        )
+    }
+}
+
+impl Serialize for CivilDate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// An amount of money in whole đồng: `0 < amount <= 2^53 − 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Amount(u64);
+
+impl Amount {
+    pub fn new(dong: u64) -> Result<Self, String> {
+        if dong == 0 || dong > JSON_SAFE_INTEGER_MAX {
+            Err(format!(
+                "an amount is whole đồng with 0 < amount <= {JSON_SAFE_INTEGER_MAX}, got {dong}"
+            ))
+        } else {
+            Ok(Amount(dong))
+        }
+    }
+
+    pub fn dong(self) -> u64 {
+        self.0
+    }
+}
+
+/// An event's id: a ULID, 26 characters of Crockford base32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventId(ulid::Ulid);
+
+impl EventId {
+    pub fn from_ulid(ulid: ulid::Ulid) -> Self {
+        EventId(ulid)
+    }
+
+    pub fn ulid(self) -> ulid::Ulid {
+        self.0
+    }
+}
+
+impl FromStr for EventId {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        // `Ulid::from_string` accepts lowercase too; the contract's ids are as the server
+        // prints them, so an id is valid only in its canonical, uppercase form.
+        // The first character carries only 3 bits: above '7' the value overflows 128 bits.
+        let canonical = text.len() == 26
+            && text.as_bytes()[0] <= b'7'
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+        match ulid::Ulid::from_string(text) {
+            Ok(ulid) if canonical => Ok(EventId(ulid)),
+            _ => Err(format!(
+                "must be a ULID: 26 characters of Crockford base32 in upper case, got {text:?}"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl Serialize for EventId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// How precisely `occurred_on` is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatePrecision {
+    #[default]
+    Day,
+    Month,
+    Year,
+}
+
+impl DatePrecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatePrecision::Day => "day",
+            DatePrecision::Month => "month",
+            DatePrecision::Year => "year",
+        }
+    }
+}
+
+impl FromStr for DatePrecision {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "day" => Ok(DatePrecision::Day),
+            "month" => Ok(DatePrecision::Month),
+            "year" => Ok(DatePrecision::Year),
+            _ => Err(format!(
+                "must be \"day\", \"month\" or \"year\", got {text:?}"
+            )),
+        }
+    }
+}
+
+/// An instant of system time, kept to the millisecond, written `2026-11-28T20:15:00.123Z`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Instant(jiff::Timestamp);
+
+impl Instant {
+    /// Truncates to the millisecond so that what is stored is exactly what is printed.
+    pub fn from_timestamp(timestamp: jiff::Timestamp) -> Self {
+        let millis = timestamp.as_millisecond();
+        Instant(jiff::Timestamp::from_millisecond(millis).expect("in range: came from a timestamp"))
+    }
+
+    pub fn timestamp(self) -> jiff::Timestamp {
+        self.0
+    }
+
+    pub fn as_millisecond(self) -> i64 {
+        self.0.as_millisecond()
+    }
+
+    /// The civil date of this instant in UTC.
+    pub fn date_utc(self) -> jiff::civil::Date {
+        self.0.to_zoned(jiff::tz::TimeZone::UTC).date()
+    }
+}
+
+impl FromStr for Instant {
+    type Err = String;
+
+    /// Accepts any RFC 3339 instant (with `Z` or an offset); a bare date `YYYY-MM-DD` is read as
+    /// the end of that day in UTC, which is what "as known on that day" means.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if let Ok(date) = text.parse::<CivilDate>() {
+            let end_of_day = date.jiff().at(23, 59, 59, 999_000_000);
+            return end_of_day
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map(|zoned| Instant::from_timestamp(zoned.timestamp()))
+                .map_err(|error| error.to_string());
+        }
+        text.parse::<jiff::Timestamp>()
+            .map(Instant::from_timestamp)
+            .map_err(|_| {
+                format!(
+                    "must be an RFC 3339 instant such as 2026-11-28T20:15:00.123Z (or a date \
+                     YYYY-MM-DD, read as the end of that day in UTC), got {text:?}"
+                )
+            })
+    }
+}
+
+impl fmt::Display for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.3}", self.0)
+    }
+}
+
+impl Serialize for Instant {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_keys() {
+        for good in ["a", "dn-kh-2014", "0", &"a".repeat(64)] {
+            assert!(good.parse::<PlanKey>().is_ok(), "{good}");
+        }
+        for bad in ["", "-a", "A", "dn_kh", "dn kh", "đn", &"a".repeat(65)] {
+            assert!(bad.parse::<PlanKey>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn indicator_keys() {
+        for good in ["training.participants", "outreach.radio", "x", "a_b.c_d"] {
+            assert!(good.parse::<IndicatorKey>().is_ok(), "{good}");
+        }
+        for bad in ["", ".a", "a.", "a..b", "A", "a1", "_a", "a.b-c"] {
+            assert!(bad.parse::<IndicatorKey>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            "2014-05-30".parse::<CivilDate>().unwrap().to_string(),
+            "2014-05-30"
+        );
+        assert_eq!("1900-01-01".parse::<CivilDate>().unwrap().year(), 1900);
+        assert_eq!("2200-12-31".parse::<CivilDate>().unwrap().year(), 2200);
+        for bad in [
+            "0014-05-30",
+            "2014-02-30",
+            "1899-12-31",
+            "2201-01-01",
+            "2014-5-30",
+            "",
+        ] {
+            assert!(bad.parse::<CivilDate>().is_err(), "{bad}");
+        }
+        let hint = "07/12/2011".parse::<CivilDate>().unwrap_err();
+        assert!(hint.contains("write 2011-12-07"), "{hint}");
+    }
+
+    #[test]
+    fn amounts() {
+        assert!(Amount::new(1).is_ok());
+        assert!(Amount::new(JSON_SAFE_INTEGER_MAX).is_ok());
+        assert!(Amount::new(0).is_err());
+        assert!(Amount::new(JSON_SAFE_INTEGER_MAX + 1).is_err());
+    }
+
+    #[test]
+    fn event_ids_are_canonical_ulids() {
+        assert!("01JD0000000000000000000000".parse::<EventId>().is_ok());
+        assert!("01jd0000000000000000000000".parse::<EventId>().is_err());
+        assert!("01JD000000000000000000000".parse::<EventId>().is_err());
+        assert!("81JD0000000000000000000000".parse::<EventId>().is_err());
+        assert!("01JD000000000000000000000U".parse::<EventId>().is_err());
+    }
+
+    #[test]
+    fn instants_print_milliseconds_in_utc() {
+        let instant: Instant = "2026-11-28T20:15:00.123456Z".parse().unwrap();
+        assert_eq!(instant.to_string(), "2026-11-28T20:15:00.123Z");
+        let instant: Instant = "2026-11-28T22:15:00+02:00".parse().unwrap();
+        assert_eq!(instant.to_string(), "2026-11-28T20:15:00.000Z");
+        let end_of_day: Instant = "2012-12-31".parse().unwrap();
+        assert_eq!(end_of_day.to_string(), "2012-12-31T23:59:59.999Z");
+        assert!("yesterday".parse::<Instant>().is_err());
+    }
+}

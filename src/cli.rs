@@ -1,0 +1,400 @@
+//! The command line of CONTRACT §4.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+
+use acta_events::{AppendError, AppendRequest, Log, LogOptions, NewEvent, StoreError};
+
+use crate::clock;
+use crate::http::{AppState, app};
+
+#[derive(Parser)]
+#[command(
+    name = "acta",
+    version,
+    about = "The record of a public programme: what was decided, done and spent — and the proof of it."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DbArg {
+    /// The SQLite database file (created if missing).
+    #[arg(long, default_value = "acta.db")]
+    db: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Append request-shaped events from a JSON Lines file (`-` for stdin); idempotent by id.
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// The JSON Lines file, or `-` for standard input.
+        file: PathBuf,
+        /// The name recorded as the events' actor.
+        #[arg(long, default_value = "import")]
+        actor: String,
+    },
+    /// Write every stored event as JSON Lines, in seq order, to stdout.
+    Export {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Check the hash chain: exit 0 when intact, 1 naming the first bad seq when not.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+        /// Print the report as JSON (the shape of GET /v1/verify).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { db, addr } => serve(&db.db, addr),
+        Command::Import { db, file, actor } => import(&db.db, &file, &actor),
+        Command::Export { db } => export(&db.db),
+        Command::Verify { db, json } => verify(&db.db, json),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("acta: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open_log(path: &Path) -> Result<Log, String> {
+    Log::open(
+        path,
+        LogOptions {
+            clock: clock::system(),
+            on_commit: None,
+        },
+    )
+    .map_err(|error| format!("cannot open {}: {error}", path.display()))
+}
+
+fn serve(path: &Path, addr: SocketAddr) -> Result<ExitCode, String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "acta=info,tower_http=warn".into()),
+        )
+        .with_writer(io::stderr)
+        .init();
+    let log = open_log(path)?;
+    let report = log.verify(&mut |_| {}).map_err(|error| error.to_string())?;
+    if let (Some(seq), Some(problem)) = (report.first_bad_seq, &report.problem) {
+        eprintln!(
+            "acta: WARNING: the hash chain of {} is broken at seq {seq}: {problem}. Serving \
+             anyway; GET /v1/verify reports the damage.",
+            path.display()
+        );
+    }
+    let state = AppState {
+        log,
+        clock: clock::system(),
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
+        let local = listener.local_addr().map_err(|error| error.to_string())?;
+        eprintln!("acta: serving {} on http://{local}", path.display());
+        axum::serve(listener, app(state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|error| error.to_string())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("can listen for SIGTERM");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    eprintln!("acta: shutting down");
+}
+
+/// Events per append while importing: large enough to share fsyncs, small enough to report a
+/// bad line quickly.
+const IMPORT_BATCH_EVENTS: usize = 1000;
+
+fn import(path: &Path, file: &Path, actor: &str) -> Result<ExitCode, String> {
+    let actor_name: acta_events::PlanKey = actor
+        .parse()
+        .map_err(|message| format!("--actor {message}"))?;
+    let log = open_log(path)?;
+    let (reader, total_bytes): (Box<dyn Read>, Option<u64>) = if file == Path::new("-") {
+        (Box::new(io::stdin().lock()), None)
+    } else {
+        let opened =
+            File::open(file).map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+        let length = opened.metadata().map(|metadata| metadata.len()).ok();
+        (Box::new(opened), length)
+    };
+    let progress = match total_bytes {
+        Some(total) => ProgressBar::new(total).with_style(
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
+                .expect("valid template"),
+        ),
+        None => ProgressBar::new_spinner(),
+    };
+    let mut importer = Importer {
+        log: &log,
+        actor: actor_name.to_string(),
+        pending: Vec::new(),
+        stored_new: 0,
+        repeated: 0,
+    };
+    let clock = clock::system();
+    let mut lines = BufReader::new(reader);
+    let mut line = String::new();
+    let mut line_number = 0usize;
+    loop {
+        line.clear();
+        let read = lines
+            .read_line(&mut line)
+            .map_err(|error| format!("line {}: cannot read: {error}", line_number + 1))?;
+        if read == 0 {
+            break;
+        }
+        line_number += 1;
+        progress.inc(read as u64);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let today = acta_events::Instant::from_timestamp(clock())
+            .date_utc()
+            .into();
+        let event = serde_json::from_str::<Value>(&line)
+            .map_err(|error| format!("not JSON: {error}"))
+            .and_then(|value| {
+                NewEvent::parse(&value, "", today)
+                    .map_err(|errors| describe(&AppendError::from_fields(errors)))
+            });
+        match event {
+            Ok(event) => importer.pending.push((line_number, event)),
+            Err(message) => {
+                let flushed = importer.flush();
+                progress.finish_and_clear();
+                flushed?;
+                return Err(format!(
+                    "line {line_number}: {message}\n{} events stored before it ({} already present); nothing of line {line_number} or after was stored",
+                    importer.stored_new, importer.repeated
+                ));
+            }
+        }
+        if importer.pending.len() == IMPORT_BATCH_EVENTS {
+            importer
+                .flush()
+                .inspect_err(|_| progress.finish_and_clear())?;
+            progress.set_message(format!(
+                "{} events",
+                importer.stored_new + importer.repeated
+            ));
+        }
+    }
+    importer
+        .flush()
+        .inspect_err(|_| progress.finish_and_clear())?;
+    progress.finish_and_clear();
+    eprintln!(
+        "acta: imported {} new events from {line_number} lines ({} already present)",
+        importer.stored_new, importer.repeated
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+struct Importer<'a> {
+    log: &'a Log,
+    actor: String,
+    pending: Vec<(usize, NewEvent)>,
+    stored_new: usize,
+    repeated: usize,
+}
+
+impl Importer<'_> {
+    /// Appends the pending events as one batch. If an event is refused, appends the ones
+    /// before it and fails naming its line, so nothing of that line is stored.
+    fn flush(&mut self) -> Result<(), String> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let (line_numbers, events): (Vec<usize>, Vec<NewEvent>) =
+            std::mem::take(&mut self.pending).into_iter().unzip();
+        match self.append(events.clone()) {
+            Ok(()) => Ok(()),
+            Err((index, error)) => {
+                self.append(events[..index].to_vec())
+                    .map_err(|(_, error)| describe(&error))?;
+                Err(format!(
+                    "line {}: {}\n{} events stored before it ({} already present); nothing of that line or after was stored",
+                    line_numbers[index],
+                    describe(&error),
+                    self.stored_new,
+                    self.repeated
+                ))
+            }
+        }
+    }
+
+    /// Appends `events` as one batch; on refusal returns the index of the event at fault.
+    fn append(&mut self, events: Vec<NewEvent>) -> Result<(), (usize, AppendError)> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let count = events.len();
+        let request = AppendRequest {
+            events,
+            actor: self.actor.clone(),
+            is_batch: true,
+        };
+        match self.log.append_blocking(request) {
+            Ok(outcome) => {
+                self.stored_new += outcome.stored_new;
+                self.repeated += count - outcome.stored_new;
+                Ok(())
+            }
+            Err(error) => {
+                let index = failing_index(&error).unwrap_or(0);
+                Err((index, strip_index(error, index)))
+            }
+        }
+    }
+}
+
+/// The batch index an error's first field pointer names (`/events/<i>/…`).
+fn failing_index(error: &AppendError) -> Option<usize> {
+    let (AppendError::UnknownFields { errors }
+    | AppendError::Invalid { errors }
+    | AppendError::Conflict { errors, .. }) = error
+    else {
+        return None;
+    };
+    let pointer = &errors.first()?.field;
+    pointer
+        .strip_prefix("/events/")?
+        .split('/')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Rewrites `/events/<i>/field` to `/field`: on the command line the line number says which.
+fn strip_index(mut error: AppendError, index: usize) -> AppendError {
+    let prefix = format!("/events/{index}");
+    if let AppendError::UnknownFields { errors }
+    | AppendError::Invalid { errors }
+    | AppendError::Conflict { errors, .. } = &mut error
+    {
+        for field_error in errors {
+            if let Some(rest) = field_error.field.strip_prefix(&prefix) {
+                field_error.field = rest.to_owned();
+            }
+        }
+    }
+    error
+}
+
+/// A one-line account of an append error for the terminal.
+fn describe(error: &AppendError) -> String {
+    match error {
+        AppendError::UnknownFields { errors }
+        | AppendError::Invalid { errors }
+        | AppendError::Conflict { errors, .. } => errors
+            .iter()
+            .map(|field_error| {
+                let field = if field_error.field.is_empty() {
+                    "the event"
+                } else {
+                    &field_error.field
+                };
+                format!("{field}: {}", field_error.message)
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+fn export(path: &Path) -> Result<ExitCode, String> {
+    let log = open_log(path)?;
+    let stdout = io::stdout().lock();
+    let mut out = BufWriter::new(stdout);
+    log.scan(0, &mut |events| {
+        for event in events {
+            serde_json::to_writer(&mut out, &event.to_json())
+                .and_then(|()| writeln!(out).map_err(serde_json::Error::io))
+                .map_err(|error| StoreError::Corrupt {
+                    seq: event.seq,
+                    problem: format!("cannot write: {error}"),
+                })?;
+        }
+        Ok(())
+    })
+    .map_err(|error| error.to_string())?;
+    out.flush().map_err(|error| error.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(path: &Path, json: bool) -> Result<ExitCode, String> {
+    let log = open_log(path)?;
+    let progress = ProgressBar::new_spinner();
+    let report = log
+        .verify(&mut |checked| progress.set_message(format!("{checked} events checked")))
+        .map_err(|error| error.to_string())?;
+    progress.finish_and_clear();
+    if json {
+        println!("{}", crate::http::events_verify_json(&report));
+    } else if let (Some(seq), Some(problem)) = (report.first_bad_seq, &report.problem) {
+        println!("chain BROKEN at seq {seq}: {problem}");
+        println!(
+            "checked {} events; head seq {} hash {}",
+            report.checked, report.head_seq, report.head_hash
+        );
+    } else {
+        println!(
+            "chain intact: {} events; head seq {} hash {}",
+            report.checked, report.head_seq, report.head_hash
+        );
+    }
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

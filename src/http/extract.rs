@@ -1,0 +1,134 @@
+//! Extractors that turn a request into checked values, rejecting with the contract's
+//! problem+json rather than axum's plain-text rejections.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts};
+use serde_json::Value;
+
+use acta_events::fields::{JSON_DEPTH_MAX, depth};
+
+use super::problem::ApiError;
+
+/// Most bytes `POST /v1/events` accepts.
+pub const EVENT_BODY_BYTES_MAX: usize = 1024 * 1024;
+/// Most bytes `POST /v1/events/batch` accepts.
+pub const BATCH_BODY_BYTES_MAX: usize = 16 * 1024 * 1024;
+
+/// A JSON request body: declared `application/json`, within the route's size limit, valid JSON,
+/// nested at most 64 levels. Its fields are checked by the handler.
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json_content_type(request.headers().get(header::CONTENT_TYPE)) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let limit_bytes = request
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(EVENT_BODY_BYTES_MAX, |limit| limit.0);
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge { limit_bytes }
+                } else {
+                    ApiError::malformed_body(rejection.body_text())
+                }
+            })?;
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|error| ApiError::malformed_body(error.to_string()))?;
+        if depth(&value) > JSON_DEPTH_MAX {
+            return Err(ApiError::malformed_body(format!(
+                "the body nests deeper than {JSON_DEPTH_MAX} levels"
+            )));
+        }
+        Ok(JsonBody(value))
+    }
+}
+
+/// The body limit of a route, recorded for error messages.
+#[derive(Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// `application/json`, with any parameters (`charset=utf-8`), in any letter case.
+fn is_json_content_type(value: Option<&header::HeaderValue>) -> bool {
+    let Some(Ok(value)) = value.map(|value| value.to_str()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+/// The query string as name–value pairs, with the names a route accepts. Any other name is
+/// `422` (a misspelt `asof` should not be silently ignored).
+pub struct QueryParams(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(pairs) =
+            axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+                .await
+                .map_err(|rejection| ApiError::invalid_parameter("", rejection.body_text()))?;
+        Ok(QueryParams(pairs))
+    }
+}
+
+impl QueryParams {
+    /// Refuses names outside `known` and repeated names; returns the value of each known name.
+    pub fn take(&self, known: &[&'static str]) -> Result<Vec<Option<&str>>, ApiError> {
+        let mut values = vec![None; known.len()];
+        for (name, value) in &self.0 {
+            let Some(index) = known.iter().position(|k| k == name) else {
+                return Err(ApiError::invalid_parameter(
+                    name,
+                    format!("unknown parameter; this path accepts: {}", known.join(", ")),
+                ));
+            };
+            if values[index].replace(value.as_str()).is_some() {
+                return Err(ApiError::invalid_parameter(name, "given more than once"));
+            }
+        }
+        Ok(values)
+    }
+}
+
+/// Who is making the request: the name recorded as `actor`. Tokens come with access control;
+/// until then every request is `anonymous`.
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Actor>()
+            .cloned()
+            .unwrap_or_else(|| Actor("anonymous".to_owned())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn json_content_types() {
+        let accepts =
+            |text: &'static str| is_json_content_type(Some(&HeaderValue::from_static(text)));
+        assert!(accepts("application/json"));
+        assert!(accepts("application/json; charset=utf-8"));
+        assert!(accepts("Application/JSON"));
+        assert!(!accepts("text/plain"));
+        assert!(!accepts("application/jsonx"));
+        assert!(!is_json_content_type(None));
+    }
+}

@@ -1,0 +1,63 @@
+//! The HTTP API of CONTRACT §3: routes, handlers and the mapping of every failure to
+//! problem+json. Handlers turn the request into checked values on their first line and hand
+//! them to `acta-events` (writes) or the projections (reads).
+
+mod events;
+pub use events::verify_json as events_verify_json;
+pub mod extract;
+pub mod problem;
+
+use std::convert::Infallible;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tower_http::trace::TraceLayer;
+
+use acta_events::{Clock, Instant, Log};
+
+use extract::{BATCH_BODY_BYTES_MAX, BodyLimit, EVENT_BODY_BYTES_MAX};
+use problem::ApiError;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub log: Log,
+    pub clock: Clock,
+}
+
+impl AppState {
+    pub fn now(&self) -> Instant {
+        Instant::from_timestamp((self.clock)())
+    }
+}
+
+/// The whole API as a router, for `acta serve` and for tests.
+pub fn app(state: AppState) -> Router {
+    let single = post(events::append_one)
+        .layer::<_, Infallible>(DefaultBodyLimit::max(EVENT_BODY_BYTES_MAX))
+        .layer::<_, Infallible>(axum::Extension(BodyLimit(EVENT_BODY_BYTES_MAX)));
+    let batch = post(events::append_batch)
+        .layer::<_, Infallible>(DefaultBodyLimit::max(BATCH_BODY_BYTES_MAX))
+        .layer::<_, Infallible>(axum::Extension(BodyLimit(BATCH_BODY_BYTES_MAX)));
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/v1/events", single.get(events::list))
+        .route("/v1/events/batch", batch)
+        .route("/v1/events/{id}", get(events::one))
+        .route("/v1/head", get(events::head))
+        .route("/v1/verify", get(events::verify))
+        .fallback(|| async { ApiError::NotFound("no such path".into()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Runs blocking store work off the async workers.
+pub async fn blocking<R: Send + 'static>(
+    work: impl FnOnce() -> Result<R, ApiError> + Send + 'static,
+) -> Result<R, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| ApiError::Internal(format!("blocking task failed: {error}")))?
+}

@@ -1,0 +1,206 @@
+//! Every failure the API sends is `application/problem+json` (RFC 9457) with the contract's
+//! status. [`ApiError`] is the one error type of the HTTP layer; each variant names its status.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use acta_events::{AppendError, FieldError, StoreError};
+
+/// The media type of every error response.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// `400`: the body is not JSON, nests too deep, or has fields the contract does not know.
+    #[error("{detail}")]
+    BadRequest {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// `401`: no token, or a token that is not valid.
+    #[error("a valid bearer token is required")]
+    Unauthorized,
+    /// `403`: the token's role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// `404`: unknown path, event or plan.
+    #[error("{0}")]
+    NotFound(String),
+    /// `405`: the path exists but not with this method.
+    #[error("this path does not accept that method")]
+    MethodNotAllowed,
+    /// `409`: conflict with what is stored.
+    #[error("{detail}")]
+    Conflict {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// `413`: the body is larger than the path accepts.
+    #[error("the body is larger than {limit_bytes} bytes")]
+    PayloadTooLarge { limit_bytes: usize },
+    /// `415`: the body is not declared as `application/json`.
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
+    /// `422`: everything else that is wrong with the request.
+    #[error("{detail}")]
+    Unprocessable {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// `503`: the service is shutting down.
+    #[error("the service is shutting down; retry shortly")]
+    Unavailable,
+    /// `500`: logged with its cause; the client hears nothing of internals.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid_parameter(name: &str, message: impl Into<String>) -> Self {
+        ApiError::Unprocessable {
+            detail: format!("query parameter {name} is invalid"),
+            errors: vec![FieldError::new(name, message)],
+        }
+    }
+
+    pub fn malformed_body(message: impl Into<String>) -> Self {
+        let message = message.into();
+        ApiError::BadRequest {
+            detail: format!("the body is not valid JSON: {message}"),
+            errors: vec![FieldError::new("", message)],
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable identifier of the kind of problem, for clients to branch on.
+    fn problem_type(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { .. } => "urn:acta:problem:bad-request",
+            ApiError::Unauthorized => "urn:acta:problem:unauthorized",
+            ApiError::Forbidden(_) => "urn:acta:problem:forbidden",
+            ApiError::NotFound(_) => "urn:acta:problem:not-found",
+            ApiError::MethodNotAllowed => "urn:acta:problem:method-not-allowed",
+            ApiError::Conflict { .. } => "urn:acta:problem:conflict",
+            ApiError::PayloadTooLarge { .. } => "urn:acta:problem:payload-too-large",
+            ApiError::UnsupportedMediaType => "urn:acta:problem:unsupported-media-type",
+            ApiError::Unprocessable { .. } => "urn:acta:problem:unprocessable",
+            ApiError::Unavailable => "urn:acta:problem:unavailable",
+            ApiError::Internal(_) => "urn:acta:problem:internal",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    problem_type: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    errors: &'a [FieldError],
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = match &self {
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                "the server failed to handle the request; it has been logged".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let errors = match &self {
+            ApiError::BadRequest { errors, .. }
+            | ApiError::Conflict { errors, .. }
+            | ApiError::Unprocessable { errors, .. } => errors.as_slice(),
+            _ => &[],
+        };
+        let body = ProblemBody {
+            problem_type: self.problem_type(),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"acta\""),
+            );
+        }
+        response
+    }
+}
+
+impl From<AppendError> for ApiError {
+    fn from(error: AppendError) -> Self {
+        match error {
+            AppendError::UnknownFields { errors } => ApiError::BadRequest {
+                detail: "the request has fields the contract does not know".into(),
+                errors,
+            },
+            AppendError::Invalid { errors } => ApiError::Unprocessable {
+                detail: summarise(&errors),
+                errors,
+            },
+            AppendError::Conflict { detail, errors } => ApiError::Conflict { detail, errors },
+            AppendError::Storage(cause) => ApiError::Internal(cause),
+            AppendError::Closed => ApiError::Unavailable,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Closed => ApiError::Unavailable,
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// A one-line `detail` for a list of field errors.
+fn summarise(errors: &[FieldError]) -> String {
+    match errors {
+        [] => "the request is not valid".to_owned(),
+        [only] => format!("{}: {}", pointer_label(&only.field), only.message),
+        [first, rest @ ..] => format!(
+            "{}: {} (and {} more problem{})",
+            pointer_label(&first.field),
+            first.message,
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+fn pointer_label(pointer: &str) -> &str {
+    if pointer.is_empty() {
+        "the body"
+    } else {
+        pointer
+    }
+}
