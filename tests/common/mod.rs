@@ -1,0 +1,187 @@
+//! Shared by the end-to-end tests: the real `acta` binary on a real socket and a real database
+//! file in a temporary directory (zero2prod's `spawn_app`).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_acta");
+
+/// A running `acta serve`.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub db: PathBuf,
+    pub stderr: std::sync::Mutex<mpsc::Receiver<String>>,
+    /// What the server printed on stderr before it listened.
+    pub startup: Vec<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Starts on a new database in a temporary directory.
+    pub fn start() -> Server {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = dir.path().join("acta.db");
+        let mut server = Server::start_on(&db, &[]);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts on `db` (kept by the caller) with extra arguments to `serve`.
+    pub fn start_on(db: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(BINARY)
+            .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .env("RUST_LOG", "acta=warn")
+            .spawn()
+            .expect("acta starts");
+        let (lines_sender, lines) = mpsc::channel();
+        let stderr = child.stderr.take().expect("piped stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if lines_sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        let base = loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("acta did not say where it listens; it said: {seen:?}"));
+            if let Some(address) = line.split(" on http://").nth(1) {
+                break format!("http://{}", address.trim());
+            }
+            seen.push(line);
+        };
+        Server { child, base, db: db.to_owned(), stderr: std::sync::Mutex::new(lines), startup: seen, _dir: None }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str) -> (u16, Value) {
+        let response = client().get(self.url(path)).send().expect("GET answers");
+        read(response)
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let response = client()
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .expect("POST answers");
+        read(response)
+    }
+
+    /// POSTs raw bytes with a chosen content type.
+    pub fn post_raw(&self, path: &str, content_type: Option<&str>, body: Vec<u8>) -> (u16, Value) {
+        let mut request = client().post(self.url(path)).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        read(request.send().expect("POST answers"))
+    }
+
+    pub fn head(&self) -> Value {
+        let (status, head) = self.get("/v1/head");
+        assert_eq!(status, 200);
+        head
+    }
+
+    /// Kills the process at once (SIGKILL): no shutdown, no flush.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("HTTP client")
+}
+
+fn read(response: reqwest::blocking::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = response.text().expect("a body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    if status >= 400 {
+        assert_eq!(content_type, "application/problem+json", "error {status} without problem+json: {body}");
+        assert_problem_shape(status, &body);
+    }
+    (status, body)
+}
+
+/// Every error is RFC 9457 problem+json with the contract's keys.
+pub fn assert_problem_shape(status: u16, body: &Value) {
+    for key in ["type", "title", "detail"] {
+        assert!(body[key].is_string(), "problem without {key}: {body}");
+    }
+    assert_eq!(body["status"], status, "{body}");
+    let errors = body["errors"].as_array().unwrap_or_else(|| panic!("problem without errors: {body}"));
+    for error in errors {
+        assert!(error["field"].is_string() && error["message"].is_string(), "{body}");
+    }
+}
+
+/// The JSON Pointers a problem names.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| errors.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// Runs the binary with `args` and returns its output.
+pub fn acta(args: &[&str]) -> Output {
+    Command::new(BINARY).args(args).output().expect("acta runs")
+}
+
+/// A `plan.registered` request for `plan`, 2011–2015.
+pub fn register(plan: &str, parent: Option<&str>) -> Value {
+    let mut data = json!({"title": format!("Kế hoạch {plan}"), "kind": "plan",
+                          "period": {"from_year": 2011, "to_year": 2015}});
+    if let Some(parent) = parent {
+        data["parent"] = json!(parent);
+    }
+    json!({"type": "plan.registered", "plan": plan, "occurred_on": "2011-12-07", "data": data})
+}
+
+/// A funding request.
+pub fn funds(kind: &str, plan: &str, fiscal_year: i64, amount: i64) -> Value {
+    json!({"type": kind, "plan": plan, "occurred_on": format!("{fiscal_year}-12-31"),
+           "date_precision": "year",
+           "data": {"fiscal_year": fiscal_year, "source": "local", "amount": amount}})
+}
+
+/// A fresh ULID for a client-chosen id.
+pub fn new_id() -> String {
+    ulid::Ulid::new().to_string()
+}
