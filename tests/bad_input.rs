@@ -17,7 +17,14 @@ struct Case {
 }
 
 fn case(name: &'static str, body: Value, status: u16, field: &'static str) -> Case {
-    Case { name, path: "/v1/events", content_type: Some("application/json"), body: body.to_string().into_bytes(), status, field: Some(field) }
+    Case {
+        name,
+        path: "/v1/events",
+        content_type: Some("application/json"),
+        body: body.to_string().into_bytes(),
+        status,
+        field: Some(field),
+    }
 }
 
 fn act(plan: &str, data: Value) -> Value {
@@ -57,7 +64,14 @@ fn bad_input_is_refused_with_its_field_named_and_changes_nothing() {
                             "data": {"target": retracted_id, "reason": "never held"}});
     assert_eq!(server.post("/v1/events", &retraction).0, 201);
 
-    let tomorrow_plus_one = jiff::Zoned::now().date().tomorrow().unwrap().tomorrow().unwrap().tomorrow().unwrap();
+    let tomorrow_plus_one = jiff::Zoned::now()
+        .date()
+        .tomorrow()
+        .unwrap()
+        .tomorrow()
+        .unwrap()
+        .tomorrow()
+        .unwrap();
     // Sets (or adds) the field at `pointer`.
     let with = |mut event: Value, pointer: &str, value: Value| {
         let (parent, name) = pointer.rsplit_once('/').unwrap();
@@ -148,7 +162,11 @@ fn bad_input_is_refused_with_its_field_named_and_changes_nothing() {
         let (status, problem) = server.post_raw(case.path, case.content_type, case.body);
         assert_eq!(status, case.status, "{}: {problem}", case.name);
         if let Some(field) = case.field {
-            assert!(fields(&problem).iter().any(|f| f == field), "{}: expected field {field:?} in {problem}", case.name);
+            assert!(
+                fields(&problem).iter().any(|f| f == field),
+                "{}: expected field {field:?} in {problem}",
+                case.name
+            );
         }
         assert_eq!(server.head(), before, "{}: the log changed", case.name);
     }
@@ -157,8 +175,14 @@ fn bad_input_is_refused_with_its_field_named_and_changes_nothing() {
 #[test]
 fn query_parameters_are_checked() {
     let server = Server::start();
-    for (query, field) in [("limit=0", "limit"), ("limit=1001", "limit"), ("after=-1", "after"),
-                           ("type=plan.deleted", "type"), ("plan=Bad", "plan"), ("colour=red", "colour")] {
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("after=-1", "after"),
+        ("type=plan.deleted", "type"),
+        ("plan=Bad", "plan"),
+        ("colour=red", "colour"),
+    ] {
         let (status, problem) = server.get(&format!("/v1/events?{query}"));
         assert_eq!(status, 422, "{query}: {problem}");
         assert_eq!(fields(&problem), [field], "{query}");

@@ -15,7 +15,10 @@ fn jcs(value: &Value) -> String {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort_by_key(|key| key.encode_utf16().collect::<Vec<u16>>());
-            let members: Vec<String> = keys.iter().map(|key| format!("{}:{}", jcs_string(key), jcs(&map[*key]))).collect();
+            let members: Vec<String> = keys
+                .iter()
+                .map(|key| format!("{}:{}", jcs_string(key), jcs(&map[*key])))
+                .collect();
             format!("{{{}}}", members.join(","))
         }
         Value::Array(items) => format!("[{}]", items.iter().map(jcs).collect::<Vec<_>>().join(",")),
@@ -48,7 +51,10 @@ fn jcs_string(text: &str) -> String {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// A small record with text that exercises escaping and non-ASCII keys.
@@ -59,8 +65,18 @@ fn record_some_acts(server: &Server) {
                  "participants_by_group": {"Các Sở, ngành, địa phương": 41, "Ngành \"hóa chất\"\t\\": 36, "😀": 1, "\u{ff61}": 2}},
         "evidence": {"document": "Báo cáo\nSXSH", "locator": "mục 3.1"}}));
     for year in 2011..=2014 {
-        events.push(funds("funds.allocated", "dn-sxsh-2015", year, 90_000_000 + year));
-        events.push(funds("funds.disbursed", "dn-sxsh-2015", year, 90_000_000 + year));
+        events.push(funds(
+            "funds.allocated",
+            "dn-sxsh-2015",
+            year,
+            90_000_000 + year,
+        ));
+        events.push(funds(
+            "funds.disbursed",
+            "dn-sxsh-2015",
+            year,
+            90_000_000 + year,
+        ));
     }
     for event in events {
         let (status, body) = server.post("/v1/events", &event);
@@ -70,8 +86,16 @@ fn record_some_acts(server: &Server) {
 
 fn export(db: &std::path::Path) -> Vec<Value> {
     let output = acta(&["export", "--db", db.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
 
 #[test]
@@ -94,7 +118,24 @@ fn every_exported_hash_recomputes_independently() {
     assert_eq!(server.head()["hash"], previous.as_str());
     // The stored shape carries exactly the contract's keys.
     let keys: Vec<&String> = events[1].as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["actor", "data", "date_precision", "evidence", "hash", "id", "occurred_on", "plan", "prev_hash", "recorded_at", "seq", "type", "version"]);
+    assert_eq!(
+        keys,
+        [
+            "actor",
+            "data",
+            "date_precision",
+            "evidence",
+            "hash",
+            "id",
+            "occurred_on",
+            "plan",
+            "prev_hash",
+            "recorded_at",
+            "seq",
+            "type",
+            "version"
+        ]
+    );
 }
 
 #[test]
@@ -130,8 +171,14 @@ fn an_edit_behind_the_stores_back_is_named_by_seq() {
     assert_eq!(status, 200);
     assert_eq!(report["ok"], false);
     assert_eq!(report["first_bad_seq"], 5);
-    assert!(report["problem"].as_str().unwrap().contains("hash"), "{report}");
+    assert!(
+        report["problem"].as_str().unwrap().contains("hash"),
+        "{report}"
+    );
     assert_eq!(report["head"]["seq"], 10);
-    let warned = server.startup.iter().any(|line| line.contains("broken at seq 5"));
+    let warned = server
+        .startup
+        .iter()
+        .any(|line| line.contains("broken at seq 5"));
     assert!(warned, "serve warns about the broken chain");
 }

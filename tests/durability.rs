@@ -30,7 +30,10 @@ fn assert_gap_free(events: &[Value]) {
     }
     let mut versions: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for event in events {
-        versions.entry(event["plan"].as_str().unwrap().to_owned()).or_default().push(event["version"].as_u64().unwrap());
+        versions
+            .entry(event["plan"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(event["version"].as_u64().unwrap());
     }
     for (plan, versions) in versions {
         let expected: Vec<u64> = (1..=versions.len() as u64).collect();
@@ -66,8 +69,14 @@ fn sixteen_clients_appending_at_once_leave_no_gap() {
     assert_gap_free(&events);
     let ids: BTreeSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), events.len(), "no duplicate");
-    let recorded: Vec<&str> = events.iter().map(|e| e["recorded_at"].as_str().unwrap()).collect();
-    assert!(recorded.windows(2).all(|pair| pair[0] <= pair[1]), "recorded_at never decreases");
+    let recorded: Vec<&str> = events
+        .iter()
+        .map(|e| e["recorded_at"].as_str().unwrap())
+        .collect();
+    assert!(
+        recorded.windows(2).all(|pair| pair[0] <= pair[1]),
+        "recorded_at never decreases"
+    );
     let (_, report) = server.get("/v1/verify");
     assert_eq!(report["ok"], true, "{report}");
 }
@@ -93,9 +102,15 @@ fn a_process_killed_mid_stream_keeps_every_acknowledged_event() {
                     let id = ulid::Ulid::new().to_string();
                     let mut event = funds("funds.planned", "p", 2011 + (i % 5), 1000 * writer + i);
                     event["id"] = json!(id);
-                    let sent = client.post(&url).header("content-type", "application/json").body(event.to_string()).send();
+                    let sent = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(event.to_string())
+                        .send();
                     match sent {
-                        Ok(response) if response.status().as_u16() == 201 => acknowledged.lock().unwrap().push(id),
+                        Ok(response) if response.status().as_u16() == 201 => {
+                            acknowledged.lock().unwrap().push(id)
+                        }
                         Ok(response) => panic!("unexpected {}", response.status()),
                         Err(_) => break, // the server died under us
                     }
@@ -115,13 +130,20 @@ fn a_process_killed_mid_stream_keeps_every_acknowledged_event() {
     let acknowledged = acknowledged.lock().unwrap().clone();
 
     let output = acta(&["verify", "--db", db.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let server = Server::start_on(&db, &[]);
     let events = all_events(&server);
     assert_gap_free(&events);
     let stored: BTreeSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
     for id in &acknowledged {
-        assert!(stored.contains(id.as_str()), "event {id} got a 201 but is gone");
+        assert!(
+            stored.contains(id.as_str()),
+            "event {id} got a 201 but is gone"
+        );
     }
     // Nothing is half-there: every stored event reads back whole.
     for event in &events {

@@ -18,7 +18,10 @@ fn the_same_id_twice_stores_one_event() {
     std::thread::sleep(std::time::Duration::from_millis(5));
     let (second_status, second) = server.post("/v1/events", &event);
     assert_eq!(second_status, 200);
-    assert_eq!(second, first, "answered as first stored, same seq and recorded_at");
+    assert_eq!(
+        second, first,
+        "answered as first stored, same seq and recorded_at"
+    );
     assert_eq!(server.head()["seq"], 2);
 
     // A repeat is recognised before expected_version is checked.
@@ -55,7 +58,10 @@ fn a_retried_batch_stores_nothing_twice() {
     // The retry carries the first four again and two new ones.
     let (status, second) = server.post("/v1/events/batch", &json!({"events": events}));
     assert_eq!(status, 201);
-    assert_eq!(second["events"].as_array().unwrap()[..4], first["events"].as_array().unwrap()[..]);
+    assert_eq!(
+        second["events"].as_array().unwrap()[..4],
+        first["events"].as_array().unwrap()[..]
+    );
     assert_eq!(server.head()["seq"], 6);
     // Nothing new at all: 200.
     let (status, third) = server.post("/v1/events/batch", &json!({"events": events}));
@@ -64,7 +70,12 @@ fn a_retried_batch_stores_nothing_twice() {
     assert_eq!(server.head()["seq"], 6);
     // Versions run 1..n in the plan's stream.
     let (_, page) = server.get("/v1/events?plan=p");
-    let versions: Vec<u64> = page["events"].as_array().unwrap().iter().map(|e| e["version"].as_u64().unwrap()).collect();
+    let versions: Vec<u64> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_u64().unwrap())
+        .collect();
     assert_eq!(versions, [1, 2, 3, 4, 5, 6]);
 }
 
@@ -76,7 +87,11 @@ fn a_batch_is_all_or_nothing_and_may_register_then_act() {
     let (status, problem) = server.post("/v1/events/batch", &batch);
     assert_eq!(status, 422);
     assert_eq!(problem["errors"][0]["field"], "/events/2/data/fiscal_year");
-    assert_eq!(server.head()["seq"], 0, "nothing of a refused batch is stored");
+    assert_eq!(
+        server.head()["seq"],
+        0,
+        "nothing of a refused batch is stored"
+    );
     let batch = json!({"events": [register("p", None), funds("funds.planned", "p", 2012, 5)]});
     assert_eq!(server.post("/v1/events/batch", &batch).0, 201);
     assert_eq!(server.head()["seq"], 2);
@@ -87,7 +102,12 @@ fn pages_follow_seq_and_say_where_to_go_on() {
     let server = Server::start();
     let mut events = vec![register("p", None)];
     events.extend((0..4).map(|i| funds("funds.planned", "p", 2011 + i, 10)));
-    assert_eq!(server.post("/v1/events/batch", &json!({"events": events})).0, 201);
+    assert_eq!(
+        server
+            .post("/v1/events/batch", &json!({"events": events}))
+            .0,
+        201
+    );
     let (_, page) = server.get("/v1/events?limit=2");
     assert_eq!(page["next_after"], 2);
     let (_, page) = server.get("/v1/events?after=2&limit=2");

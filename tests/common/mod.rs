@@ -65,7 +65,14 @@ impl Server {
             }
             seen.push(line);
         };
-        Server { child, base, db: db.to_owned(), stderr: std::sync::Mutex::new(lines), startup: seen, _dir: None }
+        Server {
+            child,
+            base,
+            db: db.to_owned(),
+            stderr: std::sync::Mutex::new(lines),
+            startup: seen,
+            _dir: None,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -133,7 +140,10 @@ fn read(response: reqwest::blocking::Response) -> (u16, Value) {
     let text = response.text().expect("a body");
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     if status >= 400 {
-        assert_eq!(content_type, "application/problem+json", "error {status} without problem+json: {body}");
+        assert_eq!(
+            content_type, "application/problem+json",
+            "error {status} without problem+json: {body}"
+        );
         assert_problem_shape(status, &body);
     }
     (status, body)
@@ -145,9 +155,14 @@ pub fn assert_problem_shape(status: u16, body: &Value) {
         assert!(body[key].is_string(), "problem without {key}: {body}");
     }
     assert_eq!(body["status"], status, "{body}");
-    let errors = body["errors"].as_array().unwrap_or_else(|| panic!("problem without errors: {body}"));
+    let errors = body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("problem without errors: {body}"));
     for error in errors {
-        assert!(error["field"].is_string() && error["message"].is_string(), "{body}");
+        assert!(
+            error["field"].is_string() && error["message"].is_string(),
+            "{body}"
+        );
     }
 }
 
@@ -155,7 +170,12 @@ pub fn assert_problem_shape(status: u16, body: &Value) {
 pub fn fields(problem: &Value) -> Vec<String> {
     problem["errors"]
         .as_array()
-        .map(|errors| errors.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
