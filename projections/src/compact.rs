@@ -1,0 +1,352 @@
+//! The compact, typed form in which a [`Record`](crate::Record) keeps every event it has folded.
+//!
+//! Nothing here holds JSON. Dates are day numbers, instants are milliseconds, money and counts are
+//! plain integers, plans are indices, and every quantity that feeds a sum already names the
+//! aggregate cell it feeds (resolved once, when the event is applied). A query then adds integers
+//! into arrays by index, which is what keeps time travel over a million events fast.
+
+use acta_events::catalogue::{Channel, Period, Source};
+use acta_events::{CivilDate, EventId, EventType};
+
+/// Index of a plan in [`Record`](crate::Record)'s plan table, in registration order.
+pub(crate) type PlanIndex = u32;
+
+/// Index of an interned indicator key (also used for `total.reported` metrics that are
+/// indicators).
+pub(crate) type IndicatorIndex = u32;
+
+/// Index of an aggregate cell in one of the cell tables.
+pub(crate) type CellIndex = u32;
+
+/// A civil date as a count of days since 1970-01-01, so that `as_of` filtering is one integer
+/// comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Day(pub(crate) i32);
+
+impl Day {
+    /// Howard Hinnant's `days_from_civil`: exact for the proleptic Gregorian calendar.
+    pub(crate) fn from_civil(date: CivilDate) -> Day {
+        let date = date.jiff();
+        let month = i32::from(date.month());
+        let day = i32::from(date.day());
+        let year = i32::from(date.year()) - i32::from(month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let month_from_march = (month + 9) % 12;
+        let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        Day(era * 146_097 + day_of_era - 719_468)
+    }
+
+    /// The inverse of [`Day::from_civil`]. Every `Day` in a record came from a valid
+    /// `CivilDate`, so the conversion back cannot fail.
+    pub(crate) fn to_civil(self) -> CivilDate {
+        let days = self.0 + 719_468;
+        let era = days.div_euclid(146_097);
+        let day_of_era = days - era * 146_097;
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_from_march = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+        let month = if month_from_march < 10 {
+            month_from_march + 3
+        } else {
+            month_from_march - 9
+        };
+        let year = year_of_era + era * 400 + i32::from(month <= 2);
+        let narrow = |value: i32| i8::try_from(value).expect("a month or a day fits an i8");
+        CivilDate::new(
+            i16::try_from(year).expect("a record's years lie within 1900..=2200"),
+            narrow(month),
+            narrow(day),
+        )
+        .expect("came from a valid CivilDate")
+    }
+}
+
+/// Which of the three funding acts a `funds.*` event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum FundsKind {
+    Planned = 0,
+    Allocated = 1,
+    Disbursed = 2,
+}
+
+/// What one version of an act says, reduced to what the projections read.
+///
+/// Cell indices point into the cell tables of the [`Record`](crate::Record); they depend on the
+/// version's plan and year, so a correction that moves an act to another year gets new ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Payload {
+    Decision {
+        text: u32,
+    },
+    Unit {
+        name: u32,
+    },
+    Staff {
+        count: u64,
+        indicator_cell: CellIndex,
+    },
+    Training {
+        sessions: u64,
+        participants: Option<u64>,
+        /// The sum of `participants_by_group`, when the groups are given.
+        group_sum: Option<u64>,
+        topic_cell: CellIndex,
+        sessions_cell: CellIndex,
+        /// Present only when `participants` is given: an act feeds an indicator only with the
+        /// quantities it states.
+        participants_cell: Option<CellIndex>,
+    },
+    Outreach {
+        channel: Channel,
+        items: u64,
+        indicator_cell: CellIndex,
+    },
+    Assessment {
+        enterprises: u64,
+        indicator_cell: CellIndex,
+    },
+    Progress {
+        quantity: u64,
+        indicator_cell: CellIndex,
+    },
+    Target {
+        indicator: IndicatorIndex,
+        year: i16,
+        quantity: u64,
+    },
+    Funds {
+        kind: FundsKind,
+        amount: u64,
+        /// Keyed by (plan, fiscal year, source): the occurred year does not move it.
+        funding_cell: CellIndex,
+    },
+    Total {
+        claim: u32,
+    },
+}
+
+/// One version of an act: the original, or what a correction made of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Version {
+    pub(crate) day: Day,
+    pub(crate) year: i16,
+    /// The (plan, year) cell that counts acts and the yearly summary's figures.
+    pub(crate) year_cell: CellIndex,
+    pub(crate) payload: Payload,
+}
+
+/// A correction or retraction of an act, in the order recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Revision {
+    pub(crate) recorded_ms: i64,
+    /// `None`: the act was retracted from this revision on.
+    pub(crate) version: Option<Version>,
+}
+
+/// An act (§2.2) of one plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Act {
+    pub(crate) id: EventId,
+    pub(crate) seq: u64,
+    pub(crate) recorded_ms: i64,
+    pub(crate) event_type: EventType,
+    pub(crate) original: Version,
+    /// Almost always empty, so it costs no allocation; corrections are rare.
+    pub(crate) revisions: Vec<Revision>,
+}
+
+/// Which version of an act is meant: 0 is the original, `n` is `revisions[n - 1]`.
+pub(crate) type RevisionNumber = u32;
+
+impl Act {
+    /// The version of this act as the record read at `known_ms` (`None`: now), with its
+    /// revision number, or `None` when it had been retracted by then. The caller has already
+    /// checked that the act itself was recorded by then.
+    pub(crate) fn version_at(&self, known_ms: Option<i64>) -> Option<(RevisionNumber, &Version)> {
+        let applicable = match known_ms {
+            None => self.revisions.len(),
+            // Revisions are in recorded order: count those recorded by `known_ms`.
+            Some(known_ms) => self
+                .revisions
+                .partition_point(|revision| revision.recorded_ms <= known_ms),
+        };
+        if applicable == 0 {
+            return Some((0, &self.original));
+        }
+        let revision = &self.revisions[applicable - 1];
+        let number = RevisionNumber::try_from(applicable).expect("fewer than 2^32 corrections");
+        revision.version.as_ref().map(|version| (number, version))
+    }
+
+    /// The version with this revision number, whatever its visibility.
+    pub(crate) fn version(&self, number: RevisionNumber) -> Option<&Version> {
+        match number {
+            0 => Some(&self.original),
+            n => self.revisions[n as usize - 1].version.as_ref(),
+        }
+    }
+
+    /// The version read now: the latest correction, or `None` if retracted.
+    pub(crate) fn current(&self) -> Option<&Version> {
+        self.version_at(None).map(|(_, version)| version)
+    }
+}
+
+/// Points at one version of one act: what the aggregates list (decisions, targets, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct VersionRef {
+    pub(crate) plan: PlanIndex,
+    pub(crate) act: u32,
+    pub(crate) revision: RevisionNumber,
+}
+
+/// What a lifecycle event says that a plan's status shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LifecycleDetails {
+    Registered {
+        title: String,
+        code: Option<String>,
+        issuer: Option<String>,
+        period: Period,
+    },
+    Approved {
+        decision: String,
+        approved_by: Option<String>,
+    },
+    /// `plan.submitted`, `plan.completed`, `plan.cancelled`: only their date and status show.
+    Other,
+}
+
+/// A lifecycle event (§2.1) of one plan. Lifecycle events cannot be retracted or re-dated, so
+/// a correction can only replace their details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LifecycleEvent {
+    pub(crate) id: EventId,
+    pub(crate) recorded_ms: i64,
+    pub(crate) day: Day,
+    pub(crate) event_type: EventType,
+    pub(crate) original: LifecycleDetails,
+    /// Corrections in recorded order: (recorded_ms, replacement details).
+    pub(crate) revisions: Vec<(i64, LifecycleDetails)>,
+}
+
+impl LifecycleEvent {
+    pub(crate) fn details_at(&self, known_ms: Option<i64>) -> &LifecycleDetails {
+        let applicable = match known_ms {
+            None => self.revisions.len(),
+            Some(known_ms) => self
+                .revisions
+                .partition_point(|(recorded_ms, _)| *recorded_ms <= known_ms),
+        };
+        match applicable {
+            0 => &self.original,
+            n => &self.revisions[n - 1].1,
+        }
+    }
+}
+
+/// Key of a funding cell: everything funding sums per (plan, fiscal year, source).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct FundingKey {
+    pub(crate) plan: PlanIndex,
+    pub(crate) fiscal_year: i16,
+    pub(crate) source: Source,
+}
+
+/// Key of an indicator cell: actuals per (plan, indicator, year of `occurred_on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct IndicatorCellKey {
+    pub(crate) plan: PlanIndex,
+    pub(crate) indicator: IndicatorIndex,
+    pub(crate) year: i16,
+}
+
+/// Key of a year cell: the yearly summary's figures per (plan, year of `occurred_on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct YearCellKey {
+    pub(crate) plan: PlanIndex,
+    pub(crate) year: i16,
+}
+
+/// Key of a training-topic cell: sessions and participants per (plan, year, topic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct TopicCellKey {
+    pub(crate) plan: PlanIndex,
+    pub(crate) year: i16,
+    pub(crate) topic: u32,
+}
+
+/// The texts of a `decision.issued`, kept once per version that carries them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DecisionText {
+    pub(crate) number: String,
+    pub(crate) issuer: String,
+    pub(crate) title: String,
+}
+
+/// What a `total.reported` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Metric {
+    Funding(FundingMetric),
+    Indicator(IndicatorIndex),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FundingMetric {
+    Planned,
+    Allocated,
+    Disbursed,
+    Budget,
+}
+
+/// How a total's `amount_in_words` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WordsReading {
+    Absent,
+    Unreadable,
+    Reads(u64),
+}
+
+/// A `total.reported` claim, read once when applied (the words are read then, not per query).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TotalClaim {
+    pub(crate) metric: Metric,
+    pub(crate) metric_name: String,
+    pub(crate) amount: u64,
+    pub(crate) words: WordsReading,
+    pub(crate) from_year: Option<i16>,
+    pub(crate) to_year: Option<i16>,
+}
+
+impl TotalClaim {
+    pub(crate) fn covers(&self, year: i16) -> bool {
+        self.from_year.is_none_or(|from| from <= year) && self.to_year.is_none_or(|to| year <= to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_numbers_round_trip_over_the_whole_contract_range() {
+        let mut date = CivilDate::new(1900, 1, 1).unwrap();
+        let last = CivilDate::new(2200, 12, 31).unwrap();
+        let mut expected = Day::from_civil(date).0;
+        loop {
+            let day = Day::from_civil(date);
+            assert_eq!(day.0, expected, "{date}");
+            assert_eq!(day.to_civil(), date);
+            if date == last {
+                break;
+            }
+            date = date.tomorrow();
+            expected += 1;
+        }
+        assert_eq!(Day::from_civil(CivilDate::new(1970, 1, 1).unwrap()).0, 0);
+    }
+}
