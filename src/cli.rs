@@ -10,9 +10,14 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
-use acta_events::{AppendError, AppendRequest, Log, LogOptions, NewEvent, StoreError};
+use std::sync::Arc;
+
+use acta_events::{
+    AppendError, AppendRequest, Log, LogOptions, NewEvent, Role, StoreError, Tokens,
+};
 
 use crate::clock;
+use crate::http::auth::{FIRST_ADMIN_NAME, first_admin_token};
 use crate::http::{AppState, app};
 
 #[derive(Parser)]
@@ -53,6 +58,11 @@ enum Command {
         #[arg(long, default_value = "import")]
         actor: String,
     },
+    /// Manage access tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Write every stored event as JSON Lines, in seq order, to stdout.
     Export {
         #[command(flatten)]
@@ -68,12 +78,30 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (one line, nothing else on stdout). It is shown only once.
+    Create {
+        #[command(flatten)]
+        db: DbArg,
+        /// The token's name: recorded as the actor of every event it records.
+        #[arg(long)]
+        name: String,
+        /// admin (everything), recorder (append and read) or auditor (read only).
+        #[arg(long)]
+        role: String,
+    },
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve { db, addr } => serve(&db.db, addr),
         Command::Import { db, file, actor } => import(&db.db, &file, &actor),
         Command::Export { db } => export(&db.db),
+        Command::Token {
+            command: TokenCommand::Create { db, name, role },
+        } => create_token(&db.db, &name, &role),
         Command::Verify { db, json } => verify(&db.db, json),
     };
     match result {
@@ -113,10 +141,24 @@ fn serve(path: &Path, addr: SocketAddr) -> Result<ExitCode, String> {
             path.display()
         );
     }
+    let tokens =
+        Tokens::open(path).map_err(|error| format!("cannot open {}: {error}", path.display()))?;
     let state = AppState {
         log,
+        tokens: Arc::new(tokens),
         clock: clock::system(),
     };
+    if let Some(token) = first_admin_token(&state).map_err(|error| error.to_string())? {
+        eprintln!(
+            "acta: this database had no tokens, so an admin token named \"{FIRST_ADMIN_NAME}\" was \
+             created. It is printed below, once; keep it safe."
+        );
+        println!("{token}");
+        eprintln!(
+            "acta: make tokens for staff and auditors with\n  acta token create --db {} --name NAME --role recorder|auditor\nor POST /v1/tokens with this admin token.",
+            path.display()
+        );
+    }
     let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -349,6 +391,23 @@ fn describe(error: &AppendError) -> String {
             .join("; "),
         other => other.to_string(),
     }
+}
+
+fn create_token(path: &Path, name: &str, role: &str) -> Result<ExitCode, String> {
+    let name: acta_events::PlanKey = name
+        .parse()
+        .map_err(|message| format!("--name {message}"))?;
+    let role: Role = role
+        .parse()
+        .map_err(|message| format!("--role {message}"))?;
+    let tokens =
+        Tokens::open(path).map_err(|error| format!("cannot open {}: {error}", path.display()))?;
+    let now = acta_events::Instant::from_timestamp(clock::system()());
+    let token = tokens
+        .create(&name, role, now)
+        .map_err(|error| error.to_string())?;
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn export(path: &Path) -> Result<ExitCode, String> {

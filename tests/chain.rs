@@ -146,6 +146,7 @@ fn an_edit_behind_the_stores_back_is_named_by_seq() {
     assert_eq!((status, &report["ok"]), (200, &json!(true)));
     assert_eq!(report["checked"], 10);
     let db = server.db.clone();
+    let token = server.token.clone();
     server.kill();
 
     let connection = rusqlite::Connection::open(&db).unwrap();
@@ -166,7 +167,8 @@ fn an_edit_behind_the_stores_back_is_named_by_seq() {
     assert!(said.contains("seq 5"), "{said}");
 
     // The server still starts, warns, and reports the same damage.
-    let server = Server::start_on(&db, &[]);
+    let mut server = Server::start_on(&db, &[]);
+    server.token = token.clone();
     let (status, report) = server.get("/v1/verify");
     assert_eq!(status, 200);
     assert_eq!(report["ok"], false);

@@ -85,13 +85,15 @@ fn sixteen_clients_appending_at_once_leave_no_gap() {
 fn a_process_killed_mid_stream_keeps_every_acknowledged_event() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("acta.db");
-    let mut server = Server::start_on(&db, &[]);
+    let mut server = Server::start_new(&db, &[]);
+    let token = server.token.clone();
     assert_eq!(server.post("/v1/events", &register("p", None)).0, 201);
     let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writers: Vec<_> = (0..6)
         .map(|writer| {
             let url = server.url("/v1/events");
+            let token = token.clone();
             let acknowledged = Arc::clone(&acknowledged);
             let stop = Arc::clone(&stop);
             std::thread::spawn(move || {
@@ -104,6 +106,7 @@ fn a_process_killed_mid_stream_keeps_every_acknowledged_event() {
                     event["id"] = json!(id);
                     let sent = client
                         .post(&url)
+                        .bearer_auth(&token)
                         .header("content-type", "application/json")
                         .body(event.to_string())
                         .send();
@@ -119,7 +122,13 @@ fn a_process_killed_mid_stream_keeps_every_acknowledged_event() {
         })
         .collect();
     // Let the stream run, then kill the server while requests are in flight.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while acknowledged.lock().unwrap().len() < 300 {
+        assert!(std::time::Instant::now() < deadline, "the writers stalled");
+        assert!(
+            !writers.iter().all(|writer| writer.is_finished()),
+            "every writer stopped early"
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     server.kill();
@@ -135,7 +144,8 @@ fn a_process_killed_mid_stream_keeps_every_acknowledged_event() {
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
-    let server = Server::start_on(&db, &[]);
+    let mut server = Server::start_on(&db, &[]);
+    server.token = token.clone();
     let events = all_events(&server);
     assert_gap_free(&events);
     let stored: BTreeSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();

@@ -16,6 +16,7 @@
 //! - [`jcs`]: canonical JSON (RFC 8785).
 //! - [`schema`]: migrations keyed by `PRAGMA user_version`.
 //! - [`store`]: the log — one writer thread with group commit, pooled readers, verification.
+//! - [`tokens`]: access tokens and roles, stored as hashes.
 //! - [`error`]: the errors of this layer, each documenting its HTTP status.
 
 pub mod catalogue;
@@ -26,6 +27,7 @@ pub mod request;
 pub mod schema;
 pub mod store;
 pub mod stored;
+pub mod tokens;
 pub mod types;
 
 pub use catalogue::{EventData, EventType, PlanStatus};
@@ -36,4 +38,5 @@ pub use store::{
     AppendOutcome, AppendRequest, Clock, EventFilter, Head, Log, LogOptions, VerifyReport,
 };
 pub use stored::{GENESIS_HASH, StoredEvent};
+pub use tokens::{Caller, Role, TokenError, Tokens};
 pub use types::{Amount, CivilDate, DatePrecision, EventId, IndicatorKey, Instant, PlanKey};

@@ -44,6 +44,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (issuer, number, year)
     ) WITHOUT ROWID;
     "#,
+    // 2: access tokens, stored only as SHA-256 hashes. Revoked tokens stay, so that a name
+    // recorded as an event's actor is never handed to someone else.
+    r#"
+    CREATE TABLE tokens (
+        name       TEXT PRIMARY KEY,
+        role       TEXT NOT NULL,
+        hash       TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -91,14 +91,14 @@ pub(crate) enum Payload {
     },
     Training {
         sessions: u64,
-        participants: Option<u64>,
+        participants: MaybeCount,
         /// The sum of `participants_by_group`, when the groups are given.
-        group_sum: Option<u64>,
+        group_sum: MaybeCount,
         topic_cell: CellIndex,
         sessions_cell: CellIndex,
         /// Present only when `participants` is given: an act feeds an indicator only with the
         /// quantities it states.
-        participants_cell: Option<CellIndex>,
+        participants_cell: MaybeCell,
     },
     Outreach {
         channel: Channel,
@@ -129,6 +129,40 @@ pub(crate) enum Payload {
     },
 }
 
+/// An optional count in 8 bytes rather than `Option<u64>`'s 16: counts are at most 2^53
+/// (sums saturate below `u64::MAX`), so `u64::MAX` is free to mean "not given". Trainings are
+/// common acts, and the fold reads every act, so their size is the fold's speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MaybeCount(u64);
+
+impl MaybeCount {
+    const ABSENT: u64 = u64::MAX;
+
+    pub(crate) fn new(count: Option<u64>) -> MaybeCount {
+        MaybeCount(count.map_or(Self::ABSENT, |count| count.min(Self::ABSENT - 1)))
+    }
+
+    pub(crate) fn get(self) -> Option<u64> {
+        (self.0 != Self::ABSENT).then_some(self.0)
+    }
+}
+
+/// An optional cell in 4 bytes: no table holds `u32::MAX` cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MaybeCell(CellIndex);
+
+impl MaybeCell {
+    const ABSENT: CellIndex = CellIndex::MAX;
+
+    pub(crate) fn new(cell: Option<CellIndex>) -> MaybeCell {
+        MaybeCell(cell.unwrap_or(Self::ABSENT))
+    }
+
+    pub(crate) fn get(self) -> Option<CellIndex> {
+        (self.0 != Self::ABSENT).then_some(self.0)
+    }
+}
+
 /// One version of an act: the original, or what a correction made of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Version {
@@ -147,37 +181,50 @@ pub(crate) struct Revision {
     pub(crate) version: Option<Version>,
 }
 
-/// An act (§2.2) of one plan.
+/// An act (§2.2) of one plan: what a fold reads, and nothing else (the act's id, `seq` and
+/// type are kept apart, in [`ActIdentity`], so that a fold streams through less memory).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Act {
+    pub(crate) recorded_ms: i64,
+    pub(crate) original: Version,
+    /// Corrections and retractions in recorded order. Almost always `None`: one pointer, no
+    /// allocation. A bare `Vec` would cost 24 bytes in every act for the rare act corrected.
+    #[allow(clippy::box_collection, reason = "8 bytes per act instead of 24")]
+    pub(crate) revisions: Option<Box<Vec<Revision>>>,
+}
+
+/// Who an act is: read only to name it in an answer or to order it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ActIdentity {
     pub(crate) id: EventId,
     pub(crate) seq: u64,
-    pub(crate) recorded_ms: i64,
     pub(crate) event_type: EventType,
-    pub(crate) original: Version,
-    /// Almost always empty, so it costs no allocation; corrections are rare.
-    pub(crate) revisions: Vec<Revision>,
 }
 
 /// Which version of an act is meant: 0 is the original, `n` is `revisions[n - 1]`.
 pub(crate) type RevisionNumber = u32;
 
 impl Act {
+    pub(crate) fn revisions(&self) -> &[Revision] {
+        self.revisions.as_deref().map_or(&[], Vec::as_slice)
+    }
+
     /// The version of this act as the record read at `known_ms` (`None`: now), with its
     /// revision number, or `None` when it had been retracted by then. The caller has already
     /// checked that the act itself was recorded by then.
     pub(crate) fn version_at(&self, known_ms: Option<i64>) -> Option<(RevisionNumber, &Version)> {
+        let revisions = self.revisions();
         let applicable = match known_ms {
-            None => self.revisions.len(),
+            None => revisions.len(),
             // Revisions are in recorded order: count those recorded by `known_ms`.
-            Some(known_ms) => self
-                .revisions
-                .partition_point(|revision| revision.recorded_ms <= known_ms),
+            Some(known_ms) => {
+                revisions.partition_point(|revision| revision.recorded_ms <= known_ms)
+            }
         };
         if applicable == 0 {
             return Some((0, &self.original));
         }
-        let revision = &self.revisions[applicable - 1];
+        let revision = &revisions[applicable - 1];
         let number = RevisionNumber::try_from(applicable).expect("fewer than 2^32 corrections");
         revision.version.as_ref().map(|version| (number, version))
     }
@@ -186,7 +233,7 @@ impl Act {
     pub(crate) fn version(&self, number: RevisionNumber) -> Option<&Version> {
         match number {
             0 => Some(&self.original),
-            n => self.revisions[n as usize - 1].version.as_ref(),
+            n => self.revisions()[n as usize - 1].version.as_ref(),
         }
     }
 
@@ -226,6 +273,7 @@ pub(crate) enum LifecycleDetails {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LifecycleEvent {
     pub(crate) id: EventId,
+    pub(crate) seq: u64,
     pub(crate) recorded_ms: i64,
     pub(crate) day: Day,
     pub(crate) event_type: EventType,

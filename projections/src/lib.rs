@@ -1,8 +1,66 @@
 //! `acta-projections`: pure folds over stored events — plan status, funding, the yearly summary
 //! and reconciliation — and Vietnamese money formatting. No I/O, no clock, no SQLite.
 //!
+//! A [`Record`] is fed every stored event in `seq` order ([`Record::apply`]) and answers the
+//! read endpoints of CONTRACT §3 for any [`Query`]: `as_of` (valid time), `known_at` (system
+//! time), a plan subtree, and today's date passed in. Each answer type serialises to exactly the
+//! JSON shape of §3.1–§3.4. Money is integer đồng throughout; nothing here uses a float.
+//!
 //! # Layout
 //!
 //! - [`vnd`]: amounts in Vietnamese: `1.276.000.000 ₫`, spelt in words, and words read back.
+//! - [`query`]: [`Query`], the two time axes, the plan subtree and today.
+//! - [`record`]: [`Record`], the events in compact form, `apply`, and the fold for time travel.
+//! - `compact`: the compact typed form of events (day numbers, milliseconds, interned plans,
+//!   pre-resolved aggregate cells).
+//! - `aggregate`: the dense sums every answer is read from, kept live for "now".
+//! - [`status`]: plan status (§3.1).
+//! - [`funding`]: funding (§3.2).
+//! - [`yearly`]: the year-by-year summary (§3.3).
+//! - [`reconciliation`]: findings (§3.4).
+//! - `testing` (tests only): a builder of stored events without SQLite; `demo_tests`: the
+//!   figures of `data/demo/EXPECTED.md`; `properties`: property tests of the folds;
+//!   `scale_tests`: a million-event measurement (ignored by default).
+//!
+//! `projections/DESIGN-NOTES.md` explains why time travel stays fast.
 
+mod aggregate;
+mod compact;
+pub mod funding;
+pub mod query;
+pub mod reconciliation;
+pub mod record;
+pub mod status;
 pub mod vnd;
+pub mod yearly;
+
+#[cfg(test)]
+mod demo_tests;
+#[cfg(test)]
+mod properties;
+#[cfg(test)]
+mod scale_tests;
+#[cfg(test)]
+mod testing;
+
+pub use funding::{Funding, FundingBySource, FundingByYear, FundingFigures};
+pub use query::Query;
+pub use reconciliation::{Finding, FindingKind, Reconciliation, Severity};
+pub use record::Record;
+pub use status::{Approval, HistoryEntry, IndicatorRow, PlanStatusView};
+pub use yearly::{
+    AssessmentSummary, DecisionSummary, OutreachItems, TopicFigures, TrainingSummary, YearFunding,
+    YearSummary, YearlySummary,
+};
+
+/// Narrows an exact sum for an answer. Sums of at most 2^32 quantities of at most 2^53 cannot
+/// exceed `u64` in any real record; should one, the answer shows the largest figure rather than
+/// a wrapped one.
+pub(crate) fn saturating_u64(value: i128) -> u64 {
+    u64::try_from(value.max(0)).unwrap_or(u64::MAX)
+}
+
+/// As [`saturating_u64`], for figures that may be negative (`unspent`).
+pub(crate) fn saturating_i64(value: i128) -> i64 {
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
+}

@@ -2,6 +2,7 @@
 //! problem+json. Handlers turn the request into checked values on their first line and hand
 //! them to `acta-events` (writes) or the projections (reads).
 
+pub mod auth;
 mod events;
 pub use events::verify_json as events_verify_json;
 pub mod extract;
@@ -11,10 +12,12 @@ use std::convert::Infallible;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
-use acta_events::{Clock, Instant, Log};
+use std::sync::Arc;
+
+use acta_events::{Clock, Instant, Log, Tokens};
 
 use extract::{BATCH_BODY_BYTES_MAX, BodyLimit, EVENT_BODY_BYTES_MAX};
 use problem::ApiError;
@@ -23,6 +26,7 @@ use problem::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub log: Log,
+    pub tokens: Arc<Tokens>,
     pub clock: Clock,
 }
 
@@ -47,8 +51,15 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/events/{id}", get(events::one))
         .route("/v1/head", get(events::head))
         .route("/v1/verify", get(events::verify))
+        .route("/v1/whoami", get(auth::whoami))
+        .route("/v1/tokens", post(auth::create_token))
+        .route("/v1/tokens/{name}", delete(auth::revoke_token))
         .fallback(|| async { ApiError::NotFound("no such path".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

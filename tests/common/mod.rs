@@ -21,31 +21,58 @@ pub struct Server {
     pub stderr: std::sync::Mutex<mpsc::Receiver<String>>,
     /// What the server printed on stderr before it listened.
     pub startup: Vec<String>,
+    /// The token every request of [`Server::get`] and [`Server::post`] carries.
+    pub token: String,
+    /// What the server printed on stdout (the first admin token, on a new database).
+    pub stdout: std::sync::Mutex<mpsc::Receiver<String>>,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
-    /// Starts on a new database in a temporary directory.
+    /// Starts on a new database in a temporary directory, signed in with the admin token the
+    /// first start prints.
     pub fn start() -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
         let db = dir.path().join("acta.db");
-        let mut server = Server::start_on(&db, &[]);
+        let mut server = Server::start_new(&db, &[]);
         server._dir = Some(dir);
         server
     }
 
-    /// Starts on `db` (kept by the caller) with extra arguments to `serve`.
+    /// Starts on a new database at `db` (kept by the caller) and takes the first admin token.
+    pub fn start_new(db: &Path, extra: &[&str]) -> Server {
+        let mut server = Server::start_on(db, extra);
+        let token = server
+            .stdout
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a new database prints its first admin token");
+        server.token = token;
+        server
+    }
+
+    /// Starts on an existing database at `db`; set [`Server::token`] before making requests.
     pub fn start_on(db: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(BINARY)
             .args(["serve", "--addr", "127.0.0.1:0", "--db"])
             .arg(db)
             .args(extra)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .env("RUST_LOG", "acta=warn")
             .spawn()
             .expect("acta starts");
+        let (stdout_sender, stdout_lines) = mpsc::channel();
+        let stdout = child.stdout.take().expect("piped stdout");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if stdout_sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         let (lines_sender, lines) = mpsc::channel();
         let stderr = child.stderr.take().expect("piped stderr");
         std::thread::spawn(move || {
@@ -71,6 +98,8 @@ impl Server {
             db: db.to_owned(),
             stderr: std::sync::Mutex::new(lines),
             startup: seen,
+            token: String::new(),
+            stdout: std::sync::Mutex::new(stdout_lines),
             _dir: None,
         }
     }
@@ -80,13 +109,18 @@ impl Server {
     }
 
     pub fn get(&self, path: &str) -> (u16, Value) {
-        let response = client().get(self.url(path)).send().expect("GET answers");
+        let response = client()
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .expect("GET answers");
         read(response)
     }
 
     pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let response = client()
             .post(self.url(path))
+            .bearer_auth(&self.token)
             .header("content-type", "application/json")
             .body(body.to_string())
             .send()
@@ -96,7 +130,10 @@ impl Server {
 
     /// POSTs raw bytes with a chosen content type.
     pub fn post_raw(&self, path: &str, content_type: Option<&str>, body: Vec<u8>) -> (u16, Value) {
-        let mut request = client().post(self.url(path)).body(body);
+        let mut request = client()
+            .post(self.url(path))
+            .bearer_auth(&self.token)
+            .body(body);
         if let Some(content_type) = content_type {
             request = request.header("content-type", content_type);
         }
@@ -107,6 +144,27 @@ impl Server {
         let (status, head) = self.get("/v1/head");
         assert_eq!(status, 200);
         head
+    }
+
+    /// Sends `method path` with `token` (or none) and a JSON body (or none).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = client().request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        read(request.send().expect("the server answers"))
     }
 
     /// Kills the process at once (SIGKILL): no shutdown, no flush.

@@ -1,0 +1,277 @@
+//! Access tokens (CONTRACT §1 auth): who may read, record and administer, and whose name is
+//! written as the `actor` of every event they record.
+//!
+//! A token is `acta_` followed by 64 hex digits: 256 bits from the operating system's random
+//! source. Only its SHA-256 hash is stored. Because a token carries 256 bits of entropy, a fast
+//! hash is enough (there is no dictionary to guess from), and looking a token up by its hash
+//! leaks nothing about any stored token; the final comparison is constant-time all the same.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::RwLock;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::error::StoreError;
+use crate::store::open_connection;
+use crate::types::{Instant, PlanKey};
+
+/// Every token starts with this, so that a leaked one is recognisable (secret scanners).
+pub const TOKEN_PREFIX: &str = "acta_";
+
+/// Random bytes in a token.
+const TOKEN_RANDOM_BYTES: usize = 32;
+
+/// What a token may do. Each role may do everything the ones below it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Read everything.
+    Auditor,
+    /// Read and append events.
+    Recorder,
+    /// Everything, including tokens.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Auditor => "auditor",
+            Role::Recorder => "recorder",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Whether this role may do what `needed` may.
+    pub fn allows(self, needed: Role) -> bool {
+        self >= needed
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "admin" => Ok(Role::Admin),
+            "recorder" => Ok(Role::Recorder),
+            "auditor" => Ok(Role::Auditor),
+            _ => Err(format!(
+                "must be \"admin\", \"recorder\" or \"auditor\", got {text:?}"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The holder of a valid token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub name: String,
+    pub role: Role,
+}
+
+/// Why a token could not be created or revoked.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// `409`
+    #[error("a token named {0} exists (names of revoked tokens stay taken)")]
+    NameTaken(String),
+    /// `404`
+    #[error("no token is named {0}")]
+    NoSuchName(String),
+    /// `500`
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for TokenError {
+    fn from(error: rusqlite::Error) -> Self {
+        TokenError::Store(error.into())
+    }
+}
+
+type TokenHash = [u8; 32];
+
+fn hash_token(token: &str) -> TokenHash {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A new token from the operating system's random source.
+fn generate_token() -> Result<String, StoreError> {
+    let mut random = [0u8; TOKEN_RANDOM_BYTES];
+    getrandom::fill(&mut random).map_err(|error| StoreError::Corrupt {
+        seq: 0,
+        problem: format!("the operating system gave no random bytes: {error}"),
+    })?;
+    Ok(format!("{TOKEN_PREFIX}{}", to_hex(&random)))
+}
+
+/// The tokens of one database, with a cache of the valid ones. Tokens created by another process
+/// (`acta token create` while the server runs) are found on their first use.
+pub struct Tokens {
+    connection: std::sync::Mutex<Connection>,
+    valid: RwLock<HashMap<TokenHash, Caller>>,
+}
+
+impl Tokens {
+    pub fn open(path: &Path) -> Result<Tokens, StoreError> {
+        let mut connection = open_connection(path)?;
+        crate::schema::migrate(&mut connection)?;
+        Ok(Tokens {
+            connection: std::sync::Mutex::new(connection),
+            valid: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// Whether any token was ever created.
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        let connection = self.connection.lock().expect("token connection lock");
+        let count: i64 =
+            connection.query_row("SELECT COUNT(*) FROM tokens", [], |row| row.get(0))?;
+        Ok(count == 0)
+    }
+
+    /// Creates a token named `name` and returns it: the only time it is ever seen.
+    pub fn create(&self, name: &PlanKey, role: Role, now: Instant) -> Result<String, TokenError> {
+        let token = generate_token()?;
+        let hash = hash_token(&token);
+        let connection = self.connection.lock().expect("token connection lock");
+        let inserted = connection.execute(
+            "INSERT OR IGNORE INTO tokens (name, role, hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![name.as_str(), role.as_str(), to_hex(&hash), now.to_string()],
+        )?;
+        if inserted == 0 {
+            return Err(TokenError::NameTaken(name.to_string()));
+        }
+        Ok(token)
+    }
+
+    /// Revokes the token named `name`; it stops working at once.
+    pub fn revoke(&self, name: &str, now: Instant) -> Result<(), TokenError> {
+        let connection = self.connection.lock().expect("token connection lock");
+        let revoked = connection.execute(
+            "UPDATE tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
+            params![name, now.to_string()],
+        )?;
+        drop(connection);
+        self.valid
+            .write()
+            .expect("token cache lock")
+            .retain(|_, caller| caller.name != name);
+        if revoked == 0 {
+            return Err(TokenError::NoSuchName(name.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// The holder of `token`, or `None` if it is not a valid, unrevoked token.
+    pub fn authenticate(&self, token: &str) -> Result<Option<Caller>, StoreError> {
+        if !token.starts_with(TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        let hash = hash_token(token);
+        if let Some(caller) = self.valid.read().expect("token cache lock").get(&hash) {
+            return Ok(Some(caller.clone()));
+        }
+        let connection = self.connection.lock().expect("token connection lock");
+        let found = connection
+            .query_row(
+                "SELECT name, role, hash FROM tokens WHERE hash = ?1 AND revoked_at IS NULL",
+                [to_hex(&hash)],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        drop(connection);
+        let Some((name, role, stored_hash)) = found else {
+            return Ok(None);
+        };
+        if !bool::from(stored_hash.as_bytes().ct_eq(to_hex(&hash).as_bytes())) {
+            return Ok(None);
+        }
+        let role = role
+            .parse()
+            .map_err(|problem| StoreError::Corrupt { seq: 0, problem })?;
+        let caller = Caller { name, role };
+        self.valid
+            .write()
+            .expect("token cache lock")
+            .insert(hash, caller.clone());
+        Ok(Some(caller))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Instant {
+        "2026-11-28T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn tokens_work_until_revoked() {
+        let dir = tempfile::tempdir().unwrap();
+        let tokens = Tokens::open(&dir.path().join("acta.db")).unwrap();
+        assert!(tokens.is_empty().unwrap());
+        let name: PlanKey = "phong-sxsh".parse().unwrap();
+        let token = tokens.create(&name, Role::Recorder, now()).unwrap();
+        assert!(token.starts_with("acta_") && token.len() == 5 + 64);
+        let caller = tokens.authenticate(&token).unwrap().unwrap();
+        assert_eq!(
+            caller,
+            Caller {
+                name: "phong-sxsh".into(),
+                role: Role::Recorder
+            }
+        );
+        assert!(matches!(
+            tokens.create(&name, Role::Admin, now()),
+            Err(TokenError::NameTaken(_))
+        ));
+        assert_eq!(tokens.authenticate("acta_0000").unwrap(), None);
+        assert_eq!(
+            tokens
+                .authenticate(&token.replace("acta_", "other"))
+                .unwrap(),
+            None
+        );
+        tokens.revoke("phong-sxsh", now()).unwrap();
+        assert_eq!(tokens.authenticate(&token).unwrap(), None);
+        assert!(matches!(
+            tokens.revoke("phong-sxsh", now()),
+            Err(TokenError::NoSuchName(_))
+        ));
+        assert!(matches!(
+            tokens.create(&name, Role::Admin, now()),
+            Err(TokenError::NameTaken(_))
+        ));
+    }
+
+    #[test]
+    fn roles_include_the_ones_below() {
+        assert!(Role::Admin.allows(Role::Recorder));
+        assert!(Role::Recorder.allows(Role::Auditor));
+        assert!(!Role::Auditor.allows(Role::Recorder));
+        assert!(!Role::Recorder.allows(Role::Admin));
+    }
+}

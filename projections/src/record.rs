@@ -1,0 +1,938 @@
+//! [`Record`]: every applied event in compact form, indexed for the queries, with the live
+//! aggregate for "now".
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use acta_events::catalogue::{PlanKind, Source};
+use acta_events::{EventData, EventId, EventType, PlanKey, StoredEvent};
+
+use crate::aggregate::{Aggregate, CellCounts};
+use crate::compact::{
+    Act, ActIdentity, CellIndex, Day, DecisionText, FundingKey, FundingMetric, FundsKind,
+    IndicatorCellKey, IndicatorIndex, LifecycleDetails, LifecycleEvent, MaybeCell, MaybeCount,
+    Metric, Payload, PlanIndex, Revision, TopicCellKey, TotalClaim, Version, VersionRef,
+    WordsReading, YearCellKey,
+};
+use crate::query::{Query, Visibility};
+use crate::vnd;
+
+/// The in-memory projection state: built by [`Record::apply`], one stored event at a time in
+/// `seq` order, and asked through [`Record::plans`], [`Record::plan`], [`Record::funding`],
+/// [`Record::yearly`] and [`Record::reconciliation`].
+///
+/// Applying is O(1) amortised (a few hash-map look-ups and pushes). A query without `as_of`
+/// and `known_at` reads the live aggregate, whose size is the number of distinct
+/// (plan, year, …) cells rather than the number of events; a query that travels in time folds
+/// the compact acts of the plans it asks about, one linear pass. `Record` holds no locks and no
+/// interior mutability, so it is `Send + Sync` and queries take `&self`.
+#[derive(Debug, Default)]
+pub struct Record {
+    pub(crate) plans: Vec<Plan>,
+    plan_index: HashMap<PlanKey, PlanIndex>,
+    events: HashMap<EventId, EventRef>,
+    pub(crate) indicators: Interner,
+    pub(crate) topics: Interner,
+    pub(crate) funding_cells: CellTable<FundingKey>,
+    pub(crate) indicator_cells: CellTable<IndicatorCellKey>,
+    pub(crate) year_cells: CellTable<YearCellKey>,
+    pub(crate) topic_cells: CellTable<TopicCellKey>,
+    /// Per funding cell, every version of a disbursement ever charged to it, so that a finding
+    /// about the cell can name its latest visible disbursement without a scan of the log.
+    pub(crate) disbursements: Vec<Vec<VersionRef>>,
+    pub(crate) decision_texts: Vec<DecisionText>,
+    pub(crate) unit_names: Vec<String>,
+    pub(crate) claims: Vec<TotalClaim>,
+    /// Every act, at its latest version, summed: the answer to "now".
+    live: Aggregate,
+    last_recorded_ms: Option<i64>,
+}
+
+/// One plan: its place in the tree, its lifecycle, its acts and the cells they feed.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) key: PlanKey,
+    pub(crate) kind: PlanKind,
+    pub(crate) parent: Option<PlanIndex>,
+    pub(crate) children: Vec<PlanIndex>,
+    pub(crate) lifecycle: Vec<LifecycleEvent>,
+    /// In `seq` order, hence in `recorded_at` order: "known at t" is a prefix.
+    pub(crate) acts: Vec<Act>,
+    /// Parallel to `acts`.
+    pub(crate) act_identities: Vec<ActIdentity>,
+    /// `recorded_at` of every event of the plan's stream (lifecycle, acts, corrections): the
+    /// plan's version at `known_at` is how many were recorded by then.
+    pub(crate) stream_recorded_ms: Vec<i64>,
+    pub(crate) funding_cells: Vec<CellIndex>,
+    pub(crate) indicator_cells: Vec<CellIndex>,
+    pub(crate) year_cells: Vec<CellIndex>,
+    pub(crate) topic_cells: Vec<CellIndex>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum EventRef {
+    Act { plan: PlanIndex, act: u32 },
+    Lifecycle { plan: PlanIndex, index: u32 },
+}
+
+/// Strings interned to dense indices (indicator keys, training topics).
+#[derive(Debug, Default)]
+pub(crate) struct Interner {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Interner {
+    pub(crate) fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&index) = self.index.get(name) {
+            return index;
+        }
+        let index = dense_index(self.names.len());
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), index);
+        index
+    }
+
+    pub(crate) fn name(&self, index: u32) -> &str {
+        &self.names[index as usize]
+    }
+}
+
+/// Cells of one kind: the key of each, and the index of each key.
+#[derive(Debug)]
+pub(crate) struct CellTable<K> {
+    pub(crate) keys: Vec<K>,
+    index: HashMap<K, CellIndex>,
+}
+
+impl<K> Default for CellTable<K> {
+    fn default() -> Self {
+        CellTable {
+            keys: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<K: Copy + Eq + Hash> CellTable<K> {
+    /// The cell of `key`, and whether it was created just now.
+    fn intern(&mut self, key: K) -> (CellIndex, bool) {
+        if let Some(&cell) = self.index.get(&key) {
+            return (cell, false);
+        }
+        let cell = dense_index(self.keys.len());
+        self.keys.push(key);
+        self.index.insert(key, cell);
+        (cell, true)
+    }
+
+    pub(crate) fn find(&self, key: &K) -> Option<CellIndex> {
+        self.index.get(key).copied()
+    }
+
+    pub(crate) fn key(&self, cell: CellIndex) -> K {
+        self.keys[cell as usize]
+    }
+}
+
+fn dense_index(length: usize) -> u32 {
+    u32::try_from(length).expect("fewer than 2^32 entries in one table")
+}
+
+/// The plans a query is about: a mask for look-ups and a list, in registration order, to fold.
+#[derive(Debug, Clone)]
+pub(crate) struct PlanSet {
+    mask: Vec<bool>,
+    pub(crate) members: Vec<PlanIndex>,
+}
+
+impl PlanSet {
+    pub(crate) fn only(plan: PlanIndex, plan_count: usize) -> PlanSet {
+        let mut mask = vec![false; plan_count];
+        mask[plan as usize] = true;
+        PlanSet {
+            mask,
+            members: vec![plan],
+        }
+    }
+
+    pub(crate) fn contains(&self, plan: PlanIndex) -> bool {
+        self.mask.get(plan as usize).copied().unwrap_or(false)
+    }
+}
+
+/// The aggregate a query reads: the live one, or one folded for its time axes.
+pub(crate) enum AggregateView<'a> {
+    Live(&'a Aggregate),
+    Folded(Box<Aggregate>),
+}
+
+impl std::ops::Deref for AggregateView<'_> {
+    type Target = Aggregate;
+
+    fn deref(&self) -> &Aggregate {
+        match self {
+            AggregateView::Live(aggregate) => aggregate,
+            AggregateView::Folded(aggregate) => aggregate,
+        }
+    }
+}
+
+impl Record {
+    /// Folds one stored event into the record. Events must come in `seq` order, as stored.
+    ///
+    /// A stored event has passed every check of `acta-events`, so it always parses and always
+    /// refers to what exists; should one not (a bug elsewhere), it is skipped rather than
+    /// allowed to take the service down.
+    pub fn apply(&mut self, event: &StoredEvent) {
+        let recorded_ms = event.recorded_at.as_millisecond();
+        // `recorded_at` never decreases along `seq`; taking the maximum keeps "known at t is a
+        // prefix" true even if a clock stepped back.
+        let recorded_ms = self
+            .last_recorded_ms
+            .map_or(recorded_ms, |last| last.max(recorded_ms));
+        self.last_recorded_ms = Some(recorded_ms);
+        // Every stored event of a known plan is part of its stream, and so of its version,
+        // even one this record cannot read.
+        let known_plan = self.plan_index.get(&event.plan).copied();
+        if let Some(plan) = known_plan
+            && event.event_type != EventType::PlanRegistered
+        {
+            self.plans[plan as usize]
+                .stream_recorded_ms
+                .push(recorded_ms);
+        }
+        let Ok(data) = EventData::parse(event.event_type, &event.data, "/data") else {
+            return;
+        };
+        if let EventData::PlanRegistered(registered) = &data {
+            self.register_plan(event, recorded_ms, registered);
+            return;
+        }
+        let Some(plan) = known_plan else {
+            return;
+        };
+        match data {
+            EventData::PlanRegistered(_) => unreachable!("handled above"),
+            EventData::PlanSubmitted(_)
+            | EventData::PlanApproved(_)
+            | EventData::PlanCompleted(_)
+            | EventData::PlanCancelled(_) => {
+                let details = lifecycle_details(&data);
+                self.push_lifecycle(plan, event, recorded_ms, details);
+            }
+            EventData::EventCorrected(correction) => {
+                let Some(&target) = self.events.get(&correction.target) else {
+                    return;
+                };
+                match target {
+                    EventRef::Act { plan, act } => self.correct_act(
+                        plan,
+                        act,
+                        recorded_ms,
+                        correction.data.as_ref(),
+                        correction.occurred_on.map(Day::from_civil),
+                    ),
+                    EventRef::Lifecycle { plan, index } => {
+                        self.correct_lifecycle(plan, index, recorded_ms, correction.data.as_ref())
+                    }
+                }
+            }
+            EventData::EventRetracted(retraction) => {
+                // Lifecycle events cannot be retracted (the store refuses it).
+                if let Some(&EventRef::Act { plan, act }) = self.events.get(&retraction.target) {
+                    self.revise_act(plan, act, recorded_ms, None);
+                }
+            }
+            act_data => {
+                let day = Day::from_civil(event.occurred_on);
+                let Some(version) = self.version_of(plan, day, &act_data) else {
+                    return;
+                };
+                let entry = &mut self.plans[plan as usize];
+                let act = dense_index(entry.acts.len());
+                entry.acts.push(Act {
+                    recorded_ms,
+                    original: version,
+                    revisions: None,
+                });
+                entry.act_identities.push(ActIdentity {
+                    id: event.id,
+                    seq: event.seq,
+                    event_type: event.event_type,
+                });
+                self.events.insert(event.id, EventRef::Act { plan, act });
+                let reference = VersionRef {
+                    plan,
+                    act,
+                    revision: 0,
+                };
+                self.note_disbursement(reference, &version);
+                self.live.add(reference, &version, 1);
+            }
+        }
+    }
+
+    /// Whether `plan` was ever registered (for the `404` of an unknown `plan=`).
+    pub fn plan_known(&self, plan: &PlanKey) -> bool {
+        self.plan_index.contains_key(plan)
+    }
+
+    /// The `recorded_at` of the last applied event, in milliseconds.
+    pub fn last_recorded_ms(&self) -> Option<i64> {
+        self.last_recorded_ms
+    }
+
+    fn register_plan(
+        &mut self,
+        event: &StoredEvent,
+        recorded_ms: i64,
+        registered: &acta_events::catalogue::PlanRegistered,
+    ) {
+        if self.plan_index.contains_key(&event.plan) {
+            return;
+        }
+        let plan = dense_index(self.plans.len());
+        let parent = registered
+            .parent
+            .as_ref()
+            .and_then(|parent| self.plan_index.get(parent).copied());
+        if let Some(parent) = parent {
+            self.plans[parent as usize].children.push(plan);
+        }
+        self.plans.push(Plan {
+            key: event.plan.clone(),
+            kind: registered.kind,
+            parent,
+            children: Vec::new(),
+            lifecycle: Vec::new(),
+            acts: Vec::new(),
+            act_identities: Vec::new(),
+            stream_recorded_ms: vec![recorded_ms],
+            funding_cells: Vec::new(),
+            indicator_cells: Vec::new(),
+            year_cells: Vec::new(),
+            topic_cells: Vec::new(),
+        });
+        self.plan_index.insert(event.plan.clone(), plan);
+        let details = registered_details(registered);
+        self.push_lifecycle(plan, event, recorded_ms, details);
+    }
+
+    fn push_lifecycle(
+        &mut self,
+        plan: PlanIndex,
+        event: &StoredEvent,
+        recorded_ms: i64,
+        details: LifecycleDetails,
+    ) {
+        let lifecycle = &mut self.plans[plan as usize].lifecycle;
+        let index = dense_index(lifecycle.len());
+        lifecycle.push(LifecycleEvent {
+            id: event.id,
+            seq: event.seq,
+            recorded_ms,
+            day: Day::from_civil(event.occurred_on),
+            event_type: event.event_type,
+            original: details,
+            revisions: Vec::new(),
+        });
+        self.events
+            .insert(event.id, EventRef::Lifecycle { plan, index });
+    }
+
+    fn correct_lifecycle(
+        &mut self,
+        plan: PlanIndex,
+        index: u32,
+        recorded_ms: i64,
+        replacement: Option<&serde_json::Value>,
+    ) {
+        // Lifecycle events cannot be re-dated (the store refuses it), so only new data counts.
+        let Some(replacement) = replacement else {
+            return;
+        };
+        let lifecycle = &mut self.plans[plan as usize].lifecycle[index as usize];
+        let Ok(data) = EventData::parse(lifecycle.event_type, replacement, "/data/data") else {
+            return;
+        };
+        let details = match &data {
+            EventData::PlanRegistered(registered) => registered_details(registered),
+            other => lifecycle_details(other),
+        };
+        lifecycle.revisions.push((recorded_ms, details));
+    }
+
+    fn correct_act(
+        &mut self,
+        plan: PlanIndex,
+        act: u32,
+        recorded_ms: i64,
+        replacement: Option<&serde_json::Value>,
+        occurred_on: Option<Day>,
+    ) {
+        let entry = &self.plans[plan as usize];
+        let target = &entry.acts[act as usize];
+        let event_type = entry.act_identities[act as usize].event_type;
+        // A retracted act cannot be corrected (the store refuses it).
+        let Some(&current) = target.current() else {
+            return;
+        };
+        // A correction replaces what it carries; what it does not carry stays as the target
+        // read when the correction was recorded (so a date moved by an earlier correction stays
+        // moved when a later one fixes only the data).
+        let day = occurred_on.unwrap_or(current.day);
+        let version = match replacement {
+            Some(replacement) => {
+                let Ok(data) = EventData::parse(event_type, replacement, "/data/data") else {
+                    return;
+                };
+                self.version_of(plan, day, &data)
+            }
+            None => Some(self.moved(plan, &current, day)),
+        };
+        if let Some(version) = version {
+            self.revise_act(plan, act, recorded_ms, Some(version));
+        }
+    }
+
+    /// Records a correction (`Some`) or retraction (`None`) of an act and updates the live
+    /// aggregate: the version read so far is taken out, the new one put in.
+    fn revise_act(
+        &mut self,
+        plan: PlanIndex,
+        act: u32,
+        recorded_ms: i64,
+        version: Option<Version>,
+    ) {
+        let target = &mut self.plans[plan as usize].acts[act as usize];
+        let Some((revision, &current)) = target.version_at(None) else {
+            return;
+        };
+        let revisions = target.revisions.get_or_insert_with(Box::default);
+        revisions.push(Revision {
+            recorded_ms,
+            version,
+        });
+        let new_revision = dense_index(revisions.len());
+        let old = VersionRef {
+            plan,
+            act,
+            revision,
+        };
+        self.live.add(old, &current, -1);
+        if let Some(version) = version {
+            let new = VersionRef {
+                plan,
+                act,
+                revision: new_revision,
+            };
+            self.note_disbursement(new, &version);
+            self.live.add(new, &version, 1);
+        }
+    }
+
+    fn note_disbursement(&mut self, reference: VersionRef, version: &Version) {
+        if let Payload::Funds {
+            kind: FundsKind::Disbursed,
+            funding_cell,
+            ..
+        } = version.payload
+        {
+            let cell = funding_cell as usize;
+            if self.disbursements.len() <= cell {
+                self.disbursements.resize_with(cell + 1, Vec::new);
+            }
+            self.disbursements[cell].push(reference);
+        }
+    }
+
+    /// The compact version of an act's data, with its cells resolved. `None` for data that is
+    /// not an act (lifecycle, corrections).
+    fn version_of(&mut self, plan: PlanIndex, day: Day, data: &EventData) -> Option<Version> {
+        let year = day.to_civil().year();
+        let payload = match data {
+            EventData::DecisionIssued(decision) => {
+                self.decision_texts.push(DecisionText {
+                    number: decision.number.as_str().to_owned(),
+                    issuer: decision.issuer.as_str().to_owned(),
+                    title: decision.title.as_str().to_owned(),
+                });
+                Payload::Decision {
+                    text: dense_index(self.decision_texts.len() - 1),
+                }
+            }
+            EventData::UnitEstablished(unit) => {
+                self.unit_names.push(unit.name.as_str().to_owned());
+                Payload::Unit {
+                    name: dense_index(self.unit_names.len() - 1),
+                }
+            }
+            EventData::StaffAssigned(staff) => Payload::Staff {
+                count: staff.count,
+                indicator_cell: self.indicator_cell_named(plan, "staff.assigned", year),
+            },
+            EventData::TrainingHeld(training) => {
+                let topic = self.topics.intern(training.topic.as_str());
+                Payload::Training {
+                    sessions: training.sessions,
+                    participants: MaybeCount::new(training.participants),
+                    group_sum: MaybeCount::new(
+                        training.participants_by_group.as_ref().map(|groups| {
+                            groups.values().fold(0u64, |sum, n| sum.saturating_add(*n))
+                        }),
+                    ),
+                    topic_cell: self.topic_cell(plan, year, topic),
+                    sessions_cell: self.indicator_cell_named(plan, "training.sessions", year),
+                    participants_cell: MaybeCell::new(
+                        training.participants.map(|_| {
+                            self.indicator_cell_named(plan, "training.participants", year)
+                        }),
+                    ),
+                }
+            }
+            EventData::OutreachDelivered(outreach) => Payload::Outreach {
+                channel: outreach.channel,
+                items: outreach.items,
+                indicator_cell: self.indicator_cell_named(
+                    plan,
+                    &format!("outreach.{}", outreach.channel.as_str()),
+                    year,
+                ),
+            },
+            EventData::AssessmentCompleted(assessment) => Payload::Assessment {
+                enterprises: assessment.enterprises,
+                indicator_cell: self.indicator_cell_named(plan, "assessment.enterprises", year),
+            },
+            EventData::ProgressReported(progress) => Payload::Progress {
+                quantity: progress.quantity,
+                indicator_cell: self.indicator_cell_named(plan, progress.indicator.as_str(), year),
+            },
+            EventData::TargetSet(target) => Payload::Target {
+                indicator: self.indicators.intern(target.indicator.as_str()),
+                year: target.year,
+                quantity: target.quantity,
+            },
+            EventData::FundsPlanned(funds)
+            | EventData::FundsAllocated(funds)
+            | EventData::FundsDisbursed(funds) => Payload::Funds {
+                kind: match data {
+                    EventData::FundsPlanned(_) => FundsKind::Planned,
+                    EventData::FundsAllocated(_) => FundsKind::Allocated,
+                    _ => FundsKind::Disbursed,
+                },
+                amount: funds.amount.dong(),
+                funding_cell: self.funding_cell(plan, funds.fiscal_year, funds.source),
+            },
+            EventData::TotalReported(total) => {
+                let metric = match total.metric.as_str() {
+                    "funding.planned" => Metric::Funding(FundingMetric::Planned),
+                    "funding.allocated" => Metric::Funding(FundingMetric::Allocated),
+                    "funding.disbursed" => Metric::Funding(FundingMetric::Disbursed),
+                    "funding.budget" => Metric::Funding(FundingMetric::Budget),
+                    indicator => Metric::Indicator(self.indicators.intern(indicator)),
+                };
+                // Read the words once, here, rather than on every query.
+                let words = match &total.amount_in_words {
+                    None => WordsReading::Absent,
+                    Some(words) => match vnd::read_words(words.as_str()) {
+                        Some(amount) => WordsReading::Reads(amount),
+                        None => WordsReading::Unreadable,
+                    },
+                };
+                self.claims.push(TotalClaim {
+                    metric,
+                    metric_name: total.metric.as_str().to_owned(),
+                    amount: total.amount.dong(),
+                    words,
+                    from_year: total.from_year,
+                    to_year: total.to_year,
+                });
+                Payload::Total {
+                    claim: dense_index(self.claims.len() - 1),
+                }
+            }
+            _ => return None,
+        };
+        Some(Version {
+            day,
+            year,
+            year_cell: self.year_cell(plan, year),
+            payload,
+        })
+    }
+
+    /// The same act at another date: cells that depend on the year are resolved anew.
+    fn moved(&mut self, plan: PlanIndex, version: &Version, day: Day) -> Version {
+        let year = day.to_civil().year();
+        let reyear = |record: &mut Record, cell: CellIndex| {
+            let key = record.indicator_cells.key(cell);
+            record.indicator_cell(plan, key.indicator, year)
+        };
+        let payload = match version.payload {
+            Payload::Staff {
+                count,
+                indicator_cell,
+            } => Payload::Staff {
+                count,
+                indicator_cell: reyear(self, indicator_cell),
+            },
+            Payload::Outreach {
+                channel,
+                items,
+                indicator_cell,
+            } => Payload::Outreach {
+                channel,
+                items,
+                indicator_cell: reyear(self, indicator_cell),
+            },
+            Payload::Assessment {
+                enterprises,
+                indicator_cell,
+            } => Payload::Assessment {
+                enterprises,
+                indicator_cell: reyear(self, indicator_cell),
+            },
+            Payload::Progress {
+                quantity,
+                indicator_cell,
+            } => Payload::Progress {
+                quantity,
+                indicator_cell: reyear(self, indicator_cell),
+            },
+            Payload::Training {
+                sessions,
+                participants,
+                group_sum,
+                topic_cell,
+                sessions_cell,
+                participants_cell,
+            } => {
+                let topic = self.topic_cells.key(topic_cell).topic;
+                Payload::Training {
+                    sessions,
+                    participants,
+                    group_sum,
+                    topic_cell: self.topic_cell(plan, year, topic),
+                    sessions_cell: reyear(self, sessions_cell),
+                    participants_cell: MaybeCell::new(
+                        participants_cell.get().map(|cell| reyear(self, cell)),
+                    ),
+                }
+            }
+            // Funding is charged to its fiscal year, targets to their stated year; decisions,
+            // units and totals carry no cell that depends on the date.
+            payload @ (Payload::Decision { .. }
+            | Payload::Unit { .. }
+            | Payload::Target { .. }
+            | Payload::Funds { .. }
+            | Payload::Total { .. }) => payload,
+        };
+        Version {
+            day,
+            year,
+            year_cell: self.year_cell(plan, year),
+            payload,
+        }
+    }
+
+    fn indicator_cell_named(&mut self, plan: PlanIndex, indicator: &str, year: i16) -> CellIndex {
+        let indicator = self.indicators.intern(indicator);
+        self.indicator_cell(plan, indicator, year)
+    }
+
+    fn indicator_cell(
+        &mut self,
+        plan: PlanIndex,
+        indicator: IndicatorIndex,
+        year: i16,
+    ) -> CellIndex {
+        let (cell, created) = self.indicator_cells.intern(IndicatorCellKey {
+            plan,
+            indicator,
+            year,
+        });
+        if created {
+            self.plans[plan as usize].indicator_cells.push(cell);
+        }
+        cell
+    }
+
+    fn year_cell(&mut self, plan: PlanIndex, year: i16) -> CellIndex {
+        let (cell, created) = self.year_cells.intern(YearCellKey { plan, year });
+        if created {
+            self.plans[plan as usize].year_cells.push(cell);
+        }
+        cell
+    }
+
+    fn topic_cell(&mut self, plan: PlanIndex, year: i16, topic: u32) -> CellIndex {
+        let (cell, created) = self.topic_cells.intern(TopicCellKey { plan, year, topic });
+        if created {
+            self.plans[plan as usize].topic_cells.push(cell);
+        }
+        cell
+    }
+
+    fn funding_cell(&mut self, plan: PlanIndex, fiscal_year: i16, source: Source) -> CellIndex {
+        let (cell, created) = self.funding_cells.intern(FundingKey {
+            plan,
+            fiscal_year,
+            source,
+        });
+        if created {
+            self.plans[plan as usize].funding_cells.push(cell);
+        }
+        cell
+    }
+
+    // ----- Reading -----
+
+    pub(crate) fn plan_index_of(&self, plan: &PlanKey) -> Option<PlanIndex> {
+        self.plan_index.get(plan).copied()
+    }
+
+    pub(crate) fn plan_at(&self, plan: PlanIndex) -> &Plan {
+        &self.plans[plan as usize]
+    }
+
+    /// The query's time axes in compact form. A `known_at` at or after the last recorded event
+    /// means "now", which the live aggregate answers without a fold.
+    pub(crate) fn visibility(&self, query: &Query) -> Visibility {
+        let known_ms = query
+            .known_at
+            .map(|instant| instant.as_millisecond())
+            .filter(|&known_ms| self.last_recorded_ms.is_some_and(|last| known_ms < last));
+        Visibility {
+            as_of: query.as_of.map(Day::from_civil),
+            known_ms,
+        }
+    }
+
+    /// `root` and every plan below it by `parent`; every plan when `root` is `None`; no plan
+    /// when `root` is unknown.
+    pub(crate) fn plan_set(&self, root: Option<&PlanKey>) -> PlanSet {
+        let Some(root) = root else {
+            return PlanSet {
+                mask: vec![true; self.plans.len()],
+                members: (0..dense_index(self.plans.len())).collect(),
+            };
+        };
+        match self.plan_index_of(root) {
+            Some(root) => self.subtree(root),
+            None => PlanSet {
+                mask: vec![false; self.plans.len()],
+                members: Vec::new(),
+            },
+        }
+    }
+
+    pub(crate) fn subtree(&self, root: PlanIndex) -> PlanSet {
+        let mut mask = vec![false; self.plans.len()];
+        let mut members = Vec::new();
+        let mut pending = vec![root];
+        while let Some(plan) = pending.pop() {
+            if !mask[plan as usize] {
+                mask[plan as usize] = true;
+                members.push(plan);
+                pending.extend(&self.plans[plan as usize].children);
+            }
+        }
+        members.sort_unstable();
+        PlanSet { mask, members }
+    }
+
+    /// The aggregate for these time axes over these plans: the live one for "now", else one
+    /// linear pass over the compact acts of `plans`, stopping at the first act recorded after
+    /// `known_at` (acts are in `recorded_at` order).
+    pub(crate) fn aggregate(&self, visibility: Visibility, plans: &PlanSet) -> AggregateView<'_> {
+        if visibility.is_now() {
+            AggregateView::Live(&self.live)
+        } else {
+            AggregateView::Folded(Box::new(self.fold(visibility, plans)))
+        }
+    }
+
+    pub(crate) fn fold(&self, visibility: Visibility, plans: &PlanSet) -> Aggregate {
+        let mut aggregate = Aggregate::sized(self.cell_counts());
+        for &plan in &plans.members {
+            for (act, event) in self.plans[plan as usize].acts.iter().enumerate() {
+                if !visibility.recorded(event.recorded_ms) {
+                    break;
+                }
+                let Some((revision, version)) = event.version_at(visibility.known_ms) else {
+                    continue;
+                };
+                if !visibility.dated(version.day) {
+                    continue;
+                }
+                let reference = VersionRef {
+                    plan,
+                    act: dense_index(act),
+                    revision,
+                };
+                aggregate.add(reference, version, 1);
+            }
+        }
+        aggregate
+    }
+
+    fn cell_counts(&self) -> CellCounts {
+        CellCounts {
+            funding: self.funding_cells.keys.len(),
+            indicators: self.indicator_cells.keys.len(),
+            years: self.year_cells.keys.len(),
+            topics: self.topic_cells.keys.len(),
+        }
+    }
+
+    pub(crate) fn act(&self, reference: VersionRef) -> &Act {
+        &self.plans[reference.plan as usize].acts[reference.act as usize]
+    }
+
+    pub(crate) fn identity(&self, reference: VersionRef) -> ActIdentity {
+        self.plans[reference.plan as usize].act_identities[reference.act as usize]
+    }
+
+    /// The version a reference names. References come from an aggregate, which only lists
+    /// versions that exist.
+    pub(crate) fn version(&self, reference: VersionRef) -> &Version {
+        self.act(reference)
+            .version(reference.revision)
+            .expect("aggregates list only versions that exist")
+    }
+
+    /// The visible lifecycle events of a plan, in `seq` order, with their details as known.
+    pub(crate) fn visible_lifecycle(
+        &self,
+        plan: PlanIndex,
+        visibility: Visibility,
+    ) -> impl Iterator<Item = (&LifecycleEvent, &LifecycleDetails)> {
+        self.plans[plan as usize]
+            .lifecycle
+            .iter()
+            .take_while(move |event| visibility.recorded(event.recorded_ms))
+            .filter(move |event| visibility.dated(event.day))
+            .map(move |event| (event, event.details_at(visibility.known_ms)))
+    }
+}
+
+fn registered_details(registered: &acta_events::catalogue::PlanRegistered) -> LifecycleDetails {
+    LifecycleDetails::Registered {
+        title: registered.title.as_str().to_owned(),
+        code: registered
+            .code
+            .as_ref()
+            .map(|code| code.as_str().to_owned()),
+        issuer: registered
+            .issuer
+            .as_ref()
+            .map(|issuer| issuer.as_str().to_owned()),
+        period: registered.period,
+    }
+}
+
+fn lifecycle_details(data: &EventData) -> LifecycleDetails {
+    match data {
+        EventData::PlanApproved(approved) => LifecycleDetails::Approved {
+            decision: approved.decision.as_str().to_owned(),
+            approved_by: approved
+                .approved_by
+                .as_ref()
+                .map(|approved_by| approved_by.as_str().to_owned()),
+        },
+        _ => LifecycleDetails::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::Record;
+    use crate::testing::{LogBuilder, as_of, now, plan_key};
+
+    #[test]
+    fn a_record_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Record>();
+    }
+
+    #[test]
+    fn events_that_do_not_parse_or_have_no_plan_are_skipped() {
+        // Given a valid log, an event with bad data and an act of an unregistered plan,
+        let mut log = LogBuilder::default();
+        log.register("p", None, "2010-01-01");
+        log.funds("allocated", "p", "2011-01-01", 2011, "local", 10);
+        log.event("funds.allocated", "p", "2011-01-01", json!({"amount": 1.5}));
+        log.funds("allocated", "nobody", "2011-01-01", 2011, "local", 99);
+        // when applied, then nothing panics and only the valid act counts (though the unread
+        // event is still part of the plan's stream).
+        let record = log.record();
+        assert_eq!(record.funding(&now()).totals.allocated, 10);
+        assert_eq!(record.plan(&plan_key("p"), &now()).unwrap().version, 3);
+        assert!(!record.plan_known(&plan_key("nobody")));
+    }
+
+    #[test]
+    fn a_later_correction_of_the_data_keeps_a_date_moved_earlier() {
+        // Given an allocation moved to 2012 and then corrected in amount only,
+        let mut log = LogBuilder::default();
+        log.register("p", None, "2010-01-01");
+        let allocation = log.funds("allocated", "p", "2011-01-01", 2011, "local", 10);
+        log.correct(
+            allocation,
+            "2026-01-01",
+            json!({"occurred_on": "2012-01-01"}),
+        );
+        log.correct(
+            allocation,
+            "2026-01-01",
+            json!({"data": {"fiscal_year": 2011, "source": "local", "amount": 20}}),
+        );
+        let record = log.record();
+        // then the latest correction's amount counts, at the date the first one set.
+        assert_eq!(record.funding(&as_of("2011-12-31")).totals.allocated, 0);
+        assert_eq!(record.funding(&as_of("2012-01-01")).totals.allocated, 20);
+    }
+
+    #[test]
+    fn a_corrected_approval_shows_its_new_details() {
+        let mut log = LogBuilder::default();
+        log.register("p", None, "2010-01-01");
+        let approval = log.approve("p", "2011-01-01");
+        log.correct(
+            approval,
+            "2026-01-01",
+            json!({"data": {"decision": "2/QĐ", "approved_by": "UBND"}}),
+        );
+        let status = log.record().plan(&plan_key("p"), &now()).unwrap();
+        let approval = status.approval.unwrap();
+        assert_eq!(approval.decision, "2/QĐ");
+        assert_eq!(approval.approved_by.as_deref(), Some("UBND"));
+    }
+
+    #[test]
+    fn a_retracted_act_counts_nowhere_and_is_not_corrected_later() {
+        let mut log = LogBuilder::default();
+        log.register("p", None, "2010-01-01");
+        let training = log.event(
+            "training.held",
+            "p",
+            "2011-05-01",
+            json!({"topic": "t", "sessions": 2, "participants": 5}),
+        );
+        log.retract(training, "2026-01-01");
+        // The store refuses this; the record ignores it rather than revive the act.
+        log.correct(training, "2026-01-01", json!({"occurred_on": "2011-06-01"}));
+        let record = log.record();
+        assert!(record.yearly(&now()).years.is_empty());
+        assert!(
+            record
+                .plan(&plan_key("p"), &now())
+                .unwrap()
+                .indicators
+                .is_empty()
+        );
+    }
+}

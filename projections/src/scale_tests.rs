@@ -1,0 +1,160 @@
+//! How the record behaves on a million events. Ignored by default (it takes a while in a debug
+//! build); run with
+//! `cargo test --release -p acta-projections -- --ignored --nocapture a_million`.
+
+use std::time::{Duration, Instant as Clock};
+
+use acta_events::{DatePrecision, EventType, Instant, StoredEvent};
+use serde_json::json;
+
+use crate::compact::Day;
+use crate::testing::{date, id, plan_key};
+use crate::{Query, Record};
+
+const PLANS: u64 = 100;
+const EVENTS: u64 = 1_000_000;
+
+fn event(seq: u64, event_type: &str, plan: u64, day: Day, data: serde_json::Value) -> StoredEvent {
+    StoredEvent {
+        seq,
+        id: id(seq),
+        event_type: event_type.parse::<EventType>().unwrap(),
+        plan: plan_key(&format!("plan-{plan}")),
+        version: 0,
+        occurred_on: day.to_civil(),
+        date_precision: DatePrecision::Day,
+        recorded_at: Instant::from_timestamp(
+            jiff::Timestamp::from_millisecond(1_700_000_000_000 + seq as i64 * 10).unwrap(),
+        ),
+        actor: "scale".to_owned(),
+        data,
+        evidence: None,
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
+
+fn timed<T>(label: &str, runs: u32, mut work: impl FnMut() -> T) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Clock::now();
+            std::hint::black_box(work());
+            start.elapsed()
+        })
+        .collect();
+    let first = times[0];
+    times.sort();
+    println!(
+        "{label}: first {first:?}, fastest {:?}, slowest {:?} of {runs}",
+        times[0],
+        times[times.len() - 1]
+    );
+    times[times.len() - 1]
+}
+
+#[test]
+#[ignore = "a scale measurement; run in release with --ignored"]
+fn a_million_events() {
+    let first = Day::from_civil(date("2009-01-01"));
+    let mut record = Record::default();
+    let start = Clock::now();
+    for plan in 0..PLANS {
+        let mut data = json!({"title": "T", "kind": "plan",
+                              "period": {"from_year": 2009, "to_year": 2020}});
+        if plan > 0 {
+            data["parent"] = json!(format!("plan-{}", (plan - 1) / 4));
+        }
+        record.apply(&event(plan + 1, "plan.registered", plan, first, data));
+    }
+    let mut applied = PLANS;
+    let mut rolling: u64 = 12_345;
+    while applied < EVENTS {
+        rolling = rolling
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        let plan = (rolling >> 33) % PLANS;
+        let day = Day(first.0 + ((rolling >> 20) % (12 * 365)) as i32);
+        let year = day.to_civil().year();
+        let (event_type, data) = match (rolling >> 40) % 10 {
+            0..=2 => (
+                "funds.allocated",
+                json!({"fiscal_year": year, "source": "local",
+                                                "amount": 1 + (rolling >> 45) % 1_000_000}),
+            ),
+            3..=4 => (
+                "funds.disbursed",
+                json!({"fiscal_year": year, "source": "local",
+                                                "amount": 1 + (rolling >> 45) % 1_000_000}),
+            ),
+            5 => (
+                "training.held",
+                json!({"topic": "cleaner_production", "sessions": 2,
+                                          "participants": 40}),
+            ),
+            6 => (
+                "outreach.delivered",
+                json!({"channel": "radio", "items": 3}),
+            ),
+            7 => (
+                "target.set",
+                json!({"indicator": "outreach.radio", "year": year,
+                                       "quantity": 10}),
+            ),
+            8 => ("staff.assigned", json!({"unit": "U", "count": 1})),
+            _ => (
+                "event.retracted",
+                json!({"target": id(applied).to_string(),
+                                             "reason": "r"}),
+            ),
+        };
+        record.apply(&event(applied + 1, event_type, plan, day, data));
+        applied += 1;
+    }
+    println!("applied {EVENTS} events in {:?}", start.elapsed());
+
+    let today = date("2026-11-28");
+    let now = Query::now(today);
+    let as_of = Query {
+        as_of: Some(date("2014-06-30")),
+        ..now.clone()
+    };
+    let known_at = Query {
+        known_at: Some(Instant::from_timestamp(
+            jiff::Timestamp::from_millisecond(1_700_000_000_000 + 5_000_000).unwrap(),
+        )),
+        ..now.clone()
+    };
+    let both = Query {
+        as_of: as_of.as_of,
+        ..known_at.clone()
+    };
+    let subtree = Query {
+        plan: Some(plan_key("plan-3")),
+        ..as_of.clone()
+    };
+    for (label, query) in [
+        ("now", &now),
+        ("as_of", &as_of),
+        ("known_at", &known_at),
+        ("as_of + known_at", &both),
+        ("as_of, plan subtree", &subtree),
+    ] {
+        timed(&format!("funding {label}"), 5, || record.funding(query));
+        timed(&format!("yearly {label}"), 5, || record.yearly(query));
+        timed(&format!("reconciliation {label}"), 5, || {
+            record.reconciliation(query)
+        });
+        timed(&format!("plans {label}"), 5, || record.plans(query));
+    }
+}
+
+/// The fold streams through every act, so an act's size is the fold's speed: keep it small.
+#[test]
+fn an_act_stays_within_72_bytes() {
+    use crate::compact::Act;
+    assert!(
+        std::mem::size_of::<Act>() <= 72,
+        "{}",
+        std::mem::size_of::<Act>()
+    );
+}

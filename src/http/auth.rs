@@ -1,0 +1,147 @@
+//! Authentication and authorisation (CONTRACT §1): every `/v1` path needs a bearer token, checked
+//! before anything else; the route decides the role it needs, checked next — before the body
+//! is read, so a refused request costs nothing and changes nothing.
+
+use axum::extract::{Path, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::{Value, json};
+
+use acta_events::tokens::TokenError;
+use acta_events::{Caller, FieldErrors, PlanKey, Role};
+
+use super::extract::{Actor, JsonBody};
+use super::problem::ApiError;
+use super::{AppState, blocking};
+
+/// The role a request needs: appending needs `recorder`, tokens need `admin`, reading needs any.
+fn role_needed(method: &Method, path: &str) -> Role {
+    if path == "/v1/tokens" || path.starts_with("/v1/tokens/") {
+        Role::Admin
+    } else if *method == Method::POST && (path == "/v1/events" || path.starts_with("/v1/events/")) {
+        Role::Recorder
+    } else {
+        Role::Auditor
+    }
+}
+
+/// Resolves the bearer token of every `/v1` request into a [`Caller`] and an [`Actor`].
+pub async fn require_token(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    if path != "/v1" && !path.starts_with("/v1/") {
+        return next.run(request).await;
+    }
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(|token| token.trim().to_owned());
+    let Some(token) = token else {
+        return ApiError::Unauthorized.into_response();
+    };
+    let tokens = state.tokens.clone();
+    let caller = match blocking(move || Ok(tokens.authenticate(&token)?)).await {
+        Ok(Some(caller)) => caller,
+        Ok(None) => return ApiError::Unauthorized.into_response(),
+        Err(error) => return error.into_response(),
+    };
+    let needed = role_needed(request.method(), &path);
+    if !caller.role.allows(needed) {
+        return ApiError::Forbidden(format!(
+            "this needs the {needed} role; the token's role is {}",
+            caller.role
+        ))
+        .into_response();
+    }
+    request.extensions_mut().insert(Actor(caller.name.clone()));
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+/// `GET /v1/whoami`: the name and role of the token (for the web page).
+pub async fn whoami(Extension(caller): Extension<Caller>) -> Json<Value> {
+    Json(json!({ "name": caller.name, "role": caller.role.as_str() }))
+}
+
+/// `POST /v1/tokens`: `{"name","role"}` → `201 {"name","role","token"}`.
+pub async fn create_token(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let mut errors = FieldErrors::default();
+    let (name, role) = {
+        let Some(mut reader) =
+            acta_events::fields::ObjectReader::new(&body, "", &["name", "role"], &mut errors)
+        else {
+            return Err(acta_events::AppendError::from_fields(errors).into());
+        };
+        let name = reader.required("name", acta_events::fields::plan_key);
+        let role = reader.required("role", acta_events::fields::parsed::<Role>);
+        (name, role)
+    };
+    let (Some(name), Some(role)) = (name, role) else {
+        return Err(acta_events::AppendError::from_fields(errors).into());
+    };
+    if !errors.is_empty() {
+        return Err(acta_events::AppendError::from_fields(errors).into());
+    }
+    let tokens = state.tokens.clone();
+    let now = state.now();
+    let response_name = name.to_string();
+    let token = blocking(move || tokens.create(&name, role, now).map_err(token_error)).await?;
+    tracing::info!(name = %response_name, role = %role, "token created");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"name": response_name, "role": role.as_str(), "token": token})),
+    )
+        .into_response())
+}
+
+/// `DELETE /v1/tokens/{name}` → `204`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let tokens = state.tokens.clone();
+    let now = state.now();
+    let logged = name.clone();
+    blocking(move || tokens.revoke(&name, now).map_err(token_error)).await?;
+    tracing::info!(name = %logged, "token revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn token_error(error: TokenError) -> ApiError {
+    match error {
+        TokenError::NameTaken(name) => ApiError::Conflict {
+            detail: format!("a token named {name} exists (names of revoked tokens stay taken)"),
+            errors: vec![acta_events::FieldError::new("/name", "is in use")],
+        },
+        TokenError::NoSuchName(name) => {
+            ApiError::NotFound(format!("no active token is named {name}"))
+        }
+        TokenError::Store(error) => error.into(),
+    }
+}
+
+/// For the first start on a database without tokens: the name of the admin token created.
+pub const FIRST_ADMIN_NAME: &str = "admin";
+
+/// Creates the first admin token if the database has none; returns it to print once.
+pub fn first_admin_token(state: &AppState) -> Result<Option<String>, ApiError> {
+    if !state.tokens.is_empty()? {
+        return Ok(None);
+    }
+    let name: PlanKey = FIRST_ADMIN_NAME.parse().expect("a valid name");
+    state
+        .tokens
+        .create(&name, Role::Admin, state.now())
+        .map(Some)
+        .map_err(token_error)
+}

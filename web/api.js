@@ -1,0 +1,65 @@
+// The HTTP client for `/v1` (CONTRACT §1, §3): bearer token from sessionStorage, JSON in and
+// out, problem+json errors turned into ApiError.
+
+const TOKEN_KEY = 'acta.token';
+
+export const token = {
+  get: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (value) => sessionStorage.setItem(TOKEN_KEY, value),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+export class ApiError extends Error {
+  /** status 0 means the server could not be reached. */
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+
+  /** The problem's `errors` list (`[{field, message}]`), empty when it has none. */
+  get errors() {
+    return Array.isArray(this.problem?.errors) ? this.problem.errors : [];
+  }
+}
+
+let onUnauthorized = () => {};
+
+/** Called on any 401 after sign-in, so the page can drop a token that stopped working. */
+export function setUnauthorizedHandler(handler) {
+  onUnauthorized = handler;
+}
+
+/**
+ * Sends one request. `query` values that are null, undefined or '' are left out. `body` is a
+ * string of JSON (the caller serialises, see forms.js on numbers sent exactly as typed).
+ * Resolves to `{status, body}`; rejects with ApiError.
+ */
+export async function request(path, { query = {}, method = 'GET', body, tokenValue } = {}) {
+  const url = new URL(path, window.location.origin);
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== null && value !== undefined && value !== '') url.searchParams.set(name, value);
+  }
+  const headers = { Authorization: `Bearer ${tokenValue ?? token.get() ?? ''}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  const text = await response.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!response.ok) {
+    if (response.status === 401 && tokenValue === undefined) onUnauthorized();
+    throw new ApiError(response.status, json);
+  }
+  return { status: response.status, body: json };
+}
+
+export const get = async (path, query) => (await request(path, { query })).body;

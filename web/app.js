@@ -1,0 +1,722 @@
+// The page: sign-in, the point in time (as_of / known_at) kept in the URL, the panels that
+// show the record at that point, the event log, chain verification and recording.
+
+import { ApiError, get, request, setUnauthorizedHandler, token } from './api.js';
+import { fundingChart, indicatorBars, sourceClass, sourcesOf, STAGES } from './charts.js';
+import { h, fill } from './dom.js';
+import { formatInt, formatMoney, instantToLocalInput, localInputToInstant, today } from './format.js';
+import { applyLabels, LANGUAGES, setLanguage, t } from './i18n.js';
+import { RecordForm, serialize, TYPE_GROUPS } from './forms.js';
+
+const $ = (id) => document.getElementById(id);
+
+/** What the URL carries: the view an auditor can send to a colleague. */
+const view = { lang: 'vi', asOf: null, knownAt: null, plan: null };
+const session = { name: null, role: null };
+/** Record-wide facts, independent of the point in time: plans that may be recorded on, years. */
+const record = { plans: [], minYear: new Date().getFullYear(), maxYear: new Date().getFullYear() };
+/** The last answer (`{data}` or `{error}`) of each panel, so a language switch redraws without asking again. */
+const cache = {};
+const generation = {};
+/** Where the shown page of the event log starts, to reload it after recording. */
+let logAfter = 0;
+let recordForm = null;
+let lastChartWidth = 0;
+
+// ----- URL and language -------------------------------------------------------------------
+
+function readUrl() {
+  const query = new URLSearchParams(window.location.search);
+  view.asOf = query.get('as_of') || null;
+  view.knownAt = query.get('known_at') || null;
+  view.plan = query.get('plan') || null;
+  const lang = query.get('lang') || localStorage.getItem('acta.lang');
+  view.lang = LANGUAGES.includes(lang) ? lang : 'vi';
+}
+
+function writeUrl() {
+  const query = new URLSearchParams({ lang: view.lang });
+  if (view.asOf) query.set('as_of', view.asOf);
+  if (view.knownAt) query.set('known_at', view.knownAt);
+  if (view.plan) query.set('plan', view.plan);
+  window.history.replaceState(null, '', `${window.location.pathname}?${query}`);
+  $('permalink').href = window.location.href;
+}
+
+function applyLanguage() {
+  setLanguage(view.lang);
+  localStorage.setItem('acta.lang', view.lang);
+  $('lang').setAttribute('lang', view.lang === 'vi' ? 'en' : 'vi');
+  applyLabels(document);
+  showSession();
+  syncTimeControls();
+}
+
+$('lang').addEventListener('click', () => {
+  view.lang = view.lang === 'vi' ? 'en' : 'vi';
+  applyLanguage();
+  writeUrl();
+  renderAll();
+});
+
+function announce(message) {
+  $('status').textContent = message;
+}
+
+function problemText(error) {
+  if (error instanceof ApiError) return error.status === 0 ? t('net.unreachable') : `${error.status}: ${error.message}`;
+  return String(error);
+}
+
+// ----- Sign-in ----------------------------------------------------------------------------
+
+/**
+ * Resolves to `{name, role}` for a token. GET /v1/whoami tells the role; a server without it
+ * (404/405) is asked GET /v1/events?limit=1 only to check the token, and the role stays unknown.
+ */
+async function identify(tokenValue) {
+  try {
+    const { body } = await request('/v1/whoami', { tokenValue });
+    return { name: body?.name ?? null, role: body?.role ?? null };
+  } catch (error) {
+    if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 405)) throw error;
+    await request('/v1/events', { query: { limit: 1 }, tokenValue });
+    return { name: null, role: null };
+  }
+}
+
+function showSignInError(message) {
+  const el = $('sign-in-error');
+  el.textContent = message;
+  el.hidden = !message;
+  $('token').toggleAttribute('aria-invalid', Boolean(message));
+}
+
+$('sign-in-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const value = $('token').value.trim();
+  if (!value) return showSignInError(t('auth.empty'));
+  showSignInError('');
+  announce(t('auth.checking'));
+  $('sign-in').disabled = true;
+  try {
+    Object.assign(session, await identify(value));
+    token.set(value);
+    $('token').value = '';
+    await enterWorkspace();
+  } catch (error) {
+    announce('');
+    showSignInError(error instanceof ApiError && error.status === 401 ? t('auth.invalid') : problemText(error));
+    $('token').focus();
+  } finally {
+    $('sign-in').disabled = false;
+  }
+});
+
+$('sign-out').addEventListener('click', () => signOut('auth.signed_out'));
+setUnauthorizedHandler(() => signOut('auth.expired'));
+
+function signOut(messageKey) {
+  token.clear();
+  Object.assign(session, { name: null, role: null });
+  for (const key of Object.keys(cache)) delete cache[key];
+  for (const key of Object.keys(generation)) generation[key] += 1;
+  recordForm = null;
+  fill($('record-fields'));
+  fill($('record-result'));
+  for (const id of ['plan-tree', 'plan-detail', 'funding', 'yearly', 'reconciliation', 'event-log', 'event-detail-body', 'verify-output']) fill($(id));
+  $('event-detail').hidden = true;
+  $('workspace').hidden = true;
+  $('session').hidden = true;
+  $('sign-in-panel').hidden = false;
+  if (messageKey === 'auth.expired') showSignInError(t(messageKey));
+  announce(t(messageKey));
+  $('token').focus();
+}
+
+function showSession() {
+  const role = session.role ? t(`role.${session.role}`) : null;
+  $('whoami').textContent = session.name && role
+    ? t('auth.signed_in', { name: session.name, role })
+    : t('auth.signed_in_unknown');
+}
+
+const canRecord = () => session.role === null || session.role === 'admin' || session.role === 'recorder';
+
+async function enterWorkspace() {
+  $('sign-in-panel').hidden = true;
+  $('workspace').hidden = false;
+  $('session').hidden = false;
+  showSession();
+  // An auditor sees no recording forms; an unknown role gets them with a note (the server decides).
+  $('record-panel').hidden = !canRecord();
+  $('record-role-note').hidden = session.role !== null;
+  announce(t('panel.loading'));
+  await loadRecordFacts();
+  if (canRecord()) buildRecordForm($('record-type').value);
+  writeUrl();
+  refreshPanels(PANEL_NAMES);
+  loadLog(0);
+  announce('');
+}
+
+// ----- Record-wide facts: plan list and the year range of the slider --------------------
+
+/**
+ * The slider runs from the first to the last year of the record: the years of the yearly
+ * summary (acts by occurred year, funding by fiscal year) and of the plans' status history.
+ */
+async function loadRecordFacts() {
+  const [plans, yearly] = await Promise.allSettled([get('/v1/plans'), get('/v1/summaries/yearly')]);
+  const planList = plans.status === 'fulfilled' ? plans.value.plans : [];
+  record.plans = planList.map(({ plan, title }) => ({ plan, title }));
+  const years = [
+    ...(yearly.status === 'fulfilled' ? yearly.value.years.map((y) => y.year) : []),
+    ...planList.flatMap((p) => (p.history ?? []).map((entry) => Number(entry.on.slice(0, 4)))),
+  ];
+  const thisYear = new Date().getFullYear();
+  record.minYear = years.length ? Math.min(...years) : thisYear;
+  record.maxYear = years.length ? Math.max(...years) : thisYear;
+  syncTimeControls();
+  const logPlan = $('log-plan');
+  const selected = logPlan.value;
+  fill(logPlan, h('option', { value: '', 'data-i18n': 'log.any' }, t('log.any')),
+    record.plans.map(({ plan, title }) => h('option', { value: plan }, `${plan} — ${title}`)));
+  logPlan.value = selected;
+}
+
+// ----- Point in time ----------------------------------------------------------------------
+
+function syncTimeControls() {
+  const slider = $('as-of-year');
+  slider.min = record.minYear;
+  slider.max = record.maxYear + 1; // the last step is "now / no date limit"
+  const year = view.asOf ? Number(view.asOf.slice(0, 4)) : NaN;
+  slider.value = view.asOf && Number.isInteger(year)
+    ? Math.min(Math.max(year, record.minYear), record.maxYear)
+    : record.maxYear + 1;
+  const label = view.asOf ?? t('time.now');
+  $('as-of-year-value').textContent = label;
+  slider.setAttribute('aria-valuetext', label);
+  $('as-of').value = view.asOf ?? '';
+  $('known-at').value = view.knownAt ? instantToLocalInput(view.knownAt) : '';
+  $('view-summary').textContent = view.asOf || view.knownAt
+    ? t('time.summary', { as_of: view.asOf ?? t('time.no_limit'), known_at: view.knownAt ?? t('time.latest') })
+    : t('time.summary_now');
+}
+
+let timeTimer = null;
+
+/** Moves to another point in time; waits for the slider to settle before asking the server. */
+function setTime(changes) {
+  Object.assign(view, changes);
+  syncTimeControls();
+  clearTimeout(timeTimer);
+  timeTimer = setTimeout(() => {
+    writeUrl();
+    refreshPanels(PANEL_NAMES);
+  }, 200);
+}
+
+$('as-of-year').addEventListener('input', (event) => {
+  const year = Number(event.target.value);
+  setTime({ asOf: year > record.maxYear ? null : `${year}-12-31` });
+});
+$('as-of').addEventListener('change', (event) => setTime({ asOf: event.target.value || null }));
+$('known-at').addEventListener('change', (event) => setTime({ knownAt: localInputToInstant(event.target.value) }));
+$('clear-as-of').addEventListener('click', () => setTime({ asOf: null }));
+$('clear-known-at').addEventListener('click', () => setTime({ knownAt: null }));
+
+const timeQuery = () => ({ as_of: view.asOf, known_at: view.knownAt });
+const scopedQuery = () => ({ ...timeQuery(), plan: view.plan });
+
+// ----- Panels -----------------------------------------------------------------------------
+
+const MONEY_KINDS = new Set(['overspend', 'disbursed_without_allocation']);
+/** Findings about a `total.reported` claim: money only when the claim's metric is `funding.*`. */
+const CLAIM_KINDS = new Set(['total_mismatch', 'words_mismatch', 'words_unreadable']);
+const claimMetrics = new Map();
+
+async function claimMetric(eventId) {
+  if (!claimMetrics.has(eventId)) {
+    try {
+      claimMetrics.set(eventId, (await get(`/v1/events/${encodeURIComponent(eventId)}`)).data?.metric ?? null);
+    } catch {
+      return null;
+    }
+  }
+  return claimMetrics.get(eventId);
+}
+
+const panels = {
+  plans: { host: 'plan-tree', load: () => get('/v1/plans', timeQuery()), render: renderPlans },
+  detail: {
+    host: 'plan-detail',
+    load: () => (view.plan ? get(`/v1/plans/${encodeURIComponent(view.plan)}`, timeQuery()) : null),
+    render: renderDetail,
+  },
+  funding: { host: 'funding', load: () => get('/v1/funding', scopedQuery()), render: renderFunding },
+  yearly: { host: 'yearly', load: () => get('/v1/summaries/yearly', scopedQuery()), render: renderYearly },
+  reconciliation: {
+    host: 'reconciliation',
+    load: async () => {
+      const answer = await get('/v1/reconciliation', scopedQuery());
+      const metrics = {};
+      for (const finding of answer.findings) {
+        if (CLAIM_KINDS.has(finding.kind) && finding.event && !finding.metric) {
+          metrics[finding.event] = await claimMetric(finding.event);
+        }
+      }
+      return { ...answer, metrics };
+    },
+    render: renderReconciliation,
+  },
+};
+const PANEL_NAMES = Object.keys(panels);
+const PLAN_PANELS = ['detail', 'funding', 'yearly', 'reconciliation'];
+
+/** Asks again for each named panel; an answer that arrives after a newer question is dropped. */
+function refreshPanels(names) {
+  return Promise.all(names.map(async (name) => {
+    const panel = panels[name];
+    const mine = (generation[name] = (generation[name] ?? 0) + 1);
+    const section = $(panel.host).closest('section');
+    section.setAttribute('aria-busy', 'true');
+    let result;
+    try {
+      result = { data: await panel.load() };
+    } catch (error) {
+      result = { error };
+    }
+    if (generation[name] !== mine) return;
+    cache[name] = result;
+    section.setAttribute('aria-busy', 'false');
+    panel.render();
+  }));
+}
+
+function renderAll() {
+  for (const [name, panel] of Object.entries(panels)) if (cache[name]) panel.render();
+  if (cache.log) renderLog();
+  if (cache.event) renderEventDetail();
+  if (cache.verify) renderVerify();
+}
+
+/** Draws the panel's error, if its last answer was one, and says whether it did. */
+function showError(name) {
+  const { error } = cache[name];
+  if (!error) return false;
+  const planMissing = error instanceof ApiError && error.status === 404 && view.plan && PLAN_PANELS.includes(name);
+  const message = planMissing ? t('panel.plan_missing', { plan: view.plan }) : problemText(error);
+  fill($(panels[name].host), h('p', { class: 'panel-error', 'data-testid': 'panel-error' }, message));
+  return true;
+}
+
+const badge = (status) => h('span', { class: `badge status-${status}`, 'data-testid': 'plan-status', 'data-status': status }, t(`status.${status}`));
+const eventButton = (id) =>
+  h('button', { type: 'button', class: 'link', 'data-event': id, onclick: () => openEvent(id) }, t('detail.open_event'));
+const definitions = (rows) => h('dl', { class: 'facts' },
+  rows.filter(Boolean).map(([term, ...values]) => h('div', {}, h('dt', {}, term), h('dd', {}, ...values))));
+
+function renderPlans() {
+  if (showError('plans')) return;
+  const plans = cache.plans.data.plans;
+  const keys = new Set(plans.map((p) => p.plan));
+  const children = (parent) => plans.filter((p) => (parent === null ? !p.parent || !keys.has(p.parent) : p.parent === parent));
+  const node = (p) => {
+    const below = children(p.plan);
+    return h('li', {},
+      h('button', {
+        type: 'button', class: 'plan-node', 'data-testid': 'plan-node', 'data-plan': p.plan,
+        'aria-current': p.plan === view.plan ? 'true' : null, onclick: () => selectPlan(p.plan),
+      },
+      h('span', { class: 'plan-key' }, p.plan), badge(p.status),
+      h('span', { class: 'plan-title' }, p.title),
+      h('span', { class: 'plan-meta' }, `${t(`kind.${p.kind}`)} · ${p.period.from_year}–${p.period.to_year}`)),
+      below.length ? h('ul', {}, below.map(node)) : null);
+  };
+  const roots = children(null);
+  fill($('plan-tree'), roots.length ? h('ul', { class: 'tree' }, roots.map(node)) : h('p', {}, t('plans.empty')));
+  $('plan-all').setAttribute('aria-current', view.plan ? 'false' : 'true');
+}
+
+function selectPlan(plan) {
+  view.plan = plan;
+  writeUrl();
+  for (const button of document.querySelectorAll('[data-testid=plan-node]')) {
+    button.setAttribute('aria-current', button.dataset.plan === plan ? 'true' : 'false');
+  }
+  $('plan-all').setAttribute('aria-current', plan ? 'false' : 'true');
+  refreshPanels(PLAN_PANELS);
+}
+
+$('plan-all').addEventListener('click', () => selectPlan(null));
+
+function renderDetail() {
+  if (!view.plan) return fill($('plan-detail'), h('p', {}, t('detail.none')));
+  if (showError('detail')) return;
+  const p = cache.detail.data;
+  const approval = p.approval
+    ? t('detail.approval_text', { decision: p.approval.decision, by: p.approval.approved_by ?? '—', on: p.approval.on })
+    : t('detail.approval_none');
+  fill($('plan-detail'),
+    h('h3', {}, p.title),
+    definitions([
+      ['plan', h('code', {}, p.plan)],
+      [t('detail.code'), p.code ?? '—'],
+      [t('detail.issuer'), p.issuer ?? '—'],
+      [t('detail.kind'), t(`kind.${p.kind}`)],
+      [t('detail.period'), `${p.period.from_year}–${p.period.to_year}`],
+      [t('detail.parent'), p.parent ? h('code', {}, p.parent) : '—'],
+      [t('detail.status'), badge(p.status), ' ', t('detail.since', { date: p.status_since })],
+      [t('detail.approval'), approval],
+      [t('detail.version'), formatInt(p.version)],
+    ]),
+    h('h4', {}, t('detail.history')),
+    h('ol', { class: 'history', 'data-testid': 'status-history' }, p.history.map((entry) =>
+      h('li', {}, badge(entry.status), ` ${entry.on} `, entry.event ? eventButton(entry.event) : null))),
+    h('h4', {}, t('detail.indicators')),
+    p.indicators.length ? indicatorBars(p.indicators) : h('p', {}, t('detail.no_indicators')));
+}
+
+function renderFunding() {
+  if (showError('funding')) return;
+  const { by_year: byYear, by_source: bySource, totals, budget_in_words: inWords } = cache.funding.data;
+  const sources = sourcesOf(bySource);
+  const chartHost = h('div', { id: 'funding-chart', class: 'chart' });
+  const metrics = [...STAGES, 'budget', 'unspent'];
+  fill($('funding'),
+    byYear.length ? [
+      chartHost,
+      h('ul', { class: 'legend', 'aria-label': t('funding.legend') },
+        sourcesOf(byYear).map((source) =>
+          h('li', {}, h('span', { class: `swatch ${sourceClass(source)}`, 'aria-hidden': 'true' }), t(`source.${source}`)))),
+    ] : h('p', {}, t('funding.empty')),
+    h('div', { class: 'table-scroll' }, h('table', { class: 'numbers', 'data-testid': 'funding-totals' },
+      h('caption', {}, t('funding.totals')),
+      h('thead', {}, h('tr', {}, h('td', {}),
+        sources.map((source) => h('th', { scope: 'col' }, t(`source.${source}`))),
+        h('th', { scope: 'col' }, t('funding.total')))),
+      h('tbody', {}, metrics.map((metric) => h('tr', {},
+        h('th', { scope: 'row' }, t(`stage.${metric}`)),
+        sources.map((source) => h('td', { class: 'money' }, formatMoney(bySource.find((row) => row.source === source)[metric]))),
+        h('td', { class: 'money total', 'data-testid': `funding-total-${metric}` }, formatMoney(totals[metric]))))))),
+    h('p', { class: 'in-words' }, h('span', {}, `${t('funding.in_words')}: `),
+      h('strong', { 'data-testid': 'budget-in-words' }, inWords ?? '—')),
+    byYear.length ? h('details', {}, h('summary', {}, t('funding.table')),
+      h('div', { class: 'table-scroll' }, h('table', { class: 'numbers' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('funding.fiscal_year')), h('th', { scope: 'col' }, t('funding.source')),
+          metrics.map((metric) => h('th', { scope: 'col' }, t(`stage.${metric}`))))),
+        h('tbody', {}, byYear.map((row) => h('tr', { 'data-testid': 'funding-row', 'data-year': row.fiscal_year, 'data-source': row.source },
+          h('th', { scope: 'row' }, String(row.fiscal_year)), h('td', {}, t(`source.${row.source}`)),
+          metrics.map((metric) => h('td', { class: 'money' }, formatMoney(row[metric]))))))))) : null);
+  drawFundingChart();
+}
+
+function drawFundingChart() {
+  const host = $('funding-chart');
+  if (!host || !cache.funding?.data) return;
+  lastChartWidth = host.clientWidth || 600;
+  fill(host, fundingChart(cache.funding.data.by_year, lastChartWidth));
+}
+
+// The chart is laid out in real pixels, so it is redrawn when its column changes width.
+new ResizeObserver(() => {
+  const host = $('funding-chart');
+  if (host && Math.abs(host.clientWidth - lastChartWidth) > 8) drawFundingChart();
+}).observe($('funding'));
+
+function renderYearly() {
+  if (showError('yearly')) return;
+  const years = cache.yearly.data.years;
+  if (!years.length) return fill($('yearly'), h('p', {}, t('yearly.empty')));
+  const channels = [...new Set(years.flatMap((y) => Object.keys(y.outreach)))];
+  const sum = (pick) => years.reduce((total, y) => total + BigInt(pick(y)), 0n);
+  const outreachList = (counts) => h('ul', { class: 'plain' }, channels.filter((c) => counts[c] !== undefined)
+    .map((c) => h('li', { 'data-channel': c }, `${t(`channel.${c}`)}: ${formatInt(counts[c])}`)));
+  const fundingList = (money) => h('ul', { class: 'plain money' }, STAGES.map((stage) =>
+    h('li', { 'data-field': `funding-${stage}` }, `${t(`stage.${stage}`)}: ${formatMoney(money[stage])}`)));
+  const unitName = (unit) => (typeof unit === 'string' ? unit : unit.name ?? JSON.stringify(unit));
+  const cell = (field, ...content) => h('td', { 'data-field': field }, ...content);
+  fill($('yearly'), h('div', { class: 'table-scroll' }, h('table', { class: 'yearly', 'data-testid': 'yearly-table' },
+    h('thead', {},
+      h('tr', {},
+        ['yearly.year', 'yearly.decisions', 'yearly.plans_approved'].map((key) => h('th', { scope: 'col', rowspan: 2 }, t(key))),
+        h('th', { scope: 'colgroup', colspan: 3 }, t('yearly.training')),
+        ['yearly.outreach', 'yearly.assessments', 'yearly.staff', 'yearly.units', 'yearly.funding']
+          .map((key) => h('th', { scope: 'col', rowspan: 2 }, t(key)))),
+      h('tr', {}, ['yearly.training_events', 'yearly.training_sessions', 'yearly.training_participants']
+        .map((key) => h('th', { scope: 'col' }, t(key))))),
+    h('tbody', {}, years.map((y) => h('tr', { 'data-testid': 'yearly-row', 'data-year': y.year },
+      h('th', { scope: 'row' }, String(y.year)),
+      cell('decisions', h('ul', { class: 'plain' }, y.decisions.map((d) =>
+        h('li', { title: `${d.title} — ${d.issuer}` }, h('span', { class: 'doc-number' }, d.number), ` (${d.issued_on})`)))),
+      cell('plans-approved', y.plans_approved.join(', ')),
+      cell('training-events', formatInt(y.training.events)),
+      cell('training-sessions', formatInt(y.training.sessions)),
+      cell('training-participants', formatInt(y.training.participants)),
+      cell('outreach', outreachList(y.outreach)),
+      cell('assessments', formatInt(y.assessments.enterprises)),
+      cell('staff', formatInt(y.staff_assigned)),
+      cell('units', h('ul', { class: 'plain' }, y.units_established.map((u) => h('li', {}, unitName(u))))),
+      cell('funding', fundingList(y.funding))))),
+    h('tfoot', {}, h('tr', { 'data-testid': 'yearly-total' },
+      h('th', { scope: 'row' }, t('yearly.total')),
+      cell('decisions', formatInt(sum((y) => y.decisions.length))),
+      cell('plans-approved', formatInt(sum((y) => y.plans_approved.length))),
+      cell('training-events', formatInt(sum((y) => y.training.events))),
+      cell('training-sessions', formatInt(sum((y) => y.training.sessions))),
+      cell('training-participants', formatInt(sum((y) => y.training.participants))),
+      cell('outreach', outreachList(Object.fromEntries(channels.map((c) => [c, sum((y) => y.outreach[c] ?? 0)])))),
+      cell('assessments', formatInt(sum((y) => y.assessments.enterprises))),
+      cell('staff', formatInt(sum((y) => y.staff_assigned))),
+      cell('units', formatInt(sum((y) => y.units_established.length))),
+      cell('funding', fundingList(Object.fromEntries(STAGES.map((stage) => [stage, sum((y) => y.funding[stage])])))))))));
+}
+
+function renderReconciliation() {
+  if (showError('reconciliation')) return;
+  const { ok, findings, metrics } = cache.reconciliation.data;
+  // Errors first; otherwise the server's order.
+  const ordered = [...findings].sort((a, b) => (a.severity === 'error' ? 0 : 1) - (b.severity === 'error' ? 0 : 1));
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const isMoney = (f) => MONEY_KINDS.has(f.kind) ||
+    (CLAIM_KINDS.has(f.kind) && String(f.metric ?? metrics[f.event] ?? '').startsWith('funding.'));
+  fill($('reconciliation'),
+    h('p', { class: ok ? 'recon-status ok' : 'recon-status not-ok', 'data-testid': 'recon-status', 'data-ok': String(ok) },
+      ok ? t('recon.ok') : t('recon.not_ok', { errors, warnings: findings.length - errors })),
+    ordered.length ? h('ul', { class: 'findings' }, ordered.map((f) => {
+      const number = isMoney(f) ? formatMoney : formatInt;
+      return h('li', { class: `finding ${f.severity}`, 'data-testid': 'finding', 'data-kind': f.kind, 'data-severity': f.severity },
+        h('p', { class: 'finding-head' }, h('span', { class: `badge severity-${f.severity}` }, t(`severity.${f.severity}`)), ' ',
+          h('strong', {}, t(`finding.${f.kind}`)), ' ', h('code', {}, f.kind)),
+        definitions([
+          f.plan ? [t('recon.plan'), h('code', {}, f.plan)] : null,
+          f.year !== null && f.year !== undefined ? [t('recon.year'), String(f.year)] : null,
+          f.indicator ? [t('recon.indicator'), h('code', {}, f.indicator)] : null,
+          [t('recon.expected'), h('span', { 'data-field': 'expected' }, number(f.expected))],
+          [t('recon.actual'), h('span', { 'data-field': 'actual' }, number(f.actual))],
+          [t('recon.difference'), h('span', { 'data-field': 'difference' }, number(f.difference))],
+        ]),
+        f.message ? h('p', { class: 'finding-message' }, f.message) : null,
+        f.event ? eventButton(f.event) : null);
+    })) : h('p', {}, t('recon.none')));
+}
+
+// ----- Event log and event detail -----------------------------------------------------------
+
+function fillTypeSelect(select, firstOption) {
+  fill(select, firstOption, TYPE_GROUPS.map(([groupKey, types]) =>
+    h('optgroup', { 'data-i18n-attr': `label:${groupKey}` }, types.map((type) =>
+      h('option', { value: type, 'data-i18n': `type.${type}`, 'data-i18n-suffix': ` (${type})` })))));
+  applyLabels(select.parentElement);
+}
+
+async function loadLog(after) {
+  logAfter = after;
+  const mine = (generation.log = (generation.log ?? 0) + 1);
+  $('log-panel').setAttribute('aria-busy', 'true');
+  let result;
+  try {
+    result = { data: await get('/v1/events', {
+      after, limit: $('log-limit').value.trim(), plan: $('log-plan').value, type: $('log-type').value,
+    }) };
+  } catch (error) {
+    result = { error };
+  }
+  if (generation.log !== mine) return;
+  cache.log = result;
+  $('log-panel').setAttribute('aria-busy', 'false');
+  renderLog();
+}
+
+function renderLog() {
+  const { data, error } = cache.log;
+  $('log-next').disabled = !data?.next_after;
+  if (error) return fill($('event-log'), h('p', { class: 'panel-error', 'data-testid': 'panel-error' }, problemText(error)));
+  const { events } = data;
+  if (!events.length) return fill($('event-log'), h('p', {}, t('log.empty')));
+  const headers = ['event.seq', 'event.type', 'event.plan', 'event.occurred_on', 'event.recorded_at', 'event.actor', 'event.data', 'event.hash'];
+  fill($('event-log'), h('div', { class: 'table-scroll' }, h('table', { class: 'events', 'data-testid': 'event-table' },
+    h('caption', {}, t('log.page', { from: events[0].seq, to: events.at(-1).seq })),
+    h('thead', {}, h('tr', {}, headers.map((key) => h('th', { scope: 'col' }, t(key))))),
+    h('tbody', {}, events.map((e) => h('tr', { 'data-testid': 'event-row', 'data-seq': e.seq, 'data-id': e.id },
+      h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => openEvent(e.id), 'aria-label': `${t('event.open')} seq ${e.seq}` }, String(e.seq))),
+      h('td', {}, h('code', {}, e.type)),
+      h('td', {}, h('code', {}, e.plan)),
+      h('td', { class: 'nowrap' }, e.occurred_on, e.date_precision === 'day' ? null : h('small', {}, ` (${t(`precision.${e.date_precision}`)})`)),
+      h('td', { class: 'nowrap' }, e.recorded_at),
+      h('td', {}, e.actor),
+      h('td', {}, h('code', { class: 'data-json' }, JSON.stringify(e.data))),
+      h('td', { class: 'hashes' },
+        h('code', { class: 'hash', title: e.hash, 'data-testid': 'event-hash' }, e.hash),
+        h('code', { class: 'hash prev', title: `${t('event.prev_hash')}: ${e.prev_hash}` }, `← ${e.prev_hash}`))))))));
+}
+
+$('log-filter').addEventListener('submit', (event) => {
+  event.preventDefault();
+  loadLog($('log-after').value.trim() || 0);
+});
+$('log-first').addEventListener('click', () => loadLog($('log-after').value.trim() || 0));
+$('log-next').addEventListener('click', () => loadLog(cache.log.data.next_after));
+
+async function openEvent(id) {
+  const section = $('event-detail');
+  section.hidden = false;
+  fill($('event-detail-body'), h('p', {}, t('panel.loading')));
+  try {
+    cache.event = { data: await get(`/v1/events/${encodeURIComponent(id)}`) };
+  } catch (error) {
+    cache.event = { error };
+  }
+  renderEventDetail();
+  section.scrollIntoView({ block: 'start' });
+  $('event-detail-heading').focus();
+}
+
+function closeEventDetail() {
+  $('event-detail').hidden = true;
+  $('log-heading').focus(); // the focused button is gone; resume from the log
+}
+
+function renderEventDetail() {
+  const { data: e, error } = cache.event;
+  const close = h('button', { type: 'button', class: 'secondary', onclick: closeEventDetail }, t('event.close'));
+  if (error) {
+    const message = error instanceof ApiError && error.status === 404 ? t('event.not_found') : problemText(error);
+    return fill($('event-detail-body'), h('p', { class: 'panel-error' }, message), close);
+  }
+  // Corrections and retractions cannot themselves be corrected (CONTRACT §2.3).
+  const correctable = canRecord() && !e.type.startsWith('event.');
+  fill($('event-detail-body'),
+    definitions([
+      [t('event.seq'), String(e.seq)],
+      [t('event.id'), h('code', {}, e.id)],
+      [t('event.type'), h('code', {}, e.type), ` — ${t(`type.${e.type}`)}`],
+      [t('event.plan'), h('code', {}, e.plan)],
+      [t('event.version'), String(e.version)],
+      [t('event.occurred_on'), `${e.occurred_on} (${t(`precision.${e.date_precision}`)})`],
+      [t('event.recorded_at'), e.recorded_at],
+      [t('event.actor'), e.actor],
+      [t('event.evidence'), e.evidence
+        ? [e.evidence.document, e.evidence.locator ? h('br') : null, e.evidence.locator ? h('small', {}, e.evidence.locator) : null]
+        : t('event.no_evidence')],
+      [t('event.prev_hash'), h('code', { class: 'hash-full' }, e.prev_hash)],
+      [t('event.hash'), h('code', { class: 'hash-full', 'data-testid': 'event-detail-hash' }, e.hash)],
+    ]),
+    h('h4', {}, t('event.data')),
+    h('pre', { class: 'code', 'data-testid': 'event-data' }, JSON.stringify(e.data, null, 2)),
+    h('div', { class: 'actions' },
+      correctable ? h('button', { type: 'button', 'data-testid': 'correct-event', onclick: () => startCorrection(e, 'event.corrected') }, t('event.correct')) : null,
+      correctable ? h('button', { type: 'button', 'data-testid': 'retract-event', onclick: () => startCorrection(e, 'event.retracted') }, t('event.retract')) : null,
+      close));
+}
+
+// ----- Verify -----------------------------------------------------------------------------
+
+$('verify').addEventListener('click', async () => {
+  $('verify-panel').setAttribute('aria-busy', 'true');
+  try {
+    cache.verify = { data: await get('/v1/verify') };
+  } catch (error) {
+    cache.verify = { error };
+  }
+  $('verify-panel').setAttribute('aria-busy', 'false');
+  renderVerify();
+});
+
+function renderVerify() {
+  const { data: v, error } = cache.verify;
+  if (error) return fill($('verify-output'), h('p', { class: 'panel-error', 'data-testid': 'verify-result' }, problemText(error)));
+  announce(v.ok ? t('verify.ok') : t('verify.broken'));
+  fill($('verify-output'), h('div', { class: v.ok ? 'verify ok' : 'verify broken', 'data-testid': 'verify-result', 'data-ok': String(v.ok) },
+    h('p', {}, h('strong', {}, v.ok ? t('verify.ok') : t('verify.broken'))),
+    definitions([
+      [t('verify.checked'), h('span', { 'data-field': 'checked' }, formatInt(v.checked))],
+      [t('verify.head_seq'), h('span', { 'data-field': 'head-seq' }, String(v.head.seq))],
+      [t('verify.head_hash'), h('code', { class: 'hash-full', 'data-field': 'head-hash' }, v.head.hash)],
+      v.ok ? null : [t('verify.first_bad_seq'), h('span', { 'data-field': 'first-bad-seq' }, String(v.first_bad_seq))],
+      v.ok ? null : [t('verify.problem'), h('span', { 'data-field': 'problem' }, v.problem)],
+    ])));
+}
+
+// ----- Recording --------------------------------------------------------------------------
+
+function buildRecordForm(type, values = {}) {
+  recordForm = new RecordForm(type, record.plans);
+  recordForm.setValues(values);
+  fill($('record-fields'), recordForm.el);
+}
+
+$('record-type').addEventListener('change', (event) => {
+  // What the types share (plan, date, evidence) follows to the new type's form.
+  buildRecordForm(event.target.value, recordForm?.commonValues());
+});
+
+function startCorrection(e, type) {
+  $('record-type').value = type;
+  buildRecordForm(type, {
+    plan: e.plan,
+    occurred_on: today(),
+    'data.target': e.id,
+    'data.data': type === 'event.corrected' ? JSON.stringify(e.data, null, 2) : null,
+  });
+  fill($('record-result'));
+  $('record-panel').scrollIntoView({ block: 'start' });
+  recordForm.control('data.reason').focus();
+}
+
+$('record-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = recordForm;
+  const { body, errors } = form.collect();
+  form.clearErrors();
+  fill($('record-result'));
+  if (errors.length) return form.showErrors(errors, t('record.fix'));
+  const submit = $('record-submit');
+  submit.disabled = true;
+  announce(t('record.sending'));
+  try {
+    const { status, body: stored } = await request('/v1/events', { method: 'POST', body: serialize(body) });
+    const message = t(status === 200 ? 'record.repeated' : 'record.created', { seq: stored.seq, id: stored.id });
+    announce(message);
+    // A fresh form (and so a fresh idempotency key) for the next event; shared fields stay.
+    const { expected_version: _, ...keep } = form.commonValues();
+    await loadRecordFacts();
+    buildRecordForm(form.type, keep);
+    fill($('record-result'), h('p', { class: 'success' }, message, ' ', eventButton(stored.id)));
+    refreshPanels(PANEL_NAMES);
+    loadLog(logAfter);
+  } catch (error) {
+    announce('');
+    if (!(error instanceof ApiError)) throw error;
+    if (error.status === 401) return; // signed out by the 401 handler
+    const detail = error.status === 0 ? t('net.unreachable') : error.message;
+    form.showErrors(error.errors, t('record.failed', { status: error.status, detail }));
+  } finally {
+    submit.disabled = false;
+  }
+});
+
+// ----- Start ------------------------------------------------------------------------------
+
+fillTypeSelect($('record-type'), null);
+fillTypeSelect($('log-type'), h('option', { value: '', 'data-i18n': 'log.any' }));
+readUrl();
+applyLanguage();
+$('permalink').href = window.location.href;
+
+if (token.get()) {
+  identify(token.get())
+    .then((who) => {
+      Object.assign(session, who);
+      return enterWorkspace();
+    })
+    .catch((error) => {
+      const expired = error instanceof ApiError && error.status === 401;
+      if (expired) token.clear();
+      showSignInError(expired ? t('auth.expired') : problemText(error));
+    });
+} else {
+  $('token').focus();
+}
