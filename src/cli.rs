@@ -6,11 +6,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use acta_projections::Record;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use acta_events::{
     AppendError, AppendRequest, Log, LogOptions, NewEvent, Role, StoreError, Tokens,
@@ -47,6 +48,9 @@ enum Command {
         /// Address to listen on (port 0 picks a free port).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        /// First load the bundled Đồng Nai 2009–2015 data set into an empty database.
+        #[arg(long)]
+        demo: bool,
     },
     /// Append request-shaped events from a JSON Lines file (`-` for stdin); idempotent by id.
     Import {
@@ -62,6 +66,23 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Print plan status, funding, the yearly summary and the findings as tables (or JSON).
+    Report {
+        #[command(flatten)]
+        db: DbArg,
+        /// Only events that took effect on or before this date (YYYY-MM-DD).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// The record as it was known at this instant (RFC 3339, or a date: the end of that day).
+        #[arg(long)]
+        known_at: Option<String>,
+        /// Only this plan and the plans below it.
+        #[arg(long)]
+        plan: Option<String>,
+        /// Print one JSON object with the four answers instead of tables.
+        #[arg(long)]
+        json: bool,
     },
     /// Write every stored event as JSON Lines, in seq order, to stdout.
     Export {
@@ -96,9 +117,16 @@ enum TokenCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve { db, addr } => serve(&db.db, addr),
+        Command::Serve { db, addr, demo } => serve(&db.db, addr, demo),
         Command::Import { db, file, actor } => import(&db.db, &file, &actor),
         Command::Export { db } => export(&db.db),
+        Command::Report {
+            db,
+            as_of,
+            known_at,
+            plan,
+            json,
+        } => report(&db.db, as_of, known_at, plan, json),
         Command::Token {
             command: TokenCommand::Create { db, name, role },
         } => create_token(&db.db, &name, &role),
@@ -114,17 +142,39 @@ pub fn main() -> ExitCode {
 }
 
 fn open_log(path: &Path) -> Result<Log, String> {
+    open_log_with(path, None)
+}
+
+fn open_log_with(
+    path: &Path,
+    on_commit: Option<acta_events::store::CommitHook>,
+) -> Result<Log, String> {
     Log::open(
         path,
         LogOptions {
             clock: clock::system(),
-            on_commit: None,
+            on_commit,
         },
     )
     .map_err(|error| format!("cannot open {}: {error}", path.display()))
 }
 
-fn serve(path: &Path, addr: SocketAddr) -> Result<ExitCode, String> {
+/// Opens the log with live projections: every stored event is folded in at open (the cold
+/// start), then every commit as it happens.
+fn open_log_with_record(path: &Path) -> Result<(Log, Arc<RwLock<Record>>), String> {
+    let record = Arc::new(RwLock::new(Record::default()));
+    let fed = Arc::clone(&record);
+    let hook: acta_events::store::CommitHook = Arc::new(move |events| {
+        let mut record = fed.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for event in events {
+            record.apply(event);
+        }
+    });
+    let log = open_log_with(path, Some(hook))?;
+    Ok((log, record))
+}
+
+fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -132,7 +182,18 @@ fn serve(path: &Path, addr: SocketAddr) -> Result<ExitCode, String> {
         )
         .with_writer(io::stderr)
         .init();
-    let log = open_log(path)?;
+    let started = std::time::Instant::now();
+    let (log, record) = open_log_with_record(path)?;
+    let head = log.head().map_err(|error| error.to_string())?;
+    eprintln!(
+        "acta: {} events loaded into the projections in {} ms",
+        head.seq,
+        started.elapsed().as_millis()
+    );
+    if demo {
+        crate::demo::load(&log, head.seq)
+            .map_err(|error| format!("cannot load the demo data set: {error}"))?;
+    }
     let report = log.verify(&mut |_| {}).map_err(|error| error.to_string())?;
     if let (Some(seq), Some(problem)) = (report.first_bad_seq, &report.problem) {
         eprintln!(
@@ -146,6 +207,7 @@ fn serve(path: &Path, addr: SocketAddr) -> Result<ExitCode, String> {
     let state = AppState {
         log,
         tokens: Arc::new(tokens),
+        record,
         clock: clock::system(),
     };
     if let Some(token) = first_admin_token(&state).map_err(|error| error.to_string())? {
@@ -407,6 +469,61 @@ fn create_token(path: &Path, name: &str, role: &str) -> Result<ExitCode, String>
         .create(&name, role, now)
         .map_err(|error| error.to_string())?;
     println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(
+    path: &Path,
+    as_of: Option<String>,
+    known_at: Option<String>,
+    plan: Option<String>,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let as_of = as_of
+        .map(|text| {
+            text.parse::<acta_events::CivilDate>()
+                .map_err(|message| format!("--as-of {message}"))
+        })
+        .transpose()?;
+    let known_at = known_at
+        .map(|text| {
+            text.parse::<acta_events::Instant>()
+                .map_err(|message| format!("--known-at {message}"))
+        })
+        .transpose()?;
+    let plan = plan
+        .map(|text| {
+            text.parse::<acta_events::PlanKey>()
+                .map_err(|message| format!("--plan {message}"))
+        })
+        .transpose()?;
+    let (_log, record) = open_log_with_record(path)?;
+    let record = record
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(plan) = &plan
+        && !record.plan_known(plan)
+    {
+        return Err(format!("plan {plan} is not registered"));
+    }
+    let today = acta_events::Instant::from_timestamp(clock::system()())
+        .date_utc()
+        .into();
+    let query = acta_projections::Query {
+        as_of,
+        known_at,
+        plan,
+        today,
+    };
+    let report = crate::report::Report::of(&record, &query);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json()).map_err(|error| error.to_string())?
+        );
+    } else {
+        print!("{}", report.render());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

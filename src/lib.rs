@@ -3,12 +3,17 @@
 //!
 //! # Layout
 //!
-//! - [`cli`]: the commands of CONTRACT §4 (`serve`, `import`, `export`, `verify`).
+//! - [`cli`]: the commands of CONTRACT §4 (`serve`, `token`, `import`, `export`, `verify`,
+//!   `report`).
 //! - [`http`]: the routes of CONTRACT §3, problem+json errors and request extractors.
+//! - [`demo`]: the bundled Đồng Nai 2009–2015 data set, loaded by `serve --demo`.
+//! - [`report`]: `acta report`'s tables.
 //! - [`clock`]: the wall clock, read here and nowhere below.
 
 pub mod cli;
 pub mod clock;
+pub mod demo;
 pub mod http;
+pub mod report;
 
 pub use http::{AppState, app};

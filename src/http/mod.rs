@@ -4,6 +4,8 @@
 
 pub mod auth;
 mod events;
+mod projections;
+mod web;
 pub use events::verify_json as events_verify_json;
 pub mod extract;
 pub mod problem;
@@ -15,9 +17,10 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use acta_events::{Clock, Instant, Log, Tokens};
+use acta_projections::Record;
 
 use extract::{BATCH_BODY_BYTES_MAX, BodyLimit, EVENT_BODY_BYTES_MAX};
 use problem::ApiError;
@@ -27,12 +30,21 @@ use problem::ApiError;
 pub struct AppState {
     pub log: Log,
     pub tokens: Arc<Tokens>,
+    /// The live projections, fed every commit by the log's writer thread.
+    pub record: Arc<RwLock<Record>>,
     pub clock: Clock,
 }
 
 impl AppState {
     pub fn now(&self) -> Instant {
         Instant::from_timestamp((self.clock)())
+    }
+
+    /// The live projections, for reading. Queries are quick folds; the writer waits for them.
+    pub fn record(&self) -> RwLockReadGuard<'_, Record> {
+        self.record
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -46,11 +58,18 @@ pub fn app(state: AppState) -> Router {
         .layer::<_, Infallible>(axum::Extension(BodyLimit(BATCH_BODY_BYTES_MAX)));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/", get(web::index))
+        .route("/{file}", get(web::asset))
         .route("/v1/events", single.get(events::list))
         .route("/v1/events/batch", batch)
         .route("/v1/events/{id}", get(events::one))
         .route("/v1/head", get(events::head))
         .route("/v1/verify", get(events::verify))
+        .route("/v1/plans", get(projections::plans))
+        .route("/v1/plans/{plan}", get(projections::plan))
+        .route("/v1/funding", get(projections::funding))
+        .route("/v1/summaries/yearly", get(projections::yearly))
+        .route("/v1/reconciliation", get(projections::reconciliation))
         .route("/v1/whoami", get(auth::whoami))
         .route("/v1/tokens", post(auth::create_token))
         .route("/v1/tokens/{name}", delete(auth::revoke_token))

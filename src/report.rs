@@ -1,0 +1,243 @@
+//! `acta report`: plan status, funding, the yearly summary and the findings as aligned tables a
+//! person can read in a terminal, or as one JSON object for machines.
+
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use acta_projections::vnd::format_dong;
+use acta_projections::{Funding, PlanStatusView, Query, Reconciliation, Record, YearlySummary};
+
+/// The four answers for one query.
+pub struct Report {
+    pub plans: Vec<PlanStatusView>,
+    pub funding: Funding,
+    pub yearly: YearlySummary,
+    pub reconciliation: Reconciliation,
+}
+
+impl Report {
+    pub fn of(record: &Record, query: &Query) -> Report {
+        Report {
+            plans: record.plans(query),
+            funding: record.funding(query),
+            yearly: record.yearly(query),
+            reconciliation: record.reconciliation(query),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "plans": self.plans,
+            "funding": self.funding,
+            "yearly": self.yearly,
+            "reconciliation": self.reconciliation,
+        })
+    }
+
+    /// The tables, one after another.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let mut plans = Table::new(&["plan", "kind", "status", "since", "period", "title"]);
+        for plan in &self.plans {
+            plans.row(vec![
+                plan.plan.to_string(),
+                plan.kind.to_string(),
+                plan.status.to_string(),
+                plan.status_since.to_string(),
+                format!("{}–{}", plan.period.from_year, plan.period.to_year),
+                plan.title.clone(),
+            ]);
+        }
+        plans.print(&mut out, "Plans");
+
+        let mut funding = Table::new(&[
+            "year",
+            "source",
+            "planned",
+            "allocated",
+            "disbursed",
+            "budget",
+            "unspent",
+        ]);
+        funding.align_right_from(2);
+        let money = |amount: u64| format_dong(i64::try_from(amount).unwrap_or(i64::MAX));
+        for row in &self.funding.by_year {
+            let figures = &row.figures;
+            funding.row(vec![
+                row.fiscal_year.to_string(),
+                row.source.to_string(),
+                money(figures.planned),
+                money(figures.allocated),
+                money(figures.disbursed),
+                money(figures.budget),
+                format_dong(figures.unspent),
+            ]);
+        }
+        for row in &self.funding.by_source {
+            let figures = &row.figures;
+            funding.row(vec![
+                "all".into(),
+                row.source.to_string(),
+                money(figures.planned),
+                money(figures.allocated),
+                money(figures.disbursed),
+                money(figures.budget),
+                format_dong(figures.unspent),
+            ]);
+        }
+        let totals = &self.funding.totals;
+        funding.row(vec![
+            "total".into(),
+            String::new(),
+            money(totals.planned),
+            money(totals.allocated),
+            money(totals.disbursed),
+            money(totals.budget),
+            format_dong(totals.unspent),
+        ]);
+        funding.print(&mut out, "Funding (VND)");
+        let _ = writeln!(out, "Budget in words: {}\n", self.funding.budget_in_words);
+
+        let mut yearly = Table::new(&[
+            "year",
+            "decisions",
+            "approved",
+            "trainings",
+            "sessions",
+            "participants",
+            "outreach",
+            "enterprises",
+            "staff",
+            "disbursed",
+        ]);
+        yearly.align_right_from(1);
+        for year in &self.yearly.years {
+            let outreach: Vec<String> = year
+                .outreach
+                .0
+                .iter()
+                .map(|(channel, items)| format!("{channel} {items}"))
+                .collect();
+            yearly.row(vec![
+                year.year.to_string(),
+                year.decisions.len().to_string(),
+                year.plans_approved
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                year.training.events.to_string(),
+                year.training.sessions.to_string(),
+                year.training.participants.to_string(),
+                outreach.join(", "),
+                year.assessments.enterprises.to_string(),
+                year.staff_assigned.to_string(),
+                money(year.funding.disbursed),
+            ]);
+        }
+        yearly.print(&mut out, "Year by year");
+
+        let verdict = if self.reconciliation.ok {
+            "ok: no errors"
+        } else {
+            "NOT ok: errors found"
+        };
+        let mut findings = Table::new(&[
+            "severity",
+            "kind",
+            "plan",
+            "year",
+            "expected",
+            "actual",
+            "difference",
+            "message",
+        ]);
+        for finding in &self.reconciliation.findings {
+            let figure =
+                |value: Option<i128>| value.map_or_else(|| "—".to_owned(), |v| v.to_string());
+            findings.row(vec![
+                format!("{:?}", finding.severity).to_lowercase(),
+                serde_json::to_value(finding.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                finding.plan.to_string(),
+                finding
+                    .year
+                    .map_or_else(|| "—".to_owned(), |y| y.to_string()),
+                finding.expected.to_string(),
+                figure(finding.actual),
+                figure(finding.difference),
+                finding.message.clone(),
+            ]);
+        }
+        findings.print(&mut out, &format!("Reconciliation ({verdict})"));
+        out
+    }
+}
+
+/// A table whose columns are as wide as their widest cell, counted in characters.
+struct Table {
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    right_aligned_from: usize,
+}
+
+impl Table {
+    fn new(headers: &[&str]) -> Table {
+        Table {
+            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+            rows: Vec::new(),
+            right_aligned_from: usize::MAX,
+        }
+    }
+
+    /// Numbers read best right-aligned.
+    fn align_right_from(&mut self, column: usize) {
+        self.right_aligned_from = column;
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    fn print(&self, out: &mut String, title: &str) {
+        let _ = writeln!(out, "{title}");
+        if self.rows.is_empty() {
+            let _ = writeln!(out, "  (none)\n");
+            return;
+        }
+        let widths: Vec<usize> = (0..self.headers.len())
+            .map(|column| {
+                std::iter::once(&self.headers)
+                    .chain(&self.rows)
+                    .map(|row| row[column].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: &[String]| -> String {
+            let padded: Vec<String> = cells
+                .iter()
+                .enumerate()
+                .map(|(column, cell)| {
+                    let padding = " ".repeat(widths[column] - cell.chars().count());
+                    if column >= self.right_aligned_from {
+                        format!("{padding}{cell}")
+                    } else {
+                        format!("{cell}{padding}")
+                    }
+                })
+                .collect();
+            format!("  {}", padded.join("  ").trim_end())
+        };
+        let _ = writeln!(out, "{}", line(&self.headers));
+        let rule: Vec<String> = widths.iter().map(|width| "-".repeat(*width)).collect();
+        let _ = writeln!(out, "{}", line(&rule));
+        for row in &self.rows {
+            let _ = writeln!(out, "{}", line(row));
+        }
+        out.push('\n');
+    }
+}
