@@ -84,6 +84,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure this disk and acta against SQLite's own limit, in one run.
+    Bench {
+        /// Events in the generated national-scale record.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Seed of the generated record (the same seed gives the same record).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Directory on the disk to measure; a temporary directory is made inside it.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Seconds each timed phase (appends, time travel, live reads) runs.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Print the figures as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write every stored event as JSON Lines, in seq order, to stdout.
     Export {
         #[command(flatten)]
@@ -120,6 +138,20 @@ pub fn main() -> ExitCode {
         Command::Serve { db, addr, demo } => serve(&db.db, addr, demo),
         Command::Import { db, file, actor } => import(&db.db, &file, &actor),
         Command::Export { db } => export(&db.db),
+        Command::Bench {
+            events,
+            seed,
+            dir,
+            seconds,
+            json,
+        } => crate::bench::run(&crate::bench::BenchOptions {
+            events,
+            seed,
+            dir,
+            phase_seconds: seconds,
+            json,
+        })
+        .map(|()| ExitCode::SUCCESS),
         Command::Report {
             db,
             as_of,

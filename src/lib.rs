@@ -6,10 +6,12 @@
 //! - [`cli`]: the commands of CONTRACT §4 (`serve`, `token`, `import`, `export`, `verify`,
 //!   `report`).
 //! - [`http`]: the routes of CONTRACT §3, problem+json errors and request extractors.
+//! - [`bench`]: `acta bench` and its deterministic national-scale workload.
 //! - [`demo`]: the bundled Đồng Nai 2009–2015 data set, loaded by `serve --demo`.
 //! - [`report`]: `acta report`'s tables.
 //! - [`clock`]: the wall clock, read here and nowhere below.
 
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod demo;

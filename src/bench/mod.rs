@@ -1,0 +1,656 @@
+//! `acta bench`: what this disk and acta can do, measured against SQLite's own limit on the same
+//! disk in the same run (like PostgreSQL's `pg_test_fsync`).
+//!
+//! Phases, each on a temporary database in `--dir`:
+//! 1. the baseline: raw rusqlite with acta's settings — one insert per transaction, 1,000 per
+//!    transaction, and a full scan that decodes JSON and folds a sum by year;
+//! 2. `acta import` of the generated record;
+//! 3. rebuild: opening that database with every projection ready (the cold start);
+//! 4. the real server (this binary, `serve`) on that database: durable appends over HTTP with 1,
+//!    16 and 64 clients; time-travel queries; live reads with 16 clients; its peak RSS.
+
+pub mod workload;
+
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+/// What to run.
+pub struct BenchOptions {
+    pub events: usize,
+    pub seed: u64,
+    pub dir: PathBuf,
+    pub phase_seconds: u64,
+    pub json: bool,
+}
+
+/// Every figure of one run, named as `--json` prints them.
+#[derive(Default, Debug)]
+struct Figures {
+    events: usize,
+    baseline_insert_per_tx_eps: f64,
+    baseline_batch_1000_eps: f64,
+    baseline_scan_fold_eps: f64,
+    append_c1_eps: f64,
+    append_c1_p50_ms: f64,
+    append_c1_p99_ms: f64,
+    append_c16_eps: f64,
+    append_c16_p99_ms: f64,
+    append_c64_eps: f64,
+    append_c64_p99_ms: f64,
+    import_eps: f64,
+    rebuild_eps: f64,
+    time_travel_p50_ms: f64,
+    time_travel_p99_ms: f64,
+    live_reads_c16_rps: f64,
+    peak_rss_bytes: u64,
+    db_bytes_per_event: f64,
+}
+
+pub fn run(options: &BenchOptions) -> Result<(), String> {
+    std::fs::create_dir_all(&options.dir)
+        .map_err(|error| format!("cannot use {}: {error}", options.dir.display()))?;
+    let scratch = tempfile::Builder::new()
+        .prefix("acta-bench-")
+        .tempdir_in(&options.dir)
+        .map_err(|error| {
+            format!(
+                "cannot make a directory in {}: {error}",
+                options.dir.display()
+            )
+        })?;
+    let mut figures = Figures {
+        events: options.events,
+        ..Figures::default()
+    };
+    let say = |message: &str| eprintln!("acta bench: {message}");
+
+    say(&format!(
+        "generating {} events (seed {})",
+        options.events, options.seed
+    ));
+    let record_file = scratch.path().join("record.jsonl");
+    generate(&record_file, options.events, options.seed)?;
+
+    say("baseline: raw SQLite on this disk");
+    baseline(scratch.path(), &record_file, options, &mut figures)
+        .map_err(|error| format!("baseline: {error}"))?;
+
+    say("import");
+    let db = scratch.path().join("acta.db");
+    let started = Instant::now();
+    let imported = Command::new(std::env::current_exe().map_err(|error| error.to_string())?)
+        .args(["import", "--db"])
+        .arg(&db)
+        .arg(&record_file)
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|error| format!("cannot run import: {error}"))?;
+    if !imported.status.success() {
+        return Err(format!(
+            "import of the generated record failed: {}",
+            String::from_utf8_lossy(&imported.stderr).trim()
+        ));
+    }
+    figures.import_eps = rate(options.events, started.elapsed());
+
+    say("rebuild (cold start)");
+    let started = Instant::now();
+    let record = Arc::new(std::sync::Mutex::new(acta_projections::Record::default()));
+    let fed = Arc::clone(&record);
+    let hook: acta_events::store::CommitHook = Arc::new(move |events| {
+        let mut record = fed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for event in events {
+            record.apply(event);
+        }
+    });
+    let log = acta_events::Log::open(
+        &db,
+        acta_events::LogOptions {
+            clock: crate::clock::system(),
+            on_commit: Some(hook),
+        },
+    )
+    .map_err(|error| error.to_string())?;
+    figures.rebuild_eps = rate(options.events, started.elapsed());
+    drop(log);
+    drop(record);
+
+    say("starting the server");
+    let mut server = BenchServer::start(&db)?;
+    let result = measure_server(&server, options, &mut figures);
+    figures.peak_rss_bytes = server.peak_rss_bytes();
+    server.stop();
+    let appended = result?;
+    let db_bytes: u64 = ["", "-wal", "-shm"]
+        .iter()
+        .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", db.display())).ok())
+        .map(|metadata| metadata.len())
+        .sum();
+    let stored_events = options.events + appended;
+    figures.db_bytes_per_event = db_bytes as f64 / stored_events.max(1) as f64;
+
+    if options.json {
+        println!("{}", figures_json(&figures));
+    } else {
+        print!("{}", figures_table(&figures));
+    }
+    Ok(())
+}
+
+fn rate(count: usize, elapsed: Duration) -> f64 {
+    count as f64 / elapsed.as_secs_f64().max(1e-9)
+}
+
+fn generate(path: &Path, events: usize, seed: u64) -> Result<(), String> {
+    let file = std::fs::File::create(path).map_err(|error| error.to_string())?;
+    let mut out = BufWriter::new(file);
+    let mut failure = None;
+    workload::Workload::new(seed).generate(events, &mut |event| {
+        if failure.is_none()
+            && let Err(error) = writeln!(out, "{event}")
+        {
+            failure = Some(error.to_string());
+        }
+    });
+    out.flush().map_err(|error| error.to_string())?;
+    failure.map_or(Ok(()), Err)
+}
+
+/// Raw rusqlite with acta's settings (WAL, `synchronous=FULL`), on the same disk.
+fn baseline(
+    dir: &Path,
+    record_file: &Path,
+    options: &BenchOptions,
+    figures: &mut Figures,
+) -> Result<(), rusqlite::Error> {
+    let connection = rusqlite::Connection::open(dir.join("baseline.db"))?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.execute_batch(
+        "CREATE TABLE one (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);
+         CREATE TABLE events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+    )?;
+    let lines: Vec<String> = std::fs::read_to_string(record_file)
+        .map_err(|error| rusqlite::Error::ToSqlConversionFailure(Box::new(error)))?
+        .lines()
+        .map(str::to_owned)
+        .collect();
+
+    // One insert per transaction, for a fixed time: bounded by fsyncs per second.
+    let deadline = Instant::now() + Duration::from_secs(options.phase_seconds);
+    let started = Instant::now();
+    let mut inserted = 0;
+    while Instant::now() < deadline {
+        connection.execute(
+            "INSERT INTO one (body) VALUES (?1)",
+            [&lines[inserted % lines.len()]],
+        )?;
+        inserted += 1;
+    }
+    figures.baseline_insert_per_tx_eps = rate(inserted, started.elapsed());
+
+    // 1,000 inserts per transaction, the whole record.
+    let started = Instant::now();
+    for chunk in lines.chunks(1000) {
+        let transaction = connection.unchecked_transaction()?;
+        {
+            let mut insert = transaction.prepare_cached("INSERT INTO events (body) VALUES (?1)")?;
+            for line in chunk {
+                insert.execute([line])?;
+            }
+        }
+        transaction.commit()?;
+    }
+    figures.baseline_batch_1000_eps = rate(lines.len(), started.elapsed());
+
+    // Scan, decode the JSON, fold a sum of amounts by year.
+    let started = Instant::now();
+    let mut sums: std::collections::BTreeMap<i64, u64> = std::collections::BTreeMap::new();
+    let mut statement = connection.prepare("SELECT body FROM events ORDER BY seq")?;
+    let mut rows = statement.query([])?;
+    let mut scanned = 0;
+    while let Some(row) = rows.next()? {
+        let body: String = row.get(0)?;
+        if let Ok(event) = serde_json::from_str::<Value>(&body) {
+            let year = event["occurred_on"]
+                .as_str()
+                .and_then(|d| d.get(0..4))
+                .and_then(|y| y.parse().ok())
+                .unwrap_or(0);
+            *sums.entry(year).or_default() += event["data"]["amount"].as_u64().unwrap_or(0);
+        }
+        scanned += 1;
+    }
+    figures.baseline_scan_fold_eps = rate(scanned, started.elapsed());
+    std::hint::black_box(sums);
+    Ok(())
+}
+
+/// This binary's `serve` on the benchmark database.
+struct BenchServer {
+    child: Child,
+    base: String,
+    token: String,
+}
+
+impl BenchServer {
+    fn start(db: &Path) -> Result<BenchServer, String> {
+        let mut child = Command::new(std::env::current_exe().map_err(|error| error.to_string())?)
+            .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .env("RUST_LOG", "acta=warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("cannot start the server: {error}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let token = BufReader::new(stdout)
+            .lines()
+            .next()
+            .and_then(Result::ok)
+            .ok_or("the server printed no admin token")?;
+        let stderr = child.stderr.take().ok_or("no stderr")?;
+        let mut lines = BufReader::new(stderr).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .and_then(Result::ok)
+                .ok_or("the server stopped before listening")?;
+            if let Some(address) = line.split(" on http://").nth(1) {
+                break format!("http://{}", address.trim());
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Ok(BenchServer { child, base, token })
+    }
+
+    /// The server's high-water mark of resident memory, from `/proc` (Linux).
+    fn peak_rss_bytes(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find(|line| line.starts_with("VmHWM:"))
+                    .and_then(|line| line.split_whitespace().nth(1))
+                    .and_then(|kib| kib.parse::<u64>().ok())
+            })
+            .map_or(0, |kib| kib * 1024)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .pool_max_idle_per_host(1)
+        .build()
+        .expect("an HTTP client")
+}
+
+/// One request of a load phase: (client, worker index, call number) → done or why not.
+type LoadRequest =
+    dyn Fn(&reqwest::blocking::Client, usize, u64) -> Result<(), String> + Send + Sync;
+
+/// Runs `clients` threads for `seconds`, each calling `request` in a loop; returns the
+/// requests completed and every latency.
+fn load(
+    clients: usize,
+    seconds: u64,
+    request: Arc<LoadRequest>,
+) -> Result<(usize, Vec<Duration>, Duration), String> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..clients)
+        .map(|worker| {
+            let stop = Arc::clone(&stop);
+            let request = Arc::clone(&request);
+            std::thread::spawn(move || -> Result<Vec<Duration>, String> {
+                let client = client();
+                let mut latencies = Vec::new();
+                let mut call = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let began = Instant::now();
+                    request(&client, worker, call)?;
+                    latencies.push(began.elapsed());
+                    call += 1;
+                }
+                Ok(latencies)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    let mut latencies = Vec::new();
+    for worker in workers {
+        latencies.extend(
+            worker
+                .join()
+                .map_err(|_| "a load thread panicked".to_owned())??,
+        );
+    }
+    let elapsed = started.elapsed();
+    Ok((latencies.len(), latencies, elapsed))
+}
+
+fn percentile_ms(latencies: &mut [Duration], percent: usize) -> f64 {
+    if latencies.is_empty() {
+        return 0.0;
+    }
+    latencies.sort_unstable();
+    let index = (latencies.len() * percent / 100).min(latencies.len() - 1);
+    latencies[index].as_secs_f64() * 1000.0
+}
+
+/// Measures everything that needs the running server; returns how many events it appended.
+fn measure_server(
+    server: &BenchServer,
+    options: &BenchOptions,
+    figures: &mut Figures,
+) -> Result<usize, String> {
+    let say = |message: &str| eprintln!("acta bench: {message}");
+    let mut appended = 0;
+    let base = server.base.clone();
+    let token = server.token.clone();
+
+    for clients in [1usize, 16, 64] {
+        say(&format!("durable appends over HTTP, {clients} client(s)"));
+        let url = format!("{base}/v1/events");
+        let token = token.clone();
+        let append = Arc::new(
+            move |client: &reqwest::blocking::Client,
+                  worker: usize,
+                  call: u64|
+                  -> Result<(), String> {
+                let province = (worker + call as usize) % workload::PROVINCES;
+                let year = 2010 + (call % 16) as i64;
+                let event = json!({"type": "funds.planned", "plan": workload::annual_plan(province, year),
+                               "occurred_on": format!("{year}-06-30"),
+                               "data": {"fiscal_year": year, "source": "local", "amount": 1_000_000 + call}});
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("content-type", "application/json")
+                    .body(event.to_string())
+                    .send()
+                    .map_err(|error| error.to_string())?;
+                if response.status().as_u16() != 201 {
+                    return Err(format!(
+                        "append answered {}: {}",
+                        response.status(),
+                        response.text().unwrap_or_default()
+                    ));
+                }
+                Ok(())
+            },
+        );
+        let (count, mut latencies, elapsed) = load(clients, options.phase_seconds, append)?;
+        let eps = rate(count, elapsed);
+        let p50 = percentile_ms(&mut latencies, 50);
+        let p99 = percentile_ms(&mut latencies, 99);
+        match clients {
+            1 => {
+                (
+                    figures.append_c1_eps,
+                    figures.append_c1_p50_ms,
+                    figures.append_c1_p99_ms,
+                ) = (eps, p50, p99)
+            }
+            16 => (figures.append_c16_eps, figures.append_c16_p99_ms) = (eps, p99),
+            _ => (figures.append_c64_eps, figures.append_c64_p99_ms) = (eps, p99),
+        }
+        appended += count;
+    }
+
+    say("time travel: random as_of and known_at, one client");
+    let head: Value = client()
+        .get(format!("{base}/v1/head"))
+        .bearer_auth(&token)
+        .send()
+        .and_then(|response| response.json())
+        .map_err(|error| error.to_string())?;
+    let last_ms = head["recorded_at"]
+        .as_str()
+        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+        .map_or(0, |at| at.as_millisecond());
+    let first: Value = client()
+        .get(format!("{base}/v1/events?limit=1"))
+        .bearer_auth(&token)
+        .send()
+        .and_then(|response| response.json())
+        .map_err(|error| error.to_string())?;
+    let first_ms = first["events"][0]["recorded_at"]
+        .as_str()
+        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+        .map_or(0, |at| at.as_millisecond());
+    let travel_base = base.clone();
+    let travel_token = token.clone();
+    let seed = options.seed;
+    let travel = Arc::new(
+        move |client: &reqwest::blocking::Client,
+              _worker: usize,
+              call: u64|
+              -> Result<(), String> {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ call);
+            let year = rng.random_range(2010..=2025);
+            let as_of = format!(
+                "{year}-{:02}-{:02}",
+                rng.random_range(1..=12),
+                rng.random_range(1..=28)
+            );
+            let known_ms = rng.random_range(first_ms..=last_ms.max(first_ms));
+            let known_at = jiff::Timestamp::from_millisecond(known_ms)
+                .map(|at| format!("{at:.3}"))
+                .unwrap_or_default();
+            let province = rng.random_range(0..workload::PROVINCES);
+            let path = match call % 3 {
+                0 => format!("/v1/funding?as_of={as_of}&known_at={known_at}"),
+                1 => format!("/v1/summaries/yearly?as_of={as_of}&known_at={known_at}"),
+                _ => format!(
+                    "/v1/plans/p{province:02}-kh-2010-2030?as_of={as_of}&known_at={known_at}"
+                ),
+            };
+            let response = client
+                .get(format!("{travel_base}{path}"))
+                .bearer_auth(&travel_token)
+                .send()
+                .map_err(|error| error.to_string())?;
+            // A plan not yet registered as known at that instant is a real answer too (404).
+            if !response.status().is_success() && response.status().as_u16() != 404 {
+                return Err(format!("{path} answered {}", response.status()));
+            }
+            response.bytes().map_err(|error| error.to_string())?;
+            Ok(())
+        },
+    );
+    let (_, mut latencies, _) = load(1, options.phase_seconds, travel)?;
+    figures.time_travel_p50_ms = percentile_ms(&mut latencies, 50);
+    figures.time_travel_p99_ms = percentile_ms(&mut latencies, 99);
+
+    say("live reads: GET /v1/funding, 16 clients");
+    let url = format!("{base}/v1/funding");
+    let live = Arc::new(
+        move |client: &reqwest::blocking::Client,
+              _worker: usize,
+              _call: u64|
+              -> Result<(), String> {
+            let response = client
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .map_err(|error| error.to_string())?;
+            if !response.status().is_success() {
+                return Err(format!("funding answered {}", response.status()));
+            }
+            response.bytes().map_err(|error| error.to_string())?;
+            Ok(())
+        },
+    );
+    let (count, _, elapsed) = load(16, options.phase_seconds, live)?;
+    figures.live_reads_c16_rps = rate(count, elapsed);
+    Ok(appended)
+}
+
+fn figures_json(f: &Figures) -> Value {
+    json!({
+        "events": f.events,
+        "baseline_insert_per_tx_eps": round(f.baseline_insert_per_tx_eps),
+        "baseline_batch_1000_eps": round(f.baseline_batch_1000_eps),
+        "baseline_scan_fold_eps": round(f.baseline_scan_fold_eps),
+        "append_c1_eps": round(f.append_c1_eps),
+        "append_c1_p50_ms": round3(f.append_c1_p50_ms),
+        "append_c1_p99_ms": round3(f.append_c1_p99_ms),
+        "append_c16_eps": round(f.append_c16_eps),
+        "append_c16_p99_ms": round3(f.append_c16_p99_ms),
+        "append_c64_eps": round(f.append_c64_eps),
+        "append_c64_p99_ms": round3(f.append_c64_p99_ms),
+        "import_eps": round(f.import_eps),
+        "rebuild_eps": round(f.rebuild_eps),
+        "time_travel_p50_ms": round3(f.time_travel_p50_ms),
+        "time_travel_p99_ms": round3(f.time_travel_p99_ms),
+        "live_reads_c16_rps": round(f.live_reads_c16_rps),
+        "peak_rss_bytes": f.peak_rss_bytes,
+        "db_bytes_per_event": round(f.db_bytes_per_event),
+    })
+}
+
+fn round(value: f64) -> f64 {
+    value.round()
+}
+
+fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+fn figures_table(f: &Figures) -> String {
+    let ratio = |value: f64, baseline: f64| {
+        if baseline > 0.0 {
+            format!("{:.2}×", value / baseline)
+        } else {
+            "—".into()
+        }
+    };
+    let rows: Vec<(String, String, String, String)> = vec![
+        (
+            "baseline: 1 insert per transaction (FULL)".into(),
+            format!("{:.0} events/s", f.baseline_insert_per_tx_eps),
+            "1.00×".into(),
+            String::new(),
+        ),
+        (
+            "baseline: 1,000 inserts per transaction".into(),
+            format!("{:.0} events/s", f.baseline_batch_1000_eps),
+            "1.00×".into(),
+            String::new(),
+        ),
+        (
+            "baseline: scan, decode JSON, fold by year".into(),
+            format!("{:.0} events/s", f.baseline_scan_fold_eps),
+            "1.00×".into(),
+            String::new(),
+        ),
+        (
+            "durable appends over HTTP, 1 client".into(),
+            format!("{:.0} events/s", f.append_c1_eps),
+            ratio(f.append_c1_eps, f.baseline_insert_per_tx_eps),
+            format!(
+                "p50 {:.2} ms, p99 {:.2} ms  (target ≥ 0.5× 1-insert)",
+                f.append_c1_p50_ms, f.append_c1_p99_ms
+            ),
+        ),
+        (
+            "durable appends over HTTP, 16 clients".into(),
+            format!("{:.0} events/s", f.append_c16_eps),
+            ratio(f.append_c16_eps, f.baseline_insert_per_tx_eps),
+            format!("p99 {:.2} ms", f.append_c16_p99_ms),
+        ),
+        (
+            "durable appends over HTTP, 64 clients".into(),
+            format!("{:.0} events/s", f.append_c64_eps),
+            ratio(f.append_c64_eps, f.baseline_insert_per_tx_eps),
+            format!("p99 {:.2} ms  (target ≥ 4× 1-insert)", f.append_c64_p99_ms),
+        ),
+        (
+            "import".into(),
+            format!("{:.0} events/s", f.import_eps),
+            ratio(f.import_eps, f.baseline_batch_1000_eps),
+            "(target ≥ 0.5× 1,000-batch)".into(),
+        ),
+        (
+            "rebuild / cold start".into(),
+            format!("{:.0} events/s", f.rebuild_eps),
+            ratio(f.rebuild_eps, f.baseline_scan_fold_eps),
+            "(target ≥ 0.5× scan-fold)".into(),
+        ),
+        (
+            "time travel (funding, yearly, plan), 1 client".into(),
+            format!("p50 {:.2} ms", f.time_travel_p50_ms),
+            String::new(),
+            format!("p99 {:.2} ms  (target p99 ≤ 20 ms)", f.time_travel_p99_ms),
+        ),
+        (
+            "live reads GET /v1/funding, 16 clients".into(),
+            format!("{:.0} requests/s", f.live_reads_c16_rps),
+            String::new(),
+            "(target ≥ 10,000/s)".into(),
+        ),
+        (
+            "peak server RSS".into(),
+            format!("{:.1} MiB", f.peak_rss_bytes as f64 / 1_048_576.0),
+            String::new(),
+            "(target ≤ 512 MiB)".into(),
+        ),
+        (
+            "database bytes per event".into(),
+            format!("{:.0} B", f.db_bytes_per_event),
+            String::new(),
+            String::new(),
+        ),
+    ];
+    let widths = rows.iter().fold((0, 0, 0), |(a, b, c), row| {
+        (
+            a.max(row.0.chars().count()),
+            b.max(row.1.chars().count()),
+            c.max(row.2.chars().count()),
+        )
+    });
+    let mut out = format!("acta bench: {} events\n\n", f.events);
+    out.push_str(&format!(
+        "  {:<w0$}  {:>w1$}  {:>w2$}  notes\n",
+        "figure",
+        "measured",
+        "ratio",
+        w0 = widths.0,
+        w1 = widths.1,
+        w2 = widths.2
+    ));
+    for row in rows {
+        out.push_str(
+            format!(
+                "  {:<w0$}  {:>w1$}  {:>w2$}  {}",
+                row.0,
+                row.1,
+                row.2,
+                row.3,
+                w0 = widths.0,
+                w1 = widths.1,
+                w2 = widths.2
+            )
+            .trim_end(),
+        );
+        out.push('\n');
+    }
+    out
+}
