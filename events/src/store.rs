@@ -60,7 +60,8 @@ pub struct AppendOutcome {
     pub stored_new: usize,
 }
 
-type Reply = Box<dyn FnOnce(Result<AppendOutcome, AppendError>) + Send>;
+/// Called once with the answer to an append.
+pub type Reply = Box<dyn FnOnce(Result<AppendOutcome, AppendError>) + Send>;
 
 struct WriteJob {
     request: AppendRequest,
@@ -158,6 +159,22 @@ impl Log {
     pub fn append_with(&self, request: AppendRequest, reply: Reply) {
         if let Err(mpsc::SendError(job)) = self.writer.send(WriteJob { request, reply }) {
             (job.reply)(Err(AppendError::Closed));
+        }
+    }
+
+    /// Queues `request` if the queue has room, without blocking; gives it back when full.
+    pub fn try_append_with(
+        &self,
+        request: AppendRequest,
+        reply: Reply,
+    ) -> Result<(), (AppendRequest, Reply)> {
+        match self.writer.try_send(WriteJob { request, reply }) {
+            Ok(()) => Ok(()),
+            Err(mpsc::TrySendError::Full(job)) => Err((job.request, job.reply)),
+            Err(mpsc::TrySendError::Disconnected(job)) => {
+                (job.reply)(Err(AppendError::Closed));
+                Ok(())
+            }
         }
     }
 

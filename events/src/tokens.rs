@@ -167,15 +167,27 @@ impl Tokens {
             "UPDATE tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
             params![name, now.to_string()],
         )?;
-        drop(connection);
+        // Cleared while the connection is still held, so that no concurrent first use of this
+        // token (which looks it up and caches it under the same lock) can cache it again.
         self.valid
             .write()
             .expect("token cache lock")
             .retain(|_, caller| caller.name != name);
+        drop(connection);
         if revoked == 0 {
             return Err(TokenError::NoSuchName(name.to_owned()));
         }
         Ok(())
+    }
+
+    /// The holder of `token` if it is in the cache of valid tokens: no I/O, so callers on an
+    /// async runtime can try this first and go to [`Tokens::authenticate`] only on a miss.
+    pub fn authenticate_cached(&self, token: &str) -> Option<Caller> {
+        self.valid
+            .read()
+            .expect("token cache lock")
+            .get(&hash_token(token))
+            .cloned()
     }
 
     /// The holder of `token`, or `None` if it is not a valid, unrevoked token.
@@ -183,10 +195,10 @@ impl Tokens {
         if !token.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
-        let hash = hash_token(token);
-        if let Some(caller) = self.valid.read().expect("token cache lock").get(&hash) {
-            return Ok(Some(caller.clone()));
+        if let Some(caller) = self.authenticate_cached(token) {
+            return Ok(Some(caller));
         }
+        let hash = hash_token(token);
         let connection = self.connection.lock().expect("token connection lock");
         let found = connection
             .query_row(
@@ -201,7 +213,6 @@ impl Tokens {
                 },
             )
             .optional()?;
-        drop(connection);
         let Some((name, role, stored_hash)) = found else {
             return Ok(None);
         };
@@ -216,6 +227,7 @@ impl Tokens {
             .write()
             .expect("token cache lock")
             .insert(hash, caller.clone());
+        drop(connection);
         Ok(Some(caller))
     }
 }

@@ -41,13 +41,24 @@ pub async fn require_token(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(|token| token.trim().to_owned());
+        .and_then(|value| {
+            // The scheme name is case-insensitive (RFC 7235 §2.1).
+            let (scheme, token) = value.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| token.trim().to_owned())
+        });
     let Some(token) = token else {
         return ApiError::Unauthorized.into_response();
     };
+    // Known tokens are answered from memory; only an unknown one costs a database look-up.
+    let cached = state.tokens.authenticate_cached(&token);
     let tokens = state.tokens.clone();
-    let caller = match blocking(move || Ok(tokens.authenticate(&token)?)).await {
+    let found = match cached {
+        Some(caller) => Ok(Some(caller)),
+        None => blocking(move || Ok(tokens.authenticate(&token)?)).await,
+    };
+    let caller = match found {
         Ok(Some(caller)) => caller,
         Ok(None) => return ApiError::Unauthorized.into_response(),
         Err(error) => return error.into_response(),

@@ -81,18 +81,19 @@ async fn append(
     request: AppendRequest,
 ) -> Result<acta_events::AppendOutcome, ApiError> {
     let (sender, receiver) = oneshot::channel();
-    let log = state.log.clone();
-    // Queueing may block when the writer is saturated: do it off the async workers.
-    blocking(move || {
-        log.append_with(
-            request,
-            Box::new(move |result| {
-                let _ = sender.send(result);
-            }),
-        );
-        Ok(())
-    })
-    .await?;
+    let reply: acta_events::store::Reply = Box::new(move |result| {
+        let _ = sender.send(result);
+    });
+    // Queue at once if there is room; when the writer is saturated, wait for room off the
+    // async workers (back-pressure without blocking them).
+    if let Err((request, reply)) = state.log.try_append_with(request, reply) {
+        let log = state.log.clone();
+        blocking(move || {
+            log.append_with(request, reply);
+            Ok(())
+        })
+        .await?;
+    }
     Ok(receiver.await.map_err(|_| ApiError::Unavailable)??)
 }
 
