@@ -22,7 +22,7 @@
 //!   figures of `data/demo/EXPECTED.md`; `properties`: property tests of the folds;
 //!   `scale_tests`: a million-event measurement (ignored by default).
 //!
-//! `projections/DESIGN-NOTES.md` explains why time travel stays fast.
+//! `docs/DESIGN.md` explains why time travel stays fast.
 
 mod aggregate;
 mod compact;
