@@ -101,6 +101,9 @@ enum Command {
         /// Print the figures as one JSON object.
         #[arg(long)]
         json: bool,
+        /// Only write the generated record to this file (JSON Lines, for `acta import`) and stop.
+        #[arg(long)]
+        write_workload: Option<PathBuf>,
     },
     /// Write every stored event as JSON Lines, in seq order, to stdout.
     Export {
@@ -141,9 +144,16 @@ pub fn main() -> ExitCode {
         Command::Bench {
             events,
             seed,
+            write_workload: Some(file),
+            ..
+        } => crate::bench::generate(&file, events, seed).map(|()| ExitCode::SUCCESS),
+        Command::Bench {
+            events,
+            seed,
             dir,
             seconds,
             json,
+            write_workload: None,
         } => crate::bench::run(&crate::bench::BenchOptions {
             events,
             seed,
@@ -285,17 +295,13 @@ async fn shutdown_signal() {
     eprintln!("acta: shutting down");
 }
 
-/// Events per append while importing: large enough to share fsyncs, small enough to report a
-/// bad line quickly.
-const IMPORT_BATCH_EVENTS: usize = 1000;
-
 fn import(path: &Path, file: &Path, actor: &str) -> Result<ExitCode, String> {
     let actor_name: acta_events::PlanKey = actor
         .parse()
         .map_err(|message| format!("--actor {message}"))?;
     let log = open_log(path)?;
-    let (reader, total_bytes): (Box<dyn Read>, Option<u64>) = if file == Path::new("-") {
-        (Box::new(io::stdin().lock()), None)
+    let (reader, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if file == Path::new("-") {
+        (Box::new(io::stdin()), None)
     } else {
         let opened =
             File::open(file).map_err(|error| format!("cannot read {}: {error}", file.display()))?;
@@ -312,100 +318,161 @@ fn import(path: &Path, file: &Path, actor: &str) -> Result<ExitCode, String> {
     let mut importer = Importer {
         log: &log,
         actor: actor_name.to_string(),
-        pending: Vec::new(),
         stored_new: 0,
         repeated: 0,
     };
-    let clock = clock::system();
-    let mut lines = BufReader::new(reader);
-    let mut line = String::new();
-    let mut line_number = 0usize;
-    loop {
-        line.clear();
-        let read = lines
-            .read_line(&mut line)
-            .map_err(|error| format!("line {}: cannot read: {error}", line_number + 1))?;
-        if read == 0 {
-            break;
-        }
-        line_number += 1;
-        progress.inc(read as u64);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let today = acta_events::Instant::from_timestamp(clock())
-            .date_utc()
-            .into();
-        let event = serde_json::from_str::<Value>(&line)
-            .map_err(|error| format!("not JSON: {error}"))
-            .and_then(|value| {
-                NewEvent::parse(&value, "", today)
-                    .map_err(|errors| describe(&AppendError::from_fields(errors)))
-            });
-        match event {
-            Ok(event) => importer.pending.push((line_number, event)),
-            Err(message) => {
-                let flushed = importer.flush();
-                progress.finish_and_clear();
-                flushed?;
+    // One thread reads and checks lines while this one appends the previous batch, so parsing
+    // and committing overlap. Batches are appended in order, one at a time, so a bad line still
+    // stops the import with everything before it stored and nothing of it or after.
+    let (batches, parsed) = std::sync::mpsc::sync_channel::<ParsedBatch>(2);
+    let parser = std::thread::spawn(move || parse_lines(reader, &batches));
+    let mut lines_read = 0;
+    let outcome = (|| -> Result<(), String> {
+        for batch in parsed {
+            progress.inc(batch.bytes);
+            lines_read = batch.last_line;
+            importer.append_batch(batch.lines)?;
+            progress.set_message(format!(
+                "{} events",
+                importer.stored_new + importer.repeated
+            ));
+            if let Some((line_number, message)) = batch.failure {
                 return Err(format!(
                     "line {line_number}: {message}\n{} events stored before it ({} already present); nothing of line {line_number} or after was stored",
                     importer.stored_new, importer.repeated
                 ));
             }
         }
-        if importer.pending.len() == IMPORT_BATCH_EVENTS {
-            importer
-                .flush()
-                .inspect_err(|_| progress.finish_and_clear())?;
-            progress.set_message(format!(
-                "{} events",
-                importer.stored_new + importer.repeated
-            ));
-        }
-    }
-    importer
-        .flush()
-        .inspect_err(|_| progress.finish_and_clear())?;
+        Ok(())
+    })();
     progress.finish_and_clear();
+    // Dropping the receiver (on error) ends the parser at its next send.
+    outcome?;
+    parser
+        .join()
+        .map_err(|_| "the line reader failed".to_owned())?;
     eprintln!(
-        "acta: imported {} new events from {line_number} lines ({} already present)",
+        "acta: imported {} new events from {lines_read} lines ({} already present)",
         importer.stored_new, importer.repeated
     );
     Ok(ExitCode::SUCCESS)
 }
 
+/// Events per append while importing: large enough to share fsyncs, small enough to report a
+/// bad line quickly.
+const IMPORT_BATCH_EVENTS: usize = 1000;
+
+/// Checked lines of the import file, ending at a bad line if there is one.
+struct ParsedBatch {
+    /// (line number, line text, event): the text lets a failed batch be cut and re-sent.
+    lines: Vec<(usize, String, NewEvent)>,
+    failure: Option<(usize, String)>,
+    last_line: usize,
+    bytes: u64,
+}
+
+fn parse_line(text: &str, today: acta_events::CivilDate) -> Result<NewEvent, String> {
+    let value =
+        serde_json::from_str::<Value>(text).map_err(|error| format!("not JSON: {error}"))?;
+    NewEvent::parse(&value, "", today).map_err(|errors| describe(&AppendError::from_fields(errors)))
+}
+
+/// Reads `reader` line by line into batches of checked events, sent in order; stops after
+/// the first bad line (sent as the batch's failure).
+fn parse_lines(reader: Box<dyn Read + Send>, batches: &std::sync::mpsc::SyncSender<ParsedBatch>) {
+    let clock = clock::system();
+    let mut lines = BufReader::new(reader);
+    let mut batch = ParsedBatch {
+        lines: Vec::new(),
+        failure: None,
+        last_line: 0,
+        bytes: 0,
+    };
+    let mut line_number = 0usize;
+    loop {
+        let mut text = String::new();
+        match lines.read_line(&mut text) {
+            Ok(0) => break,
+            Ok(read) => batch.bytes += read as u64,
+            Err(error) => {
+                batch.failure = Some((line_number + 1, format!("cannot read: {error}")));
+                break;
+            }
+        }
+        line_number += 1;
+        batch.last_line = line_number;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let today = acta_events::Instant::from_timestamp(clock())
+            .date_utc()
+            .into();
+        match parse_line(&text, today) {
+            Ok(event) => batch.lines.push((line_number, text, event)),
+            Err(message) => {
+                batch.failure = Some((line_number, message));
+                break;
+            }
+        }
+        if batch.lines.len() == IMPORT_BATCH_EVENTS {
+            let full = std::mem::replace(
+                &mut batch,
+                ParsedBatch {
+                    lines: Vec::new(),
+                    failure: None,
+                    last_line: line_number,
+                    bytes: 0,
+                },
+            );
+            if batches.send(full).is_err() {
+                return;
+            }
+        }
+    }
+    let _ = batches.send(batch);
+}
+
 struct Importer<'a> {
     log: &'a Log,
     actor: String,
-    pending: Vec<(usize, NewEvent)>,
     stored_new: usize,
     repeated: usize,
 }
 
 impl Importer<'_> {
-    /// Appends the pending events as one batch. If an event is refused, appends the ones
+    /// Appends the events of `lines` as one batch. If an event is refused, appends the ones
     /// before it and fails naming its line, so nothing of that line is stored.
-    fn flush(&mut self) -> Result<(), String> {
-        if self.pending.is_empty() {
+    fn append_batch(&mut self, lines: Vec<(usize, String, NewEvent)>) -> Result<(), String> {
+        if lines.is_empty() {
             return Ok(());
         }
-        let (line_numbers, events): (Vec<usize>, Vec<NewEvent>) =
-            std::mem::take(&mut self.pending).into_iter().unzip();
-        match self.append(events.clone()) {
-            Ok(()) => Ok(()),
-            Err((index, error)) => {
-                self.append(events[..index].to_vec())
-                    .map_err(|(_, error)| describe(&error))?;
-                Err(format!(
-                    "line {}: {}\n{} events stored before it ({} already present); nothing of that line or after was stored",
-                    line_numbers[index],
-                    describe(&error),
-                    self.stored_new,
-                    self.repeated
-                ))
-            }
+        let mut line_numbers = Vec::with_capacity(lines.len());
+        let mut texts = Vec::with_capacity(lines.len());
+        let mut events = Vec::with_capacity(lines.len());
+        for (line_number, text, event) in lines {
+            line_numbers.push(line_number);
+            texts.push(text);
+            events.push(event);
         }
+        let Err((index, error)) = self.append(events) else {
+            return Ok(());
+        };
+        // Re-read the lines before the refused one (they were valid) and store them.
+        let today = acta_events::Instant::from_timestamp(clock::system()())
+            .date_utc()
+            .into();
+        let before: Vec<NewEvent> = texts[..index]
+            .iter()
+            .map(|text| parse_line(text, today))
+            .collect::<Result<_, _>>()?;
+        self.append(before).map_err(|(_, error)| describe(&error))?;
+        Err(format!(
+            "line {}: {}\n{} events stored before it ({} already present); nothing of that line or after was stored",
+            line_numbers[index],
+            describe(&error),
+            self.stored_new,
+            self.repeated
+        ))
     }
 
     /// Appends `events` as one batch; on refusal returns the index of the event at fault.

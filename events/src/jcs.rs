@@ -19,7 +19,8 @@ pub fn canonical_json(value: &Value) -> Result<String, FloatInEvent> {
     Ok(out)
 }
 
-fn write_value(value: &Value, out: &mut String) -> Result<(), FloatInEvent> {
+/// Appends the canonical JSON text of `value` to `out`.
+pub fn write_value(value: &Value, out: &mut String) -> Result<(), FloatInEvent> {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -61,7 +62,8 @@ fn write_value(value: &Value, out: &mut String) -> Result<(), FloatInEvent> {
     Ok(())
 }
 
-fn write_string(text: &str, out: &mut String) {
+/// Appends `text` as a canonical JSON string to `out`.
+pub fn write_string(text: &str, out: &mut String) {
     out.push('"');
     for c in text.chars() {
         match c {

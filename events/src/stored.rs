@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::catalogue::EventType;
-use crate::jcs::{FloatInEvent, canonical_json};
+use crate::jcs::{FloatInEvent, canonical_json, write_string, write_value};
 use crate::types::{CivilDate, DatePrecision, EventId, Instant, PlanKey};
 
 /// `prev_hash` of the first event: 64 zeros.
@@ -61,19 +61,87 @@ impl StoredEvent {
 
     /// The hash this event should carry given its `prev_hash` and content.
     pub fn compute_hash(&self) -> Result<String, FloatInEvent> {
-        chain_hash(&self.prev_hash, &self.hashed_body())
+        let mut data_text = String::with_capacity(256);
+        write_value(&self.data, &mut data_text)?;
+        Ok(self.compute_hash_with(&data_text))
+    }
+
+    /// [`StoredEvent::compute_hash`] given the canonical JSON of `data`, which the writer also
+    /// stores: the object is written straight into canonical form, with no intermediate map.
+    pub fn compute_hash_with(&self, canonical_data: &str) -> String {
+        let mut body = String::with_capacity(canonical_data.len() + 512);
+        // The keys in canonical (sorted) order; all ASCII, so UTF-16 order is byte order.
+        body.push_str("{\"actor\":");
+        write_string(&self.actor, &mut body);
+        body.push_str(",\"data\":");
+        body.push_str(canonical_data);
+        body.push_str(",\"date_precision\":\"");
+        body.push_str(self.date_precision.as_str());
+        body.push_str("\",\"evidence\":");
+        match &self.evidence {
+            // Evidence holds strings and nulls only: it cannot hold a float.
+            Some(evidence) => write_value(evidence, &mut body).expect("evidence holds no float"),
+            None => body.push_str("null"),
+        }
+        body.push_str(&format!(
+            ",\"id\":\"{}\",\"occurred_on\":\"{}\",\"plan\":\"{}\",\"recorded_at\":\"{}\",\"seq\":{},\"type\":\"{}\",\"version\":{}}}",
+            self.id,
+            self.occurred_on,
+            self.plan,
+            self.recorded_at,
+            self.seq,
+            self.event_type.as_str(),
+            self.version
+        ));
+        hash_hex(&self.prev_hash, &body)
     }
 }
 
 /// `hash` = lowercase hex SHA-256 of `prev_hash` (64 ASCII hex characters) followed by the
 /// canonical JSON of the stored object without `hash` and `prev_hash`.
 pub fn chain_hash(prev_hash: &str, hashed_body: &Value) -> Result<String, FloatInEvent> {
+    Ok(hash_hex(prev_hash, &canonical_json(hashed_body)?))
+}
+
+fn hash_hex(prev_hash: &str, canonical_body: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
-    hasher.update(canonical_json(hashed_body)?.as_bytes());
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect())
+    hasher.update(canonical_body.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for byte in hasher.finalize() {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    hex
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_direct_canonical_form_equals_the_general_one() {
+        let mut event = StoredEvent {
+            seq: 42,
+            id: "01JD0000000000000000000000".parse().unwrap(),
+            event_type: EventType::TrainingHeld,
+            plan: "dn-kh-2014".parse().unwrap(),
+            version: 8,
+            occurred_on: "2014-12-31".parse().unwrap(),
+            date_precision: DatePrecision::Year,
+            recorded_at: "2026-11-28T20:15:00.123Z".parse().unwrap(),
+            actor: "phòng \"sxsh\"\n".into(),
+            data: json!({"topic": "t", "sessions": 2, "participants_by_group": {"\u{1f600}": 1, "\u{ff61}": 2, "b": 3}}),
+            evidence: Some(json!({"document": "Báo cáo", "locator": null})),
+            prev_hash: GENESIS_HASH.into(),
+            hash: String::new(),
+        };
+        let general = chain_hash(&event.prev_hash, &event.hashed_body()).unwrap();
+        assert_eq!(event.compute_hash().unwrap(), general);
+        event.evidence = None;
+        let general = chain_hash(&event.prev_hash, &event.hashed_body()).unwrap();
+        assert_eq!(event.compute_hash().unwrap(), general);
+    }
 }

@@ -148,7 +148,8 @@ fn rate(count: usize, elapsed: Duration) -> f64 {
     count as f64 / elapsed.as_secs_f64().max(1e-9)
 }
 
-fn generate(path: &Path, events: usize, seed: u64) -> Result<(), String> {
+/// Writes the generated record of `events` events to `path` as JSON Lines.
+pub fn generate(path: &Path, events: usize, seed: u64) -> Result<(), String> {
     let file = std::fs::File::create(path).map_err(|error| error.to_string())?;
     let mut out = BufWriter::new(file);
     let mut failure = None;
