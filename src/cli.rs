@@ -6,12 +6,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use acta_projections::Record;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use acta_events::{
     AppendError, AppendRequest, Log, LogOptions, NewEvent, Role, StoreError, Tokens,
@@ -20,6 +19,7 @@ use acta_events::{
 use crate::clock;
 use crate::http::auth::{FIRST_ADMIN_NAME, first_admin_token};
 use crate::http::{AppState, app};
+use crate::live::Live;
 
 #[derive(Parser)]
 #[command(
@@ -203,17 +203,10 @@ fn open_log_with(
 
 /// Opens the log with live projections: every stored event is folded in at open (the cold
 /// start), then every commit as it happens.
-fn open_log_with_record(path: &Path) -> Result<(Log, Arc<RwLock<Record>>), String> {
-    let record = Arc::new(RwLock::new(Record::default()));
-    let fed = Arc::clone(&record);
-    let hook: acta_events::store::CommitHook = Arc::new(move |events| {
-        let mut record = fed.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        for event in events {
-            record.apply(event);
-        }
-    });
-    let log = open_log_with(path, Some(hook))?;
-    Ok((log, record))
+fn open_log_with_record(path: &Path) -> Result<(Log, Arc<Live>), String> {
+    let live = Live::new();
+    let log = open_log_with(path, Some(live.commit_hook()))?;
+    Ok((log, live))
 }
 
 fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> {
@@ -249,7 +242,7 @@ fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> 
     let state = AppState {
         log,
         tokens: Arc::new(tokens),
-        record,
+        live: record,
         clock: clock::system(),
     };
     if let Some(token) = first_admin_token(&state).map_err(|error| error.to_string())? {
@@ -596,10 +589,8 @@ fn report(
                 .map_err(|message| format!("--plan {message}"))
         })
         .transpose()?;
-    let (_log, record) = open_log_with_record(path)?;
-    let record = record
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (_log, live) = open_log_with_record(path)?;
+    let record = live.record();
     if let Some(plan) = &plan
         && !record.plan_known(plan)
     {

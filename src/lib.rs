@@ -8,6 +8,7 @@
 //! - [`http`]: the routes of CONTRACT §3, problem+json errors and request extractors.
 //! - [`bench`]: `acta bench` and its deterministic national-scale workload.
 //! - [`demo`]: the bundled Đồng Nai 2009–2015 data set, loaded by `serve --demo`.
+//! - [`live`]: the live projections of a running service and its cached "now" answers.
 //! - [`report`]: `acta report`'s tables.
 //! - [`clock`]: the wall clock, read here and nowhere below.
 
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod http;
+pub mod live;
 pub mod report;
 
 pub use http::{AppState, app};

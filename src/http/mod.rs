@@ -17,10 +17,12 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{Arc, RwLockReadGuard};
 
 use acta_events::{Clock, Instant, Log, Tokens};
 use acta_projections::Record;
+
+use crate::live::Live;
 
 use extract::{BATCH_BODY_BYTES_MAX, BodyLimit, EVENT_BODY_BYTES_MAX};
 use problem::ApiError;
@@ -31,7 +33,7 @@ pub struct AppState {
     pub log: Log,
     pub tokens: Arc<Tokens>,
     /// The live projections, fed every commit by the log's writer thread.
-    pub record: Arc<RwLock<Record>>,
+    pub live: Arc<Live>,
     pub clock: Clock,
 }
 
@@ -42,9 +44,7 @@ impl AppState {
 
     /// The live projections, for reading. Queries are quick folds; the writer waits for them.
     pub fn record(&self) -> RwLockReadGuard<'_, Record> {
-        self.record
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.live.record()
     }
 }
 

@@ -1,13 +1,15 @@
 //! The read side of CONTRACT §3.1–§3.4: plan status, funding, the yearly summary and
 //! reconciliation, answered from the live [`Record`] for any `as_of` and `known_at`.
 
-use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use acta_events::{CivilDate, Instant, PlanKey};
-use acta_projections::Query;
+use acta_projections::{Query, Record};
 
 use super::AppState;
 use super::extract::QueryParams;
@@ -58,57 +60,85 @@ fn read_query(
     })
 }
 
-fn to_json(answer: &impl Serialize) -> Result<Json<Value>, ApiError> {
+/// Renders an answer as JSON bytes, keys sorted like every other answer of the API (through a
+/// `Value`, whose maps are ordered).
+fn render(answer: &impl Serialize) -> Result<Bytes, ApiError> {
     serde_json::to_value(answer)
-        .map(Json)
+        .and_then(|value| serde_json::to_vec(&value))
+        .map(Bytes::from)
         .map_err(|error| ApiError::Internal(format!("cannot render an answer: {error}")))
+}
+
+/// Answers `query` with `answer`; a query for "now" (no `as_of`, no `known_at`) is rendered
+/// once per commit and day and then served from the live cache.
+fn respond<T: Serialize>(
+    state: &AppState,
+    endpoint: &str,
+    query: &Query,
+    answer: impl FnOnce(&Record, &Query) -> Result<T, ApiError>,
+) -> Result<Response, ApiError> {
+    let body = if query.as_of.is_none() && query.known_at.is_none() {
+        let plan = query.plan.as_ref().map_or("", PlanKey::as_str);
+        let key = format!("{endpoint}?plan={plan}");
+        state
+            .live
+            .answer_now(&key, query.today, |record| render(&answer(record, query)?))?
+    } else {
+        render(&answer(&state.record(), query)?)?
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 pub async fn plans(
     State(state): State<AppState>,
     params: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = read_query(&state, &params, false)?;
-    let plans = state.record().plans(&query);
-    Ok(Json(json!({ "plans": to_json(&plans)?.0 })))
+    respond(&state, "plans", &query, |record, query| {
+        Ok(json!({ "plans": record.plans(query) }))
+    })
 }
 
 pub async fn plan(
     State(state): State<AppState>,
     Path(plan): Path<String>,
     params: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = read_query(&state, &params, false)?;
     let not_registered =
         || ApiError::NotFound(format!("plan {plan:?} is not registered as of that time"));
     let key = plan.parse::<PlanKey>().map_err(|_| not_registered())?;
-    let status = state
-        .record()
-        .plan(&key, &query)
-        .ok_or_else(not_registered)?;
-    to_json(&status)
+    respond(&state, &format!("plan/{key}"), &query, |record, query| {
+        record.plan(&key, query).ok_or_else(not_registered)
+    })
 }
 
 pub async fn funding(
     State(state): State<AppState>,
     params: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = read_query(&state, &params, true)?;
-    to_json(&state.record().funding(&query))
+    respond(&state, "funding", &query, |record, query| {
+        Ok(record.funding(query))
+    })
 }
 
 pub async fn yearly(
     State(state): State<AppState>,
     params: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = read_query(&state, &params, true)?;
-    to_json(&state.record().yearly(&query))
+    respond(&state, "yearly", &query, |record, query| {
+        Ok(record.yearly(query))
+    })
 }
 
 pub async fn reconciliation(
     State(state): State<AppState>,
     params: QueryParams,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = read_query(&state, &params, true)?;
-    to_json(&state.record().reconciliation(&query))
+    respond(&state, "reconciliation", &query, |record, query| {
+        Ok(record.reconciliation(query))
+    })
 }

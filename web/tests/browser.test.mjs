@@ -1,0 +1,621 @@
+// End-to-end browser tests of the acta page (web/), against the real binary.
+//
+// Starts `acta serve --demo` on a temporary database and a free port, drives Debian's Chromium
+// through playwright-core, and checks what the page shows against the Đồng Nai demo figures of
+// data/demo/EXPECTED.md. Every assertion reads the page, not the API (the API is used only to
+// create the auditor's token). Screenshots go to target/browser-screenshots/NN-step.png.
+//
+// Run from the repository root: `node --test web/tests/` (after `npm ci` in web/tests and
+// `cargo build --release`), or `.ci/browser-tests`, which installs what is missing.
+//
+// Environment: ACTA_BIN (default target/release/acta), ACTA_CHROMIUM (default /usr/bin/chromium).
+//
+// The steps share one browser page and build on each other (sign in, move in time, record, ...),
+// so a step after a failed one is skipped rather than failing for the same reason. The last step
+// (accessibility and phone width) uses a page of its own and always runs.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ACTA_BIN = process.env.ACTA_BIN ? resolve(process.env.ACTA_BIN) : join(ROOT, 'target', 'release', 'acta');
+const CHROMIUM = process.env.ACTA_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'target', 'browser-screenshots');
+
+/** How long one wait (a selector, a text, a URL, the panels settling) may take. */
+const WAIT_MS = 30_000;
+/** How long one step may take in all (several waits, on a slow shared 2-core machine). */
+const STEP_MS = 180_000;
+/** Starting the server (loading the demo) and the browser. */
+const SETUP_MS = 120_000;
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/** The demo's plans and their parents (EXPECTED.md §1, no as_of). */
+const DEMO_PLANS = {
+  'vn-sxsh-2020': null,
+  'dn-sxsh': 'vn-sxsh-2020',
+  'dn-sxsh-2015': 'dn-sxsh',
+  'dn-kh-2013': 'dn-sxsh-2015',
+  'dn-kh-2014': 'dn-sxsh-2015',
+  'dn-kh-2015': 'dn-sxsh-2015',
+};
+const DEMO_STATUS = {
+  'vn-sxsh-2020': 'approved',
+  'dn-sxsh': 'draft',
+  'dn-sxsh-2015': 'approved',
+  'dn-kh-2013': 'approved',
+  'dn-kh-2014': 'approved',
+  'dn-kh-2015': 'submitted',
+};
+/** The panels that load from the API and set aria-busy while they do. */
+const PANELS = ['plans-panel', 'detail-panel', 'funding-panel', 'yearly-panel', 'recon-panel', 'log-panel'];
+/** What those panels draw into. */
+const PANEL_HOSTS = ['plan-tree', 'plan-detail', 'funding', 'yearly', 'reconciliation', 'event-log'];
+
+// ----- The server ----------------------------------------------------------------------------
+
+/**
+ * Starts `acta serve --demo` and resolves once it has printed the admin token (stdout, alone)
+ * and `acta: serving FILE on http://ADDR` (stderr).
+ */
+function startServer(db) {
+  return new Promise((resolveStart, rejectStart) => {
+    const child = spawn(ACTA_BIN, ['serve', '--demo', '--db', db, '--addr', '127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    const server = { child, token: null, base: null, stdout: '', stderr: '', exited: null };
+    let settled = false;
+    const timer = setTimeout(() => fail(new Error(`the server did not start within ${SETUP_MS / 1000} s`)), SETUP_MS);
+    const fail = (error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      rejectStart(new Error(`${error.message}\n--- ${ACTA_BIN} stderr ---\n${server.stderr}`));
+    };
+    const check = () => {
+      if (settled || !server.token || !server.base) return;
+      settled = true;
+      clearTimeout(timer);
+      resolveStart(server);
+    };
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      server.stdout += chunk;
+      // The token is the first line, once it is complete.
+      const newline = server.stdout.indexOf('\n');
+      if (!server.token && newline >= 0) {
+        server.token = server.stdout.slice(0, newline).trim();
+        if (!server.token || /\s/.test(server.token)) fail(new Error(`stdout's first line is not a token: ${JSON.stringify(server.token)}`));
+        check();
+      }
+    });
+    child.stderr.on('data', (chunk) => {
+      server.stderr += chunk;
+      // The whole line: a chunk may end in the middle of the port.
+      const match = /^acta: serving .* on (http:\/\/\S+)\r?\n/m.exec(server.stderr);
+      if (!server.base && match) {
+        server.base = match[1].replace(/\/$/, '');
+        check();
+      }
+    });
+    child.on('error', fail);
+    child.on('exit', (code, signal) => {
+      server.exited = code ?? signal;
+      fail(new Error(`the server exited before it was ready (${code ?? signal})`));
+    });
+  });
+}
+
+async function stopServer(server) {
+  const { child } = server;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function createToken(server, name, role) {
+  const response = await fetch(`${server.base}/v1/tokens`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name, role }),
+  });
+  const body = await response.json().catch(() => null);
+  assert.equal(response.status, 201, `POST /v1/tokens: ${JSON.stringify(body)}`);
+  assert.equal(typeof body?.token, 'string', 'POST /v1/tokens answers with the token');
+  return body.token;
+}
+
+// ----- Page helpers ------------------------------------------------------------------------------
+
+async function shot(page, name, options = {}) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, ...options });
+}
+
+/** Waits until every panel has loaded (aria-busy="false", set once its answer is drawn). */
+async function panelsSettled(page) {
+  await page.waitForFunction((ids) => ids.every((id) => document.getElementById(id)?.getAttribute('aria-busy') === 'false'), PANELS);
+}
+
+/**
+ * After sign-in: every panel has drawn something and none is loading. (aria-busy alone is not
+ * enough there: after a sign-out the panels are emptied but keep aria-busy="false" until the
+ * next sign-in has fetched the plan list and asks again.)
+ */
+async function panelsDrawn(page) {
+  await page.waitForFunction(([ids, hosts]) =>
+    ids.every((id) => document.getElementById(id)?.getAttribute('aria-busy') === 'false')
+    && hosts.every((id) => document.getElementById(id)?.childElementCount > 0), [PANELS, PANEL_HOSTS]);
+}
+
+const normalize = (text) => (text ?? '').replace(/\s+/g, ' ').trim();
+
+/** Waits until the first element matching `selector` has exactly the text `expected` (whitespace-normalized). */
+async function expectText(page, selector, expected, what = selector) {
+  try {
+    await page.waitForFunction(([sel, want]) => {
+      const el = document.querySelector(sel);
+      return el !== null && el.textContent.replace(/\s+/g, ' ').trim() === want;
+    }, [selector, expected]);
+  } catch (error) {
+    if (!/Timeout/i.test(error.message)) throw error;
+    const actual = await page.locator(selector).first().textContent({ timeout: 1000 }).catch(() => null);
+    assert.equal(actual === null ? '(no such element)' : normalize(actual), expected, `${what} (${selector})`);
+  }
+}
+
+/** Waits until the page's URL satisfies `test(url)`; a failure names the URL it had. */
+async function expectUrl(page, test, what) {
+  try {
+    await page.waitForURL((url) => test(new URL(url)));
+  } catch (error) {
+    if (!/Timeout/i.test(error.message)) throw error;
+    assert.fail(`${what}: the URL is ${page.url()}`);
+  }
+}
+
+/** The text of a cell holding a formatted integer (`1.276`) as a Number. */
+async function intOf(locator) {
+  const text = normalize(await locator.textContent());
+  assert.match(text, /^-?\d{1,3}(\.\d{3})*$/, `a formatted integer: ${JSON.stringify(text)}`);
+  return Number(text.replace(/\./g, ''));
+}
+
+async function planTree(page) {
+  return page.locator('#plan-tree [data-testid=plan-node]').evaluateAll((buttons) => buttons.map((button) => ({
+    plan: button.dataset.plan,
+    status: button.querySelector('[data-testid=plan-status]')?.dataset.status ?? null,
+    parent: button.parentElement.parentElement.closest('li')?.querySelector(':scope > [data-testid=plan-node]')?.dataset.plan ?? null,
+  })));
+}
+
+async function signIn(page, token, who) {
+  await page.locator('#sign-in-panel').waitFor({ state: 'visible' });
+  await page.locator('#token').fill(token);
+  await page.locator('#sign-in').click();
+  await page.locator('#workspace').waitFor({ state: 'visible' });
+  await expectText(page, '#sign-in-error', '', 'no sign-in error');
+  await page.waitForFunction((name) => document.getElementById('whoami').textContent.includes(name), who);
+  await panelsDrawn(page);
+}
+
+function yearlyCell(page, year, field) {
+  return page.locator(`#yearly [data-testid=yearly-row][data-year="${year}"] td[data-field="${field}"]`);
+}
+
+/** Uncaught exceptions of the page's scripts, collected per page. */
+function watchErrors(page) {
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.stack || String(error)));
+  return errors;
+}
+
+// ----- The tests ---------------------------------------------------------------------------------
+
+describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 * 60_000 }, () => {
+  let workDir;
+  let server;
+  let auditorToken;
+  let context;
+  let page;
+  let pageErrors;
+  /** The page a step's screenshot shows (step 7 works in a page of its own). */
+  let shown;
+  let failed = null;
+
+  before(async () => {
+    assert.ok(existsSync(ACTA_BIN), `${ACTA_BIN} is missing: run \`cargo build --release\` or set ACTA_BIN`);
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: \`apt-get install chromium\` or set ACTA_CHROMIUM`);
+    mkdirSync(SHOTS, { recursive: true });
+    workDir = mkdtempSync(join(tmpdir(), 'acta-browser-'));
+    server = await startServer(join(workDir, 'acta.db'));
+    // Should the test process end before `after` runs, the server and the files go with it.
+    process.once('exit', () => {
+      server?.child.kill('SIGKILL');
+      rmSync(workDir, { recursive: true, force: true });
+    });
+    for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
+      process.once(signal, () => process.exit(128 + number));
+    }
+    auditorToken = await createToken(server, 'auditor-test', 'auditor');
+    context = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 900 },
+      locale: 'vi-VN',
+      timezoneId: 'Asia/Ho_Chi_Minh',
+      timeout: SETUP_MS,
+    });
+    context.setDefaultTimeout(WAIT_MS);
+    context.setDefaultNavigationTimeout(WAIT_MS);
+    page = context.pages()[0] ?? await context.newPage();
+    pageErrors = watchErrors(page);
+    shown = page;
+  }, { timeout: SETUP_MS * 2 });
+
+  after(async () => {
+    await context?.close().catch(() => {});
+    if (server) {
+      await stopServer(server);
+      if (existsSync(SHOTS)) writeFileSync(join(SHOTS, 'server.log'), server.stderr);
+    }
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  /**
+   * One step of the walk, ending with the screenshot NN-name.png (NN-name-FAILED.png when it
+   * fails). A step after a failed one is skipped, unless it is independent.
+   */
+  const step = (number, name, title, body, { independent = false } = {}) => {
+    const tag = `${String(number).padStart(2, '0')}-${name}`;
+    it(`${tag}: ${title}`, { timeout: STEP_MS }, async (t) => {
+      if (failed && !independent) return t.skip(`step ${failed} failed`);
+      shown = page;
+      try {
+        await body(tag);
+        assert.deepEqual(pageErrors.splice(0), [], 'no uncaught errors in the page during this step');
+        await shot(shown, tag);
+      } catch (error) {
+        failed ??= tag;
+        await shot(shown, `${tag}-FAILED`).catch(() => {});
+        throw error;
+      } finally {
+        if (shown !== page) await shown.close().catch(() => {});
+        shown = page;
+      }
+    });
+  };
+
+  step(1, 'sign-in', 'signing in with the admin token shows the demo plans', async () => {
+    await page.goto(`${server.base}/`);
+    await page.locator('#token').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#workspace').isVisible(), false, 'the workspace is hidden before sign-in');
+
+    await signIn(page, server.token, 'admin');
+    assert.equal(await page.locator('#sign-in-panel').isVisible(), false, 'the sign-in form is gone');
+    assert.equal(await page.locator('#sign-out').isVisible(), true, 'a sign-out button is shown');
+
+    const tree = await planTree(page);
+    assert.deepEqual(
+      Object.fromEntries(tree.map(({ plan, parent }) => [plan, parent])),
+      DEMO_PLANS,
+      'the plan tree holds the six demo plans, nested by parent',
+    );
+    assert.equal(tree.length, 6, 'each plan appears once');
+    assert.deepEqual(Object.fromEntries(tree.map(({ plan, status }) => [plan, status])), DEMO_STATUS, 'status badges');
+    assert.equal(await page.locator('[data-testid=plan-all]').getAttribute('aria-current'), 'true', '"whole record" is selected');
+  });
+
+  step(2, 'as-of-2012-restored', 'moving to 2012-12-31 shows only the 2011 central funding, in the URL too', async () => {
+    // The slider, by keyboard: Home is its first year (2009), three steps right is 2012.
+    const slider = page.locator('#as-of-year');
+    await slider.focus();
+    await slider.press('Home');
+    for (let i = 0; i < 3; i++) await slider.press('ArrowRight');
+    await expectText(page, '#as-of-year-value', '2012-12-31', 'the slider shows its date');
+    assert.equal(await page.locator('#as-of').inputValue(), '2012-12-31', 'the date picker follows the slider');
+
+    await expectUrl(page, (url) => url.searchParams.get('as_of') === '2012-12-31', 'the URL carries as_of=2012-12-31');
+    await panelsSettled(page);
+    await expectText(page, '[data-testid=funding-total-budget]', '90.000.000 ₫', 'budget at 2012-12-31');
+    await expectText(page, '[data-testid=funding-total-allocated]', '90.000.000 ₫', 'allocated at 2012-12-31');
+    await expectText(page, '[data-testid=funding-total-planned]', '0 ₫', 'planned at 2012-12-31');
+    const bars = await page.locator('[data-testid=funding-chart] rect[data-year]').evaluateAll(
+      (rects) => [...new Set(rects.map((r) => `${r.dataset.year} ${r.dataset.source}`))]);
+    assert.deepEqual(bars, ['2011 central'], 'the chart has only the 2011 central funding');
+    assert.deepEqual((await planTree(page)).map((p) => p.plan).sort(), ['dn-sxsh', 'dn-sxsh-2015', 'vn-sxsh-2020'],
+      'only the plans registered by 2012-12-31');
+    assert.deepEqual(
+      await page.locator('#yearly [data-testid=yearly-row]').evaluateAll((rows) => rows.map((r) => r.dataset.year)),
+      ['2009', '2010', '2011', '2012'], 'the yearly summary runs to 2012');
+    const url = page.url();
+    assert.equal(await page.locator('#permalink').getAttribute('href'), url, 'the permalink is the URL');
+
+    // The URL, loaded in a new page, restores the view (after sign-in: the token is not in the URL).
+    await shot(page, '02-as-of-2012');
+    const other = await context.newPage();
+    shown = other;
+    const otherErrors = watchErrors(other);
+    await other.goto(url);
+    await signIn(other, server.token, 'admin');
+    await expectUrl(other, (u) => u.searchParams.get('as_of') === '2012-12-31', 'the new page keeps as_of');
+    await expectText(other, '#as-of-year-value', '2012-12-31', 'restored slider');
+    assert.equal(await other.locator('#as-of').inputValue(), '2012-12-31', 'restored date picker');
+    await expectText(other, '[data-testid=funding-total-budget]', '90.000.000 ₫', 'restored budget');
+    assert.deepEqual((await planTree(other)).map((p) => p.plan).sort(), ['dn-sxsh', 'dn-sxsh-2015', 'vn-sxsh-2020'],
+      'restored plan tree');
+    assert.deepEqual(otherErrors, [], 'no uncaught errors in the new page');
+    // The step's screenshot (02-as-of-2012-restored.png) shows this page; the wrapper closes it.
+  });
+
+  step(3, 'whole-record', 'clearing the date shows the words-versus-figures error and the grand total', async () => {
+    await page.locator('#clear-as-of').click();
+    await expectUrl(page, (url) => !url.searchParams.has('as_of'), 'the URL loses as_of');
+    await panelsSettled(page);
+    assert.equal(await page.locator('#as-of').inputValue(), '', 'the date picker is empty');
+    await expectText(page, '[data-testid=funding-total-budget]', '1.276.000.000 ₫', 'grand total');
+    await expectText(page, '[data-testid=funding-total-planned]', '520.000.000 ₫', 'planned');
+    await expectText(page, '[data-testid=funding-total-disbursed]', '756.000.000 ₫', 'disbursed');
+    await expectText(page, '[data-testid=budget-in-words]', 'Một tỷ hai trăm bảy mươi sáu triệu đồng', 'budget in words');
+
+    const words = page.locator('#reconciliation [data-testid=finding][data-kind=words_mismatch]');
+    await words.waitFor({ state: 'visible' });
+    assert.equal(await words.count(), 1, 'one words_mismatch finding');
+    assert.equal(await words.getAttribute('data-severity'), 'error');
+    assert.equal(normalize(await words.locator('[data-field=expected]').textContent()), '1.276.000.000 ₫', 'the figures');
+    assert.equal(normalize(await words.locator('[data-field=actual]').textContent()), '1.198.085.000 ₫', 'what the words say');
+    assert.equal(normalize(await words.locator('[data-field=difference]').textContent()), '-77.915.000 ₫', 'the difference');
+
+    assert.equal(await page.locator('[data-testid=recon-status]').getAttribute('data-ok'), 'false', 'not ok');
+    const findings = await page.locator('#reconciliation [data-testid=finding]').evaluateAll(
+      (items) => items.map((f) => ({ kind: f.dataset.kind, severity: f.dataset.severity })));
+    const severities = findings.map((f) => f.severity);
+    assert.ok(severities.includes('warning'), 'there are warnings too (missed targets)');
+    assert.deepEqual(severities, [...severities].sort((a, b) => (a === 'error' ? 0 : 1) - (b === 'error' ? 0 : 1)),
+      `errors are listed first: ${severities.join(', ')}`);
+    assert.deepEqual(findings.filter((f) => f.severity === 'error').map((f) => f.kind).sort(),
+      ['breakdown_mismatch', 'words_mismatch'], 'the two errors of the demo');
+  });
+
+  step(4, 'record-training', 'recording a training through the form shows in the yearly summary', async () => {
+    const row = (field) => yearlyCell(page, 2015, field);
+    const total = (field) => page.locator(`#yearly [data-testid=yearly-total] td[data-field="${field}"]`);
+    const before = {
+      events: await intOf(row('training-events')),
+      sessions: await intOf(row('training-sessions')),
+      participants: await intOf(row('training-participants')),
+      totalParticipants: await intOf(total('training-participants')),
+    };
+    assert.deepEqual(before, { events: 0, sessions: 0, participants: 0, totalParticipants: 660 }, 'the demo\'s 2015 row and total');
+
+    await page.locator('#record-type').selectOption('training.held');
+    const form = page.locator('#record-fields');
+    await form.locator('[name="data.topic"]').waitFor({ state: 'visible' });
+    await form.locator('[name=plan]').selectOption('dn-kh-2015');
+    await form.locator('[name=occurred_on]').fill('2015-03-01');
+    await form.locator('[name=date_precision]').selectOption('day');
+    await form.locator('[name="evidence.document"]').fill('Browser test (web/tests)');
+    await form.locator('[name="data.topic"]').fill('cleaner_production');
+    await form.locator('[name="data.sessions"]').fill('1');
+    await form.locator('[name="data.participants"]').fill('40');
+    await page.locator('#record-submit').click();
+
+    const result = page.locator('[data-testid=record-result] button[data-event]');
+    try {
+      await result.waitFor({ state: 'visible' });
+    } catch (error) {
+      const problems = await page.locator('#record-fields [data-testid=form-error], #record-fields [data-testid=field-error]:visible')
+        .allTextContents().catch(() => []);
+      assert.fail(`no success message after submitting; the form says: ${JSON.stringify(problems.map(normalize))}`);
+    }
+    const eventId = await result.getAttribute('data-event');
+    assert.match(normalize(await page.locator('[data-testid=record-result]').textContent()), new RegExp(eventId), 'the message names the event');
+
+    await panelsSettled(page);
+    await expectText(page, '#yearly [data-testid=yearly-row][data-year="2015"] td[data-field="training-events"]', '1', '2015 training events');
+    await expectText(page, '#yearly [data-testid=yearly-row][data-year="2015"] td[data-field="training-sessions"]', '1', '2015 training sessions');
+    await expectText(page, '#yearly [data-testid=yearly-row][data-year="2015"] td[data-field="training-participants"]', '40', '2015 participants');
+    await expectText(page, '#yearly [data-testid=yearly-total] td[data-field="training-participants"]', '700', 'total participants');
+
+    // The form is fresh for the next event of the same type and keeps the shared fields.
+    assert.equal(await page.locator('#record-type').inputValue(), 'training.held');
+    assert.equal(await form.locator('[name=plan]').inputValue(), 'dn-kh-2015', 'the plan is kept');
+    assert.equal(await form.locator('[name="data.sessions"]').inputValue(), '', 'the data fields are emptied');
+
+    // The stored event, opened from the success message.
+    await result.click();
+    const detail = page.locator('[data-testid=event-detail]');
+    await detail.locator('[data-testid=event-data]').waitFor({ state: 'visible' });
+    const data = JSON.parse(await detail.locator('[data-testid=event-data]').textContent());
+    assert.deepEqual(data, { topic: 'cleaner_production', sessions: 1, participants: 40 }, 'the stored data');
+    const detailText = normalize(await detail.textContent());
+    for (const fact of [eventId, 'dn-kh-2015', '2015-03-01', 'training.held']) assert.ok(detailText.includes(fact), `the detail shows ${fact}`);
+    assert.equal(await detail.locator('[data-testid=correct-event]').isVisible(), true, 'an admin may correct it');
+    assert.equal(await detail.locator('[data-testid=retract-event]').isVisible(), true, 'an admin may retract it');
+  });
+
+  step(5, 'bad-amount', 'a bad amount gets the server\'s error beside the amount field, typed values kept', async () => {
+    await page.locator('#record-type').selectOption('funds.disbursed');
+    const form = page.locator('#record-fields');
+    const amount = form.locator('[name="data.amount"]');
+    await amount.waitFor({ state: 'visible' });
+    const typed = {
+      plan: 'dn-kh-2015', occurred_on: '2015-06-01', 'evidence.document': 'Browser test (web/tests)',
+      'data.fiscal_year': '2015', 'data.source': 'local',
+    };
+    await form.locator('[name=plan]').selectOption(typed.plan);
+    await form.locator('[name="data.source"]').selectOption(typed['data.source']);
+    for (const name of ['occurred_on', 'evidence.document', 'data.fiscal_year']) await form.locator(`[name="${name}"]`).fill(typed[name]);
+
+    for (const [bad, kind] of [['12.5', 'fraction'], ['-3', 'negative']]) {
+      await amount.fill(bad);
+      await page.locator('#record-submit').click();
+      const slot = form.locator('[data-field="data.amount"] [data-testid=field-error]');
+      try {
+        await page.waitForFunction(() => {
+          const el = document.querySelector('#record-fields [data-field="data.amount"] [data-testid=field-error]');
+          return el && !el.hidden && el.textContent.trim() !== '';
+        });
+      } catch (error) {
+        if (!/Timeout/i.test(error.message)) throw error;
+        const said = await page.locator('#record-form [data-testid=form-error], #record-form [data-testid=record-result]')
+          .allTextContents().catch(() => []);
+        assert.fail(`${bad}: no error beside the amount field; the form says ${JSON.stringify(said.map(normalize).filter(Boolean))}`);
+      }
+      const errorId = await slot.getAttribute('id');
+      assert.ok(errorId, 'the error slot has an id');
+      assert.equal(await amount.getAttribute('aria-invalid'), 'true', `${bad}: the amount is marked invalid`);
+      assert.ok((await amount.getAttribute('aria-describedby') ?? '').split(/\s+/).includes(errorId),
+        `${bad}: the amount field is described by its error`);
+      assert.ok(await amount.evaluate((el) => el === document.activeElement), `${bad}: focus is on the amount`);
+      assert.equal(await form.locator('[data-testid=field-error]:visible').count(), 1, `${bad}: only the amount has an error`);
+      await form.locator('[data-testid=form-error]').waitFor({ state: 'visible' });
+      assert.equal(normalize(await page.locator('[data-testid=record-result]').textContent()), '', `${bad}: no success message`);
+
+      assert.equal(await amount.inputValue(), bad, `${bad}: the amount is kept as typed`);
+      for (const [name, value] of Object.entries(typed)) {
+        assert.equal(await form.locator(`[name="${name}"]`).inputValue(), value, `${bad}: ${name} is kept`);
+      }
+      await shot(page, `05-bad-amount-${kind}`);
+    }
+  });
+
+  step(6, 'auditor', 'an auditor sees the data but no recording form and no correct/retract', async () => {
+    await page.locator('#sign-out').click();
+    await page.locator('#sign-in-panel').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#workspace').isVisible(), false, 'signed out: the workspace is hidden');
+
+    await signIn(page, auditorToken, 'auditor-test');
+    assert.equal(await page.locator('#record-panel').isVisible(), false, 'no recording panel');
+    assert.equal(await page.locator('#record-form').isVisible(), false, 'no recording form');
+    assert.equal(await page.locator('#record-submit').isVisible(), false, 'no record button');
+    assert.equal(await page.locator('#record-fields :is(input, select, textarea)').count(), 0, 'no recording fields');
+
+    assert.equal((await planTree(page)).length, 6, 'the plan tree');
+    await expectText(page, '[data-testid=funding-total-budget]', '1.276.000.000 ₫', 'the grand total');
+    await expectText(page, '#yearly [data-testid=yearly-row][data-year="2015"] td[data-field="training-participants"]', '40',
+      'the admin\'s training is in the auditor\'s summary');
+    assert.equal(await page.locator('#event-log [data-testid=event-row]').count(), 50, 'the event log\'s first page');
+
+    // Opening an event (here, the one behind the words finding) offers no correction.
+    await page.locator('#reconciliation [data-kind=words_mismatch] button[data-event]').click();
+    const detail = page.locator('[data-testid=event-detail]');
+    await detail.locator('[data-testid=event-data]').waitFor({ state: 'visible' });
+    assert.match(await detail.locator('[data-testid=event-data]').textContent(), /1276000000/, 'the claim\'s data');
+    assert.equal(await page.locator('[data-testid=correct-event]').count(), 0, 'no correct button');
+    assert.equal(await page.locator('[data-testid=retract-event]').count(), 0, 'no retract button');
+  });
+
+  step(7, 'a11y-phone', 'every visible control is labelled, and the page fits a phone', async () => {
+    // A page of its own, signed in as admin, so that the recording form is there too.
+    const own = await context.newPage();
+    shown = own;
+    const ownErrors = watchErrors(own);
+    await own.goto(`${server.base}/?lang=vi`);
+    await signIn(own, server.token, 'admin');
+    const unlabelled = new Map(); // control → where it was first seen
+    const check = async (where) => {
+      const { checked, problems } = await unlabelledControls(own);
+      assert.ok(checked > 0, `${where}: some controls were checked`);
+      for (const problem of problems) if (!unlabelled.has(problem)) unlabelled.set(problem, where);
+      return checked;
+    };
+    assert.ok(await check('workspace') >= 10, 'the workspace has its time, log and record controls');
+    // Every event type's form.
+    const types = await own.locator('#record-type option').evaluateAll((options) => options.map((o) => o.value));
+    assert.ok(types.length >= 19, `the type list: ${types.join(', ')}`);
+    for (const type of types) {
+      await own.locator('#record-type').selectOption(type);
+      await own.locator(`#record-fields legend[data-i18n="type.${type}"]`).waitFor({ state: 'attached' });
+      await check(type);
+    }
+    // An open event with its buttons.
+    await own.locator('#event-log [data-testid=event-row] button').first().click();
+    await own.locator('[data-testid=event-data]').waitFor({ state: 'visible' });
+    await check('event detail');
+    assert.deepEqual([...unlabelled].map(([problem, where]) => `${where}: ${problem}`), [], 'controls without an accessible name');
+
+    // Phone width: one column, nothing wider than the screen.
+    await own.locator('#record-type').selectOption('training.held');
+    await own.setViewportSize({ width: 390, height: 844 });
+    await own.evaluate(() => window.scrollTo(0, 0));
+    try {
+      await own.waitForFunction(() => document.body.scrollWidth <= document.documentElement.clientWidth
+        && document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+    } catch (error) {
+      if (!/Timeout/i.test(error.message)) throw error;
+      const culprits = await own.evaluate(() => [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5 && !el.closest('.table-scroll'))
+        .slice(0, 10).map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${el.className} right=${Math.round(el.getBoundingClientRect().right)}`));
+      const widths = await own.evaluate(() => `body.scrollWidth=${document.body.scrollWidth}, clientWidth=${document.documentElement.clientWidth}`);
+      assert.fail(`the body overflows horizontally at 390 px (${widths}): ${culprits.join('; ')}`);
+    }
+    await own.screenshot({ path: join(SHOTS, '07-phone.png') }); // the 390×844 screen itself
+    const boxes = await own.evaluate(() => Object.fromEntries(['plans-panel', 'detail-panel']
+      .map((id) => [id, document.getElementById(id).getBoundingClientRect().toJSON()])));
+    assert.ok(boxes['detail-panel'].top >= boxes['plans-panel'].bottom - 1, 'the plan detail is below the plan tree (one column)');
+    // Every visible control is within the screen (tables scroll inside their own box).
+    const controls = await own.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+      .filter((el) => el.checkVisibility() && !el.closest('.table-scroll')).length);
+    assert.ok(controls >= 20, `controls looked at: ${controls}`);
+    const outside = await own.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+      .filter((el) => el.checkVisibility() && !el.closest('.table-scroll'))
+      .filter((el) => { const r = el.getBoundingClientRect(); return r.left < -0.5 || r.right > document.documentElement.clientWidth + 0.5; })
+      .map((el) => el.id || el.name || el.textContent.trim().slice(0, 30)));
+    assert.deepEqual(outside, [], 'controls outside the screen at 390 px');
+    assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
+  }, { independent: true });
+});
+
+/**
+ * Checks the visible input/select/textarea controls: `problems` lists those whose accessible
+ * name, as Chromium's accessibility tree computes it, is empty (or has no letter), each by id
+ * or name; `checked` is how many were looked at.
+ */
+async function unlabelledControls(page) {
+  const described = await page.evaluate(() => {
+    const found = [];
+    for (const el of document.querySelectorAll('input, select, textarea')) {
+      el.removeAttribute('data-a11y-probe');
+      if (el.type === 'hidden' || !el.checkVisibility({ checkVisibilityCSS: true })) continue;
+      el.setAttribute('data-a11y-probe', String(found.length));
+      found.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.name ? `[name="${el.name}"]` : ''}`);
+    }
+    return found;
+  });
+  const cdp = await page.context().newCDPSession(page);
+  const problems = [];
+  try {
+    const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
+    const { nodeIds } = await cdp.send('DOM.querySelectorAll', { nodeId: root.nodeId, selector: '[data-a11y-probe]' });
+    assert.equal(nodeIds.length, described.length, 'every probed control is found');
+    for (const nodeId of nodeIds) {
+      const { attributes } = await cdp.send('DOM.getAttributes', { nodeId });
+      const index = Number(attributes[attributes.indexOf('data-a11y-probe') + 1]);
+      const { nodes } = await cdp.send('Accessibility.getPartialAXTree', { nodeId, fetchRelatives: false });
+      const node = nodes.find((n) => !n.ignored) ?? nodes[0];
+      const name = String(node?.name?.value ?? '');
+      if (!node || node.ignored || !/\p{L}/u.test(name)) problems.push(`${described[index]} (name ${JSON.stringify(name)})`);
+    }
+  } finally {
+    await cdp.detach().catch(() => {});
+    await page.evaluate(() => document.querySelectorAll('[data-a11y-probe]').forEach((el) => el.removeAttribute('data-a11y-probe')));
+  }
+  return { checked: described.length, problems };
+}
