@@ -293,17 +293,40 @@ impl BenchServer {
     }
 }
 
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .pool_max_idle_per_host(1)
+/// A plain synchronous HTTP client: no runtime or thread of its own, so the load generator
+/// takes as little of the machine's two cores as it can and latencies measure the server.
+fn client() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(120)))
         .build()
-        .expect("an HTTP client")
+        .into()
+}
+
+/// Reads the whole answer of a request; returns its status.
+fn send(request: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<u16, String> {
+    let mut response = request.map_err(|error| error.to_string())?;
+    std::io::copy(&mut response.body_mut().as_reader(), &mut std::io::sink())
+        .map_err(|error| error.to_string())?;
+    Ok(response.status().as_u16())
+}
+
+/// A GET whose answer is read as JSON.
+fn get_json(url: &str, bearer: &str) -> Result<Value, String> {
+    let mut response = client()
+        .get(url)
+        .header("Authorization", bearer)
+        .call()
+        .map_err(|error| error.to_string())?;
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|error| error.to_string())?;
+    serde_json::from_str(&text).map_err(|error| error.to_string())
 }
 
 /// One request of a load phase: (client, worker index, call number) → done or why not.
-type LoadRequest =
-    dyn Fn(&reqwest::blocking::Client, usize, u64) -> Result<(), String> + Send + Sync;
+type LoadRequest = dyn Fn(&ureq::Agent, usize, u64) -> Result<(), String> + Send + Sync;
 
 /// Runs `clients` threads for `seconds`, each calling `request` in a loop; returns the
 /// requests completed and every latency.
@@ -369,32 +392,23 @@ fn measure_server(
     for clients in [1usize, 16, 64] {
         say(&format!("durable appends over HTTP, {clients} client(s)"));
         let url = format!("{base}/v1/events");
-        let token = token.clone();
+        let bearer = format!("Bearer {token}");
         let append = Arc::new(
-            move |client: &reqwest::blocking::Client,
-                  worker: usize,
-                  call: u64|
-                  -> Result<(), String> {
+            move |client: &ureq::Agent, worker: usize, call: u64| -> Result<(), String> {
                 let province = (worker + call as usize) % workload::PROVINCES;
                 let year = 2010 + (call % 16) as i64;
                 let event = json!({"type": "funds.planned", "plan": workload::annual_plan(province, year),
                                "occurred_on": format!("{year}-06-30"),
                                "data": {"fiscal_year": year, "source": "local", "amount": 1_000_000 + call}});
-                let response = client
+                let request = client
                     .post(&url)
-                    .bearer_auth(&token)
-                    .header("content-type", "application/json")
-                    .body(event.to_string())
-                    .send()
-                    .map_err(|error| error.to_string())?;
-                if response.status().as_u16() != 201 {
-                    return Err(format!(
-                        "append answered {}: {}",
-                        response.status(),
-                        response.text().unwrap_or_default()
-                    ));
+                    .header("Authorization", &bearer)
+                    .header("Content-Type", "application/json")
+                    .send(event.to_string());
+                match send(request)? {
+                    201 => Ok(()),
+                    status => Err(format!("append answered {status}")),
                 }
-                Ok(())
             },
         );
         let (count, mut latencies, elapsed) = load(clients, options.phase_seconds, append)?;
@@ -416,34 +430,21 @@ fn measure_server(
     }
 
     say("time travel: random as_of and known_at, one client");
-    let head: Value = client()
-        .get(format!("{base}/v1/head"))
-        .bearer_auth(&token)
-        .send()
-        .and_then(|response| response.json())
-        .map_err(|error| error.to_string())?;
-    let last_ms = head["recorded_at"]
-        .as_str()
-        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
-        .map_or(0, |at| at.as_millisecond());
-    let first: Value = client()
-        .get(format!("{base}/v1/events?limit=1"))
-        .bearer_auth(&token)
-        .send()
-        .and_then(|response| response.json())
-        .map_err(|error| error.to_string())?;
-    let first_ms = first["events"][0]["recorded_at"]
-        .as_str()
-        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
-        .map_or(0, |at| at.as_millisecond());
+    let bearer = format!("Bearer {token}");
+    let recorded_ms = |event: &Value| {
+        event["recorded_at"]
+            .as_str()
+            .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+            .map_or(0, |at| at.as_millisecond())
+    };
+    let last_ms = recorded_ms(&get_json(&format!("{base}/v1/head"), &bearer)?);
+    let first_ms =
+        recorded_ms(&get_json(&format!("{base}/v1/events?limit=1"), &bearer)?["events"][0]);
     let travel_base = base.clone();
-    let travel_token = token.clone();
+    let travel_bearer = bearer.clone();
     let seed = options.seed;
     let travel = Arc::new(
-        move |client: &reqwest::blocking::Client,
-              _worker: usize,
-              call: u64|
-              -> Result<(), String> {
+        move |client: &ureq::Agent, _worker: usize, call: u64| -> Result<(), String> {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ call);
             let year = rng.random_range(2010..=2025);
             let as_of = format!(
@@ -463,17 +464,15 @@ fn measure_server(
                     "/v1/plans/p{province:02}-kh-2010-2030?as_of={as_of}&known_at={known_at}"
                 ),
             };
-            let response = client
-                .get(format!("{travel_base}{path}"))
-                .bearer_auth(&travel_token)
-                .send()
-                .map_err(|error| error.to_string())?;
-            // A plan not yet registered as known at that instant is a real answer too (404).
-            if !response.status().is_success() && response.status().as_u16() != 404 {
-                return Err(format!("{path} answered {}", response.status()));
+            let request = client
+                .get(&format!("{travel_base}{path}"))
+                .header("Authorization", &travel_bearer)
+                .call();
+            match send(request)? {
+                // A plan not yet registered as known at that instant is a real answer too.
+                200 | 404 => Ok(()),
+                status => Err(format!("{path} answered {status}")),
             }
-            response.bytes().map_err(|error| error.to_string())?;
-            Ok(())
         },
     );
     let (_, mut latencies, _) = load(1, options.phase_seconds, travel)?;
@@ -483,20 +482,11 @@ fn measure_server(
     say("live reads: GET /v1/funding, 16 clients");
     let url = format!("{base}/v1/funding");
     let live = Arc::new(
-        move |client: &reqwest::blocking::Client,
-              _worker: usize,
-              _call: u64|
-              -> Result<(), String> {
-            let response = client
-                .get(&url)
-                .bearer_auth(&token)
-                .send()
-                .map_err(|error| error.to_string())?;
-            if !response.status().is_success() {
-                return Err(format!("funding answered {}", response.status()));
+        move |client: &ureq::Agent, _worker: usize, _call: u64| -> Result<(), String> {
+            match send(client.get(&url).header("Authorization", &bearer).call())? {
+                200 => Ok(()),
+                status => Err(format!("funding answered {status}")),
             }
-            response.bytes().map_err(|error| error.to_string())?;
-            Ok(())
         },
     );
     let (count, _, elapsed) = load(16, options.phase_seconds, live)?;
