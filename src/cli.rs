@@ -209,6 +209,15 @@ fn open_log_with_record(path: &Path) -> Result<(Log, Arc<Live>), String> {
     Ok((log, live))
 }
 
+/// Opens an existing database to read it only, beside a running server if there is one.
+fn open_read_only(
+    path: &Path,
+    on_replay: Option<acta_events::store::CommitHook>,
+) -> Result<Log, String> {
+    Log::open_read_only(path, on_replay)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))
+}
+
 fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -226,8 +235,14 @@ fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> 
         started.elapsed().as_millis()
     );
     if demo {
-        crate::demo::load(&log, head.seq)
-            .map_err(|error| format!("cannot load the demo data set: {error}"))?;
+        crate::demo::load(
+            &log,
+            head.seq,
+            acta_events::Instant::from_timestamp(clock::system()())
+                .date_utc()
+                .into(),
+        )
+        .map_err(|error| format!("cannot load the demo data set: {error}"))?;
     }
     let report = log.verify(&mut |_| {}).map_err(|error| error.to_string())?;
     if let (Some(seq), Some(problem)) = (report.first_bad_seq, &report.problem) {
@@ -243,6 +258,7 @@ fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> 
         log,
         tokens: Arc::new(tokens),
         live: record,
+        verifying: Arc::default(),
         clock: clock::system(),
     };
     if let Some(token) = first_admin_token(&state).map_err(|error| error.to_string())? {
@@ -589,7 +605,8 @@ fn report(
                 .map_err(|message| format!("--plan {message}"))
         })
         .transpose()?;
-    let (_log, live) = open_log_with_record(path)?;
+    let live = Live::new();
+    let _log = open_read_only(path, Some(live.commit_hook()))?;
     let record = live.record();
     if let Some(plan) = &plan
         && !record.plan_known(plan)
@@ -618,27 +635,27 @@ fn report(
 }
 
 fn export(path: &Path) -> Result<ExitCode, String> {
-    let log = open_log(path)?;
+    let log = open_read_only(path, None)?;
     let stdout = io::stdout().lock();
     let mut out = BufWriter::new(stdout);
-    log.scan(0, &mut |events| {
+    let scanned = log.scan(0, &mut |events| {
         for event in events {
             serde_json::to_writer(&mut out, &event.to_json())
                 .and_then(|()| writeln!(out).map_err(serde_json::Error::io))
-                .map_err(|error| StoreError::Corrupt {
-                    seq: event.seq,
-                    problem: format!("cannot write: {error}"),
+                .map_err(|error| {
+                    StoreError::Io(format!("cannot write seq {}: {error}", event.seq))
                 })?;
         }
         Ok(())
-    })
-    .map_err(|error| error.to_string())?;
+    });
+    // What was written before a damaged row is kept: flush it, then say where export stopped.
     out.flush().map_err(|error| error.to_string())?;
+    scanned.map_err(|error| format!("{error}; `acta verify` tells what is damaged"))?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn verify(path: &Path, json: bool) -> Result<ExitCode, String> {
-    let log = open_log(path)?;
+    let log = open_read_only(path, None)?;
     let progress = ProgressBar::new_spinner();
     let report = log
         .verify(&mut |checked| progress.set_message(format!("{checked} events checked")))

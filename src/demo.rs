@@ -28,10 +28,8 @@ pub fn events(today: acta_events::CivilDate) -> Result<Vec<NewEvent>, String> {
 /// Loads the data set into `log` if it is empty (`head_seq == 0`). Loading is idempotent by the
 /// events' ids, so a database that already holds the demo loads nothing; a database holding
 /// anything else is left alone.
-pub fn load(log: &Log, head_seq: u64) -> Result<(), String> {
-    let today = acta_events::Instant::from_timestamp(jiff::Timestamp::now())
-        .date_utc()
-        .into();
+/// `today` (UTC) only bounds the data set's dates, all long past.
+pub fn load(log: &Log, head_seq: u64, today: acta_events::CivilDate) -> Result<(), String> {
     let events = events(today)?;
     let first_id = events
         .first()

@@ -86,6 +86,11 @@ pub enum StoreError {
     SchemaTooNew { found: u32, known: u32 },
     #[error("stored event at seq {seq} cannot be read: {problem}")]
     Corrupt { seq: u64, problem: String },
-    #[error("the event log is closed")]
-    Closed,
+    #[error(
+        "another acta process (acta serve or acta import) is writing to {0}; only one may. \
+         Stop it first, or use export, verify or report, which only read"
+    )]
+    Locked(String),
+    #[error("{0}")]
+    Io(String),
 }

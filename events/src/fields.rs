@@ -55,12 +55,6 @@ impl FieldErrors {
         self.invalid.extend(other.invalid);
     }
 
-    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let mut errors = FieldErrors::default();
-        errors.invalid(field, message);
-        errors
-    }
-
     /// Every error, unknown fields first.
     pub fn all(&self) -> Vec<FieldError> {
         self.unknown.iter().chain(&self.invalid).cloned().collect()

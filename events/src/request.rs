@@ -11,6 +11,26 @@ use crate::types::{CivilDate, DatePrecision, EventId, PlanKey};
 /// Most events one batch may carry (`422` at `/events` beyond).
 pub const BATCH_EVENTS_MAX: usize = 10_000;
 
+/// Most bytes of one event's JSON: the body limit of `POST /v1/events`, held inside a batch too,
+/// so that every event of a batch could be retried alone.
+pub const EVENT_JSON_BYTES_MAX: usize = 1024 * 1024;
+
+/// The length of `value` written as compact JSON, without writing it anywhere.
+fn json_length(value: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    serde_json::to_writer(&mut counter, value).map_or(usize::MAX, |()| counter.0)
+}
+
 /// What an act is recorded from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
@@ -168,6 +188,13 @@ impl NewEvent {
         };
         let mut parsed = Vec::new();
         for (index, item) in items.iter().enumerate() {
+            if json_length(item) > EVENT_JSON_BYTES_MAX {
+                errors.invalid(
+                    format!("/events/{index}"),
+                    format!("one event may be at most {EVENT_JSON_BYTES_MAX} bytes of JSON"),
+                );
+                continue;
+            }
             match NewEvent::parse(item, &format!("/events/{index}"), today) {
                 Ok(event) => parsed.push(event),
                 Err(event_errors) => errors.extend(event_errors),
@@ -216,7 +243,11 @@ pub fn content_json(
 fn read_evidence(value: &Value, pointer: &str, errors: &mut FieldErrors) -> Option<Evidence> {
     let mut evidence = ObjectReader::new(value, pointer, &["document", "locator"], errors)?;
     let document = evidence.required("document", fields::text);
-    let locator = evidence.optional("locator", fields::text);
+    // `"locator": null` is how the stored shape writes "not given": accept it back.
+    let locator = match evidence.raw("locator") {
+        Some(Value::Null) => None,
+        _ => evidence.optional("locator", fields::text),
+    };
     Some(Evidence {
         document: document?,
         locator,

@@ -19,7 +19,6 @@ use serde_json::Value;
 
 use crate::catalogue::{EventData, EventType, Period, PlanStatus};
 use crate::error::{AppendError, StoreError};
-use crate::fields::FieldErrors;
 use crate::request::{NewEvent, content_json};
 use crate::schema;
 use crate::stored::{GENESIS_HASH, StoredEvent};
@@ -114,30 +113,41 @@ pub struct LogOptions {
 }
 
 /// The event log: a handle to the writer thread and a pool of read connections. Cheap to
-/// clone; the writer stops when the last handle is dropped.
+/// clone; the writer stops when the last handle is dropped. A log opened read-only has no
+/// writer: its appends are answered [`AppendError::Closed`].
 #[derive(Clone)]
 pub struct Log {
-    writer: mpsc::SyncSender<WriteJob>,
+    writer: Option<mpsc::SyncSender<WriteJob>>,
     readers: Arc<Readers>,
+}
+
+/// Feeds every stored event to `on_replay`, in `seq` order. A row that cannot be read (edited
+/// behind the store's back) is skipped: verification names it, and one damaged row must not
+/// keep the service or an auditor's report from starting.
+fn replay(readers: &Readers, on_replay: &CommitHook) -> Result<(), StoreError> {
+    readers.with(|reader| {
+        scan_events_lenient(reader, &mut |chunk| {
+            on_replay(chunk);
+            Ok(())
+        })
+    })
 }
 
 impl Log {
     /// Opens (creating if needed) the database at `path`, migrates it, replays the existing
-    /// events through `on_commit`, and starts the writer thread.
+    /// events through `on_commit`, and starts the writer thread. Only one process may write to
+    /// a database: a second is refused with [`StoreError::Locked`].
     pub fn open(path: &Path, options: LogOptions) -> Result<Log, StoreError> {
+        let writer_lock = lock_for_writing(path)?;
         let mut connection = open_connection(path)?;
         schema::migrate(&mut connection)?;
         let readers = Arc::new(Readers {
             path: path.to_owned(),
+            read_only: false,
             idle: Mutex::new(Vec::new()),
         });
         if let Some(on_commit) = &options.on_commit {
-            readers.with(|reader| {
-                scan_events(reader, 0, &mut |chunk| {
-                    on_commit(chunk);
-                    Ok(())
-                })
-            })?;
+            replay(&readers, on_commit)?;
         }
         let state = WriterState::load(&connection)?;
         let (sender, receiver) = mpsc::sync_channel(WRITE_QUEUE_DEPTH_MAX);
@@ -146,16 +156,40 @@ impl Log {
             state,
             clock: options.clock,
             on_commit: options.on_commit,
+            _lock: writer_lock,
         };
         thread::Builder::new()
             .name("acta-writer".into())
             .spawn(move || writer.run(receiver))
-            .map_err(|error| StoreError::Corrupt {
-                seq: 0,
-                problem: format!("cannot start the writer thread: {error}"),
-            })?;
+            .map_err(|error| StoreError::Io(format!("cannot start the writer thread: {error}")))?;
         Ok(Log {
-            writer: sender,
+            writer: Some(sender),
+            readers,
+        })
+    }
+
+    /// Opens an existing database for reading only (`export`, `verify`, `report`): no writer, no
+    /// migration, nothing created, and it works beside a running server. `on_replay`, if given,
+    /// is fed every stored event.
+    pub fn open_read_only(path: &Path, on_replay: Option<CommitHook>) -> Result<Log, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Io(format!("{} does not exist", path.display())));
+        }
+        let readers = Arc::new(Readers {
+            path: path.to_owned(),
+            read_only: true,
+            idle: Mutex::new(Vec::new()),
+        });
+        // Fail now, not on the first read, if the file is no acta database.
+        readers.with(|reader| {
+            reader.query_row("SELECT COUNT(*) FROM events WHERE seq < 0", [], |_| Ok(()))?;
+            Ok(())
+        })?;
+        if let Some(on_replay) = &on_replay {
+            replay(&readers, on_replay)?;
+        }
+        Ok(Log {
+            writer: None,
             readers,
         })
     }
@@ -163,7 +197,10 @@ impl Log {
     /// Queues `request`; `reply` is called on the writer thread once it is durably committed
     /// or refused. Blocks while the queue is full.
     pub fn append_with(&self, request: AppendRequest, reply: Reply) {
-        if let Err(mpsc::SendError(job)) = self.writer.send(WriteJob { request, reply }) {
+        let Some(writer) = &self.writer else {
+            return reply(Err(AppendError::Closed));
+        };
+        if let Err(mpsc::SendError(job)) = writer.send(WriteJob { request, reply }) {
             (job.reply)(Err(AppendError::Closed));
         }
     }
@@ -174,7 +211,11 @@ impl Log {
         request: AppendRequest,
         reply: Reply,
     ) -> Result<(), (AppendRequest, Reply)> {
-        match self.writer.try_send(WriteJob { request, reply }) {
+        let Some(writer) = &self.writer else {
+            reply(Err(AppendError::Closed));
+            return Ok(());
+        };
+        match writer.try_send(WriteJob { request, reply }) {
             Ok(()) => Ok(()),
             Err(mpsc::TrySendError::Full(job)) => Err((job.request, job.reply)),
             Err(mpsc::TrySendError::Disconnected(job)) => {
@@ -244,6 +285,31 @@ impl Log {
     }
 }
 
+/// Takes the lock that makes this process the database's only writer: an exclusive lock on
+/// `<database>.lock`, held until the writer stops (the operating system releases it if the
+/// process dies).
+fn lock_for_writing(path: &Path) -> Result<std::fs::File, StoreError> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|error| StoreError::Io(format!("cannot open {}: {error}", lock_path.display())))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(StoreError::Locked(path.display().to_string()))
+        }
+        Err(std::fs::TryLockError::Error(error)) => Err(StoreError::Io(format!(
+            "cannot lock {}: {error}",
+            lock_path.display()
+        ))),
+    }
+}
+
 /// Opens a connection with the settings every connection of acta uses.
 pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let connection = Connection::open_with_flags(
@@ -271,6 +337,7 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
 
 struct Readers {
     path: PathBuf,
+    read_only: bool,
     idle: Mutex<Vec<Connection>>,
 }
 
@@ -282,6 +349,14 @@ impl Readers {
         let pooled = self.idle.lock().expect("reader pool lock").pop();
         let connection = match pooled {
             Some(connection) => connection,
+            None if self.read_only => {
+                let connection = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                connection.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+                connection
+            }
             None => {
                 let connection = open_connection(&self.path)?;
                 connection.pragma_update(None, "query_only", "ON")?;
@@ -375,7 +450,8 @@ fn events_page(
     filter: &EventFilter,
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1");
-    let mut values: Vec<rusqlite::types::Value> = vec![(filter.after_seq as i64).into()];
+    let mut values: Vec<rusqlite::types::Value> =
+        vec![i64::try_from(filter.after_seq).unwrap_or(i64::MAX).into()];
     if let Some(plan) = &filter.plan {
         values.push(plan.as_str().to_owned().into());
         sql.push_str(&format!(" AND plan = ?{}", values.len()));
@@ -406,10 +482,45 @@ fn scan_events(
     let mut statement = connection.prepare(&format!(
         "SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq"
     ))?;
-    let mut rows = statement.query([after_seq as i64])?;
+    let mut rows = statement.query([i64::try_from(after_seq).unwrap_or(i64::MAX)])?;
     let mut chunk = Vec::with_capacity(SCAN_CHUNK_EVENTS);
     while let Some(row) = rows.next()? {
-        chunk.push(event_from_row(row)?);
+        match event_from_row(row) {
+            Ok(event) => chunk.push(event),
+            Err(error) => {
+                // Hand over what was read before the unreadable row, then stop there.
+                if !chunk.is_empty() {
+                    visit(&chunk)?;
+                }
+                return Err(error);
+            }
+        }
+        if chunk.len() == SCAN_CHUNK_EVENTS {
+            visit(&chunk)?;
+            chunk.clear();
+        }
+    }
+    if !chunk.is_empty() {
+        visit(&chunk)?;
+    }
+    Ok(())
+}
+
+/// Every stored event in `seq` order, in chunks, skipping rows that cannot be read.
+fn scan_events_lenient(
+    connection: &Connection,
+    visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut statement =
+        connection.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))?;
+    let mut rows = statement.query([])?;
+    let mut chunk = Vec::with_capacity(SCAN_CHUNK_EVENTS);
+    while let Some(row) = rows.next()? {
+        match event_from_row(row) {
+            Ok(event) => chunk.push(event),
+            Err(StoreError::Corrupt { .. }) => continue,
+            Err(other) => return Err(other),
+        }
         if chunk.len() == SCAN_CHUNK_EVENTS {
             visit(&chunk)?;
             chunk.clear();
@@ -519,13 +630,14 @@ impl WriterState {
         let mut rows = statement.query([])?;
         let mut registration_of: HashMap<String, PlanKey> = HashMap::new();
         while let Some(row) = rows.next()? {
-            let event = event_from_row(row)?;
-            let corrupt = |problem: String| StoreError::Corrupt {
-                seq: event.seq,
-                problem,
+            // A damaged row (edited behind the store's back) is skipped: verification names it,
+            // and the service must still start to report it.
+            let Ok(event) = event_from_row(row) else {
+                continue;
             };
-            let data = EventData::parse(event.event_type, &event.data, "/data")
-                .map_err(|errors| corrupt(format!("{:?}", errors.all())))?;
+            let Ok(data) = EventData::parse(event.event_type, &event.data, "/data") else {
+                continue;
+            };
             match data {
                 EventData::PlanRegistered(registered) => {
                     registration_of.insert(event.id.to_string(), event.plan.clone());
@@ -552,14 +664,12 @@ impl WriterState {
                     }
                 }
                 _ => {
-                    let stream = plans
-                        .get_mut(&event.plan)
-                        .ok_or_else(|| corrupt("lifecycle event of an unregistered plan".into()))?;
-                    stream.status = stream
-                        .status
-                        .after(event.event_type)
-                        .ok_or_else(|| corrupt("invalid lifecycle transition".into()))?;
-                    stream.last_lifecycle_on = event.occurred_on;
+                    if let Some(stream) = plans.get_mut(&event.plan)
+                        && let Some(status) = stream.status.after(event.event_type)
+                    {
+                        stream.status = status;
+                        stream.last_lifecycle_on = event.occurred_on;
+                    }
                 }
             }
         }
@@ -606,6 +716,8 @@ struct Writer {
     state: WriterState,
     clock: Clock,
     on_commit: Option<CommitHook>,
+    /// Held for as long as this writer runs: see [`lock_for_writing`].
+    _lock: std::fs::File,
 }
 
 impl Writer {
@@ -639,6 +751,12 @@ impl Writer {
         let mut committed: Vec<StoredEvent> = Vec::new();
         let outcome = (|| -> Result<(), rusqlite::Error> {
             self.control("BEGIN IMMEDIATE")?;
+            // The state must describe the database as it is. If it does not (a failed commit
+            // whose state could not be reloaded), reload it now, inside the transaction, rather
+            // than chain onto a head that is not there.
+            if read_head(&self.connection).map_err(store_to_sqlite)? != self.state.head {
+                self.state = WriterState::load(&self.connection).map_err(store_to_sqlite)?;
+            }
             for job in &group {
                 self.control("SAVEPOINT request")?;
                 let mut undo = Undo::default();
@@ -676,7 +794,14 @@ impl Writer {
         if !committed.is_empty()
             && let Some(on_commit) = &self.on_commit
         {
-            on_commit(&committed);
+            // The events are durable whatever the hook does: a panic in it must not take the
+            // writer (and every later append) down with it.
+            let hook = std::panic::AssertUnwindSafe(|| on_commit(&committed));
+            if std::panic::catch_unwind(hook).is_err() {
+                eprintln!(
+                    "acta: the commit hook panicked; the events are stored, the projections may lag"
+                );
+            }
         }
         for (job, result) in group.into_iter().zip(results) {
             (job.reply)(result);
@@ -910,8 +1035,9 @@ impl Writer {
             .map_err(|error| match error {
                 // Two events of one batch without ids cannot collide, but a client-chosen id
                 // can only collide with one we just checked, inside this transaction.
-                rusqlite::Error::SqliteFailure(failure, _)
-                    if failure.code == rusqlite::ErrorCode::ConstraintViolation =>
+                rusqlite::Error::SqliteFailure(failure, Some(message))
+                    if failure.code == rusqlite::ErrorCode::ConstraintViolation
+                        && message.contains("events.id") =>
                 {
                     AppendError::conflict("/id", format!("event {id} is already stored"))
                 }
@@ -1010,11 +1136,16 @@ impl Writer {
                 ));
             }
         }
-        let Some(replacement) = replacement else {
+        let data = replacement
+            .map(|replacement| EventData::parse(target.event_type, replacement, "/data/data"))
+            .transpose()
+            .map_err(AppendError::from_fields)?;
+        if target.event_type == EventType::DecisionIssued {
+            self.reindex_decision(target_id, event.event_type, data.as_ref(), new_date)?;
+        }
+        let Some(data) = data else {
             return Ok(None);
         };
-        let data = EventData::parse(target.event_type, replacement, "/data/data")
-            .map_err(|errors: FieldErrors| AppendError::from_fields(errors))?;
         match (
             &data,
             EventData::parse(target.event_type, &target.data, "/data"),
@@ -1035,6 +1166,53 @@ impl Writer {
             }
         }
     }
+
+    /// Keeps the decision-number index true to the record as corrected: a retracted decision
+    /// frees its number; a corrected one takes its new (issuer, number, year), `409` if taken.
+    fn reindex_decision(
+        &self,
+        target: EventId,
+        kind: EventType,
+        replacement: Option<&EventData>,
+        new_date: Option<CivilDate>,
+    ) -> Result<(), AppendError> {
+        let existing: Option<(String, String, i64)> = self
+            .connection
+            .query_row(
+                "SELECT issuer, number, year FROM decision_numbers WHERE event_id = ?1",
+                [target.to_string()],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?;
+        self.connection.execute(
+            "DELETE FROM decision_numbers WHERE event_id = ?1",
+            [target.to_string()],
+        )?;
+        let (Some((mut issuer, mut number, mut year)), EventType::EventCorrected) =
+            (existing, kind)
+        else {
+            return Ok(());
+        };
+        if let Some(EventData::DecisionIssued(decision)) = replacement {
+            issuer = decision.issuer.to_string();
+            number = decision.number.to_string();
+        }
+        if let Some(date) = new_date {
+            year = i64::from(date.year());
+        }
+        let inserted = self.connection.execute(
+            "INSERT OR IGNORE INTO decision_numbers (issuer, number, year, event_id) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![issuer, number, year, target.to_string()],
+        )?;
+        if inserted == 0 {
+            return Err(AppendError::conflict(
+                "/data/data/number",
+                format!("decision {number} of {issuer} is already recorded for {year}"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn check_fiscal_year(data: &EventData, period: Period, pointer: &str) -> Result<(), AppendError> {
@@ -1047,6 +1225,13 @@ fn check_fiscal_year(data: &EventData, period: Period, pointer: &str) -> Result<
             ),
         )),
         _ => Ok(()),
+    }
+}
+
+fn store_to_sqlite(error: StoreError) -> rusqlite::Error {
+    match error {
+        StoreError::Sqlite(error) => error,
+        other => rusqlite::Error::ToSqlConversionFailure(Box::new(other)),
     }
 }
 

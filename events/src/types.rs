@@ -112,11 +112,6 @@ impl CivilDate {
             .map_err(|_| format!("{year:04}-{month:02}-{day:02} is not a day of the calendar"))
     }
 
-    /// The last day of a year: where a report gives only the year, the act is dated there.
-    pub fn last_day_of_year(year: i16) -> Result<Self, String> {
-        Self::new(year, 12, 31)
-    }
-
     pub fn year(self) -> i16 {
         self.0.year()
     }

@@ -278,11 +278,6 @@ impl Record {
         self.plan_index.contains_key(plan)
     }
 
-    /// The `recorded_at` of the last applied event, in milliseconds.
-    pub fn last_recorded_ms(&self) -> Option<i64> {
-        self.last_recorded_ms
-    }
-
     fn register_plan(
         &mut self,
         event: &StoredEvent,

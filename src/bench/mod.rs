@@ -110,14 +110,8 @@ pub fn run(options: &BenchOptions) -> Result<(), String> {
             record.apply(event);
         }
     });
-    let log = acta_events::Log::open(
-        &db,
-        acta_events::LogOptions {
-            clock: crate::clock::system(),
-            on_commit: Some(hook),
-        },
-    )
-    .map_err(|error| error.to_string())?;
+    let log =
+        acta_events::Log::open_read_only(&db, Some(hook)).map_err(|error| error.to_string())?;
     figures.rebuild_eps = rate(options.events, started.elapsed());
     drop(log);
     drop(record);

@@ -11,7 +11,7 @@ use acta_events::fields::{JSON_DEPTH_MAX, depth};
 use super::problem::ApiError;
 
 /// Most bytes `POST /v1/events` accepts.
-pub const EVENT_BODY_BYTES_MAX: usize = 1024 * 1024;
+pub const EVENT_BODY_BYTES_MAX: usize = acta_events::request::EVENT_JSON_BYTES_MAX;
 /// Most bytes `POST /v1/events/batch` accepts.
 pub const BATCH_BODY_BYTES_MAX: usize = 16 * 1024 * 1024;
 
@@ -98,8 +98,8 @@ impl QueryParams {
     }
 }
 
-/// Who is making the request: the name recorded as `actor`. Tokens come with access control;
-/// until then every request is `anonymous`.
+/// Who is making the request: the name of its token, recorded as the `actor` of what it
+/// appends. Set by the token middleware on every `/v1` request.
 #[derive(Debug, Clone)]
 pub struct Actor(pub String);
 
@@ -107,11 +107,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Actor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<Actor>()
-            .cloned()
-            .unwrap_or_else(|| Actor("anonymous".to_owned())))
+        parts.extensions.get::<Actor>().cloned().ok_or_else(|| {
+            ApiError::Internal("a /v1 request reached a handler without a token".into())
+        })
     }
 }
 

@@ -15,6 +15,7 @@ use std::convert::Infallible;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
+use tower::limit::ConcurrencyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use std::sync::{Arc, RwLockReadGuard};
@@ -27,6 +28,11 @@ use crate::live::Live;
 use extract::{BATCH_BODY_BYTES_MAX, BodyLimit, EVENT_BODY_BYTES_MAX};
 use problem::ApiError;
 
+/// Most single-event appends read and checked at once (1 MiB each at most).
+pub const EVENTS_IN_FLIGHT_MAX: usize = 256;
+/// Most batch appends read and checked at once (16 MiB each at most).
+pub const BATCHES_IN_FLIGHT_MAX: usize = 4;
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -34,6 +40,9 @@ pub struct AppState {
     pub tokens: Arc<Tokens>,
     /// The live projections, fed every commit by the log's writer thread.
     pub live: Arc<Live>,
+    /// Verification reads and hashes the whole log: one at a time, so that no number of
+    /// callers can take every core.
+    pub verifying: Arc<std::sync::Mutex<()>>,
     pub clock: Clock,
 }
 
@@ -52,9 +61,13 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let single = post(events::append_one)
         .layer::<_, Infallible>(DefaultBodyLimit::max(EVENT_BODY_BYTES_MAX))
+        .layer::<_, Infallible>(ConcurrencyLimitLayer::new(EVENTS_IN_FLIGHT_MAX))
         .layer::<_, Infallible>(axum::Extension(BodyLimit(EVENT_BODY_BYTES_MAX)));
     let batch = post(events::append_batch)
         .layer::<_, Infallible>(DefaultBodyLimit::max(BATCH_BODY_BYTES_MAX))
+        // At most this many batches are read and checked at once (each may be 16 MiB, and
+        // several times that parsed): the rest wait, so memory stays bounded under load.
+        .layer::<_, Infallible>(ConcurrencyLimitLayer::new(BATCHES_IN_FLIGHT_MAX))
         .layer::<_, Infallible>(axum::Extension(BodyLimit(BATCH_BODY_BYTES_MAX)));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
@@ -71,7 +84,11 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/summaries/yearly", get(projections::yearly))
         .route("/v1/reconciliation", get(projections::reconciliation))
         .route("/v1/whoami", get(auth::whoami))
-        .route("/v1/tokens", post(auth::create_token))
+        .route(
+            "/v1/tokens",
+            post(auth::create_token)
+                .layer::<_, Infallible>(DefaultBodyLimit::max(EVENT_BODY_BYTES_MAX)),
+        )
         .route("/v1/tokens/{name}", delete(auth::revoke_token))
         .fallback(|| async { ApiError::NotFound("no such path".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -175,10 +175,7 @@ impl From<AppendError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Closed => ApiError::Unavailable,
-            other => ApiError::Internal(other.to_string()),
-        }
+        ApiError::Internal(error.to_string())
     }
 }
 
