@@ -602,6 +602,44 @@ struct PlanStream {
     period: Period,
 }
 
+/// Why a lifecycle event does not fit its plan's stream (§2.1).
+enum LifecycleRefusal {
+    /// Dated before the plan's latest lifecycle event (`422`).
+    DatedBefore(CivilDate),
+    /// Not a transition from the plan's status (`409`).
+    NotAllowed(PlanStatus),
+}
+
+impl PlanStream {
+    /// A stream just registered on `occurred_on`: the one rule of what registration means, used
+    /// both when appending and when loading the writer's state.
+    fn registered(occurred_on: CivilDate, period: Period) -> PlanStream {
+        PlanStream {
+            version: 0,
+            status: PlanStatus::Draft,
+            last_lifecycle_on: occurred_on,
+            period,
+        }
+    }
+
+    /// Moves the stream through the lifecycle event `event_type` dated `occurred_on`.
+    fn advance(
+        &mut self,
+        event_type: EventType,
+        occurred_on: CivilDate,
+    ) -> Result<(), LifecycleRefusal> {
+        if occurred_on < self.last_lifecycle_on {
+            return Err(LifecycleRefusal::DatedBefore(self.last_lifecycle_on));
+        }
+        self.status = self
+            .status
+            .after(event_type)
+            .ok_or(LifecycleRefusal::NotAllowed(self.status))?;
+        self.last_lifecycle_on = occurred_on;
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone)]
 struct WriterState {
     head: Head,
@@ -643,12 +681,7 @@ impl WriterState {
                     registration_of.insert(event.id.to_string(), event.plan.clone());
                     plans.insert(
                         event.plan.clone(),
-                        PlanStream {
-                            version: 0,
-                            status: PlanStatus::Draft,
-                            last_lifecycle_on: event.occurred_on,
-                            period: registered.period,
-                        },
+                        PlanStream::registered(event.occurred_on, registered.period),
                     );
                 }
                 EventData::EventCorrected(correction) => {
@@ -664,11 +697,10 @@ impl WriterState {
                     }
                 }
                 _ => {
-                    if let Some(stream) = plans.get_mut(&event.plan)
-                        && let Some(status) = stream.status.after(event.event_type)
-                    {
-                        stream.status = status;
-                        stream.last_lifecycle_on = event.occurred_on;
+                    // A stored lifecycle event was checked when appended; one that no longer
+                    // fits was altered behind the store's back, and verification names it.
+                    if let Some(stream) = plans.get_mut(&event.plan) {
+                        let _ = stream.advance(event.event_type, event.occurred_on);
                     }
                 }
             }
@@ -920,36 +952,32 @@ impl Writer {
         let mut next_stream = stream.clone();
         match &event.data {
             EventData::PlanRegistered(registered) => {
-                next_stream = Some(PlanStream {
-                    version: 0,
-                    status: PlanStatus::Draft,
-                    last_lifecycle_on: event.occurred_on,
-                    period: registered.period,
-                });
+                next_stream = Some(PlanStream::registered(event.occurred_on, registered.period));
             }
             _ if event.event_type.is_lifecycle() => {
                 let stream = next_stream.as_mut().expect("checked registered above");
-                if event.occurred_on < stream.last_lifecycle_on {
-                    return Err(AppendError::invalid(
-                        "/occurred_on",
-                        format!(
-                            "a lifecycle event of plan {} may not be dated before its latest \
-                             one ({})",
-                            event.plan, stream.last_lifecycle_on
-                        ),
-                    ));
+                match stream.advance(event.event_type, event.occurred_on) {
+                    Ok(()) => {}
+                    Err(LifecycleRefusal::DatedBefore(latest)) => {
+                        return Err(AppendError::invalid(
+                            "/occurred_on",
+                            format!(
+                                "a lifecycle event of plan {} may not be dated before its latest \
+                                 one ({latest})",
+                                event.plan
+                            ),
+                        ));
+                    }
+                    Err(LifecycleRefusal::NotAllowed(status)) => {
+                        return Err(AppendError::conflict(
+                            "/type",
+                            format!(
+                                "plan {} is {status}: {} is not allowed from there",
+                                event.plan, event.event_type
+                            ),
+                        ));
+                    }
                 }
-                let Some(status) = stream.status.after(event.event_type) else {
-                    return Err(AppendError::conflict(
-                        "/type",
-                        format!(
-                            "plan {} is {}: {} is not allowed from there",
-                            event.plan, stream.status, event.event_type
-                        ),
-                    ));
-                };
-                stream.status = status;
-                stream.last_lifecycle_on = event.occurred_on;
             }
             EventData::DecisionIssued(decision) => {
                 let inserted = self.connection.execute(

@@ -7,12 +7,14 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
+use acta_events::fields::{self, ObjectReader};
 use acta_events::tokens::TokenError;
-use acta_events::{Caller, FieldErrors, PlanKey, Role};
+use acta_events::{AppendError, Caller, FieldErrors, PlanKey, Role};
 
-use super::extract::{Actor, JsonBody};
+use super::extract::{Actor, BATCH_BODY_BYTES_MAX, JsonBody};
 use super::problem::ApiError;
 use super::{AppState, blocking};
 
@@ -49,7 +51,7 @@ pub async fn require_token(
                 .then(|| token.trim().to_owned())
         });
     let Some(token) = token else {
-        return ApiError::Unauthorized.into_response();
+        return refuse(request, ApiError::Unauthorized).await;
     };
     // Known tokens are answered from memory; only an unknown one costs a database look-up.
     let cached = state.tokens.authenticate_cached(&token);
@@ -60,21 +62,43 @@ pub async fn require_token(
     };
     let caller = match found {
         Ok(Some(caller)) => caller,
-        Ok(None) => return ApiError::Unauthorized.into_response(),
+        Ok(None) => return refuse(request, ApiError::Unauthorized).await,
         Err(error) => return error.into_response(),
     };
     let needed = role_needed(request.method(), &path);
     if !caller.role.allows(needed) {
-        return ApiError::Forbidden(format!(
+        let forbidden = ApiError::Forbidden(format!(
             "this needs the {needed} role; the token's role is {}",
             caller.role
-        ))
-        .into_response();
+        ));
+        return refuse(request, forbidden).await;
     }
     request.extensions_mut().insert(Actor(caller.name.clone()));
     request.extensions_mut().insert(caller);
     next.run(request).await
 }
+
+/// Answers a refused request after reading (and discarding) its body, up to the largest body
+/// any path accepts: a server that answers while the client is still sending and then closes
+/// makes the client see a broken connection instead of the `401` or `403`.
+async fn refuse(request: Request, error: ApiError) -> Response {
+    let mut body = request.into_body();
+    let drain = async {
+        let mut drained = 0;
+        while drained <= BATCH_BODY_BYTES_MAX {
+            match body.frame().await {
+                Some(Ok(frame)) => drained += frame.data_ref().map_or(0, |data| data.len()),
+                _ => break,
+            }
+        }
+    };
+    // Nothing is kept, and a client that sends slowly is not waited for long.
+    let _ = tokio::time::timeout(REFUSED_BODY_DRAIN_TIMEOUT, drain).await;
+    error.into_response()
+}
+
+/// How long a refused request's body is read before answering anyway.
+const REFUSED_BODY_DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// `GET /v1/whoami`: the name and role of the token (for the web page).
 pub async fn whoami(Extension(caller): Extension<Caller>) -> Json<Value> {
@@ -86,23 +110,7 @@ pub async fn create_token(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let mut errors = FieldErrors::default();
-    let (name, role) = {
-        let Some(mut reader) =
-            acta_events::fields::ObjectReader::new(&body, "", &["name", "role"], &mut errors)
-        else {
-            return Err(acta_events::AppendError::from_fields(errors).into());
-        };
-        let name = reader.required("name", acta_events::fields::plan_key);
-        let role = reader.required("role", acta_events::fields::parsed::<Role>);
-        (name, role)
-    };
-    let (Some(name), Some(role)) = (name, role) else {
-        return Err(acta_events::AppendError::from_fields(errors).into());
-    };
-    if !errors.is_empty() {
-        return Err(acta_events::AppendError::from_fields(errors).into());
-    }
+    let (name, role) = read_token_request(&body).map_err(AppendError::from_fields)?;
     let tokens = state.tokens.clone();
     let now = state.now();
     let response_name = name.to_string();
@@ -113,6 +121,20 @@ pub async fn create_token(
         Json(json!({"name": response_name, "role": role.as_str(), "token": token})),
     )
         .into_response())
+}
+
+/// Reads `{"name", "role"}`, listing every problem.
+fn read_token_request(body: &Value) -> Result<(PlanKey, Role), FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let read = ObjectReader::new(body, "", &["name", "role"], &mut errors).map(|mut reader| {
+        let name = reader.required("name", fields::plan_key);
+        let role = reader.required("role", fields::parsed::<Role>);
+        (name, role)
+    });
+    match read {
+        Some((Some(name), Some(role))) if errors.is_empty() => Ok((name, role)),
+        _ => Err(errors),
+    }
 }
 
 /// `DELETE /v1/tokens/{name}` → `204`.
