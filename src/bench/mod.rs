@@ -15,7 +15,6 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
@@ -287,80 +286,98 @@ impl BenchServer {
     }
 }
 
-/// A plain synchronous HTTP client: no runtime or thread of its own, so the load generator
-/// takes as little of the machine's two cores as it can and latencies measure the server.
-fn client() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(120)))
-        .build()
-        .into()
+/// One request of a load phase.
+struct Call {
+    method: reqwest::Method,
+    url: String,
+    body: Option<String>,
 }
 
-/// Reads the whole answer of a request; returns its status.
-fn send(request: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<u16, String> {
-    let mut response = request.map_err(|error| error.to_string())?;
-    std::io::copy(&mut response.body_mut().as_reader(), &mut std::io::sink())
-        .map_err(|error| error.to_string())?;
-    Ok(response.status().as_u16())
-}
+/// Makes the request a worker sends on its `call`-th turn: (worker index, call number).
+type MakeCall = dyn Fn(usize, u64) -> Call + Send + Sync;
 
 /// A GET whose answer is read as JSON.
 fn get_json(url: &str, bearer: &str) -> Result<Value, String> {
-    let mut response = client()
-        .get(url)
-        .header("Authorization", bearer)
-        .call()
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
         .map_err(|error| error.to_string())?;
-    let text = response
-        .body_mut()
-        .read_to_string()
-        .map_err(|error| error.to_string())?;
-    serde_json::from_str(&text).map_err(|error| error.to_string())
+    runtime.block_on(async {
+        reqwest::Client::new()
+            .get(url)
+            .header("authorization", bearer)
+            .send()
+            .await
+            .map_err(|error| error.to_string())?
+            .json::<Value>()
+            .await
+            .map_err(|error| error.to_string())
+    })
 }
 
-/// One request of a load phase: (client, worker index, call number) → done or why not.
-type LoadRequest = dyn Fn(&ureq::Agent, usize, u64) -> Result<(), String> + Send + Sync;
-
-/// Runs `clients` threads for `seconds`, each calling `request` in a loop; returns the
-/// requests completed and every latency.
+/// Runs `clients` concurrent clients for `seconds`, each on its own connection sending
+/// `make_call`'s requests one after another; every answer must have a status in `accept`.
+/// Returns the requests completed, every latency and the time taken.
+///
+/// All clients run as tasks on one thread (an async client on a single-threaded runtime), so
+/// the load generator takes at most one of the machine's cores and leaves the other to the
+/// server; per request it costs far less than a thread per client would.
 fn load(
     clients: usize,
     seconds: u64,
-    request: Arc<LoadRequest>,
+    bearer: &str,
+    accept: &'static [u16],
+    make_call: Arc<MakeCall>,
 ) -> Result<(usize, Vec<Duration>, Duration), String> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..clients)
-        .map(|worker| {
-            let stop = Arc::clone(&stop);
-            let request = Arc::clone(&request);
-            std::thread::spawn(move || -> Result<Vec<Duration>, String> {
-                let client = client();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| error.to_string())?;
+    let bearer = bearer.to_owned();
+    runtime.block_on(async move {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+        let started = Instant::now();
+        let mut workers = tokio::task::JoinSet::new();
+        for worker in 0..clients {
+            let make_call = Arc::clone(&make_call);
+            let bearer = bearer.clone();
+            // A client per worker: a connection per worker, as separate clients would have.
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .build()
+                .map_err(|error| error.to_string())?;
+            workers.spawn(async move {
                 let mut latencies = Vec::new();
                 let mut call = 0u64;
-                while !stop.load(Ordering::Relaxed) {
+                while tokio::time::Instant::now() < deadline {
+                    let Call { method, url, body } = make_call(worker, call);
+                    let mut request = client
+                        .request(method, &url)
+                        .header("authorization", &bearer);
+                    if let Some(body) = body {
+                        request = request
+                            .header("content-type", "application/json")
+                            .body(body);
+                    }
                     let began = Instant::now();
-                    request(&client, worker, call)?;
+                    let response = request.send().await.map_err(|error| error.to_string())?;
+                    let status = response.status().as_u16();
+                    response.bytes().await.map_err(|error| error.to_string())?;
                     latencies.push(began.elapsed());
+                    if !accept.contains(&status) {
+                        return Err(format!("{url} answered {status}"));
+                    }
                     call += 1;
                 }
-                Ok(latencies)
-            })
-        })
-        .collect();
-    std::thread::sleep(Duration::from_secs(seconds));
-    stop.store(true, Ordering::Relaxed);
-    let mut latencies = Vec::new();
-    for worker in workers {
-        latencies.extend(
-            worker
-                .join()
-                .map_err(|_| "a load thread panicked".to_owned())??,
-        );
-    }
-    let elapsed = started.elapsed();
-    Ok((latencies.len(), latencies, elapsed))
+                Ok::<_, String>(latencies)
+            });
+        }
+        let mut latencies = Vec::new();
+        while let Some(worker) = workers.join_next().await {
+            latencies.extend(worker.map_err(|error| error.to_string())??);
+        }
+        Ok((latencies.len(), latencies, started.elapsed()))
+    })
 }
 
 fn percentile_ms(latencies: &mut [Duration], percent: usize) -> f64 {
@@ -381,31 +398,25 @@ fn measure_server(
     let say = |message: &str| eprintln!("acta bench: {message}");
     let mut appended = 0;
     let base = server.base.clone();
-    let token = server.token.clone();
+    let bearer = format!("Bearer {}", server.token);
 
     for clients in [1usize, 16, 64] {
         say(&format!("durable appends over HTTP, {clients} client(s)"));
         let url = format!("{base}/v1/events");
-        let bearer = format!("Bearer {token}");
-        let append = Arc::new(
-            move |client: &ureq::Agent, worker: usize, call: u64| -> Result<(), String> {
-                let province = (worker + call as usize) % workload::PROVINCES;
-                let year = 2010 + (call % 16) as i64;
-                let event = json!({"type": "funds.planned", "plan": workload::annual_plan(province, year),
+        let append = Arc::new(move |worker: usize, call: u64| {
+            let province = (worker + call as usize) % workload::PROVINCES;
+            let year = 2010 + (call % 16) as i64;
+            let event = json!({"type": "funds.planned", "plan": workload::annual_plan(province, year),
                                "occurred_on": format!("{year}-06-30"),
                                "data": {"fiscal_year": year, "source": "local", "amount": 1_000_000 + call}});
-                let request = client
-                    .post(&url)
-                    .header("Authorization", &bearer)
-                    .header("Content-Type", "application/json")
-                    .send(event.to_string());
-                match send(request)? {
-                    201 => Ok(()),
-                    status => Err(format!("append answered {status}")),
-                }
-            },
-        );
-        let (count, mut latencies, elapsed) = load(clients, options.phase_seconds, append)?;
+            Call {
+                method: reqwest::Method::POST,
+                url: url.clone(),
+                body: Some(event.to_string()),
+            }
+        });
+        let (count, mut latencies, elapsed) =
+            load(clients, options.phase_seconds, &bearer, &[201], append)?;
         let eps = rate(count, elapsed);
         let p50 = percentile_ms(&mut latencies, 50);
         let p99 = percentile_ms(&mut latencies, 99);
@@ -424,7 +435,6 @@ fn measure_server(
     }
 
     say("time travel: random as_of and known_at, one client");
-    let bearer = format!("Bearer {token}");
     let recorded_ms = |event: &Value| {
         event["recorded_at"]
             .as_str()
@@ -435,55 +445,44 @@ fn measure_server(
     let first_ms =
         recorded_ms(&get_json(&format!("{base}/v1/events?limit=1"), &bearer)?["events"][0]);
     let travel_base = base.clone();
-    let travel_bearer = bearer.clone();
     let seed = options.seed;
-    let travel = Arc::new(
-        move |client: &ureq::Agent, _worker: usize, call: u64| -> Result<(), String> {
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ call);
-            let year = rng.random_range(2010..=2025);
-            let as_of = format!(
-                "{year}-{:02}-{:02}",
-                rng.random_range(1..=12),
-                rng.random_range(1..=28)
-            );
-            let known_ms = rng.random_range(first_ms..=last_ms.max(first_ms));
-            let known_at = jiff::Timestamp::from_millisecond(known_ms)
-                .map(|at| format!("{at:.3}"))
-                .unwrap_or_default();
-            let province = rng.random_range(0..workload::PROVINCES);
-            let path = match call % 3 {
-                0 => format!("/v1/funding?as_of={as_of}&known_at={known_at}"),
-                1 => format!("/v1/summaries/yearly?as_of={as_of}&known_at={known_at}"),
-                _ => format!(
-                    "/v1/plans/p{province:02}-kh-2010-2030?as_of={as_of}&known_at={known_at}"
-                ),
-            };
-            let request = client
-                .get(&format!("{travel_base}{path}"))
-                .header("Authorization", &travel_bearer)
-                .call();
-            match send(request)? {
-                // A plan not yet registered as known at that instant is a real answer too.
-                200 | 404 => Ok(()),
-                status => Err(format!("{path} answered {status}")),
-            }
-        },
-    );
-    let (_, mut latencies, _) = load(1, options.phase_seconds, travel)?;
+    let travel = Arc::new(move |_worker: usize, call: u64| {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ call);
+        let year = rng.random_range(2010..=2025);
+        let as_of = format!(
+            "{year}-{:02}-{:02}",
+            rng.random_range(1..=12),
+            rng.random_range(1..=28)
+        );
+        let known_ms = rng.random_range(first_ms..=last_ms.max(first_ms));
+        let known_at = jiff::Timestamp::from_millisecond(known_ms)
+            .map(|at| format!("{at:.3}"))
+            .unwrap_or_default();
+        let province = rng.random_range(0..workload::PROVINCES);
+        let path = match call % 3 {
+            0 => format!("/v1/funding?as_of={as_of}&known_at={known_at}"),
+            1 => format!("/v1/summaries/yearly?as_of={as_of}&known_at={known_at}"),
+            _ => format!("/v1/plans/p{province:02}-kh-2010-2030?as_of={as_of}&known_at={known_at}"),
+        };
+        Call {
+            method: reqwest::Method::GET,
+            url: format!("{travel_base}{path}"),
+            body: None,
+        }
+    });
+    // A plan not yet registered as known at that instant is a real answer too (404).
+    let (_, mut latencies, _) = load(1, options.phase_seconds, &bearer, &[200, 404], travel)?;
     figures.time_travel_p50_ms = percentile_ms(&mut latencies, 50);
     figures.time_travel_p99_ms = percentile_ms(&mut latencies, 99);
 
     say("live reads: GET /v1/funding, 16 clients");
     let url = format!("{base}/v1/funding");
-    let live = Arc::new(
-        move |client: &ureq::Agent, _worker: usize, _call: u64| -> Result<(), String> {
-            match send(client.get(&url).header("Authorization", &bearer).call())? {
-                200 => Ok(()),
-                status => Err(format!("funding answered {status}")),
-            }
-        },
-    );
-    let (count, _, elapsed) = load(16, options.phase_seconds, live)?;
+    let live = Arc::new(move |_worker: usize, _call: u64| Call {
+        method: reqwest::Method::GET,
+        url: url.clone(),
+        body: None,
+    });
+    let (count, _, elapsed) = load(16, options.phase_seconds, &bearer, &[200], live)?;
     figures.live_reads_c16_rps = rate(count, elapsed);
     Ok(appended)
 }
