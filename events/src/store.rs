@@ -126,7 +126,7 @@ pub struct Log {
 /// keep the service or an auditor's report from starting.
 fn replay(readers: &Readers, on_replay: &CommitHook) -> Result<(), StoreError> {
     readers.with(|reader| {
-        scan_events_lenient(reader, &mut |chunk| {
+        scan_events(reader, 0, Unreadable::Skip, &mut |chunk| {
             on_replay(chunk);
             Ok(())
         })
@@ -281,7 +281,7 @@ impl Log {
         after_seq: u64,
         visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        self.read(|connection| scan_events(connection, after_seq, visit))
+        self.read(|connection| scan_events(connection, after_seq, Unreadable::Stop, visit))
     }
 }
 
@@ -474,9 +474,20 @@ fn events_page(
 /// Events per chunk handed to a scan's visitor.
 const SCAN_CHUNK_EVENTS: usize = 4096;
 
+/// What a scan does with a row it cannot read (one edited behind the store's back).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unreadable {
+    /// Hand over what was read before it, then fail naming it (`export`).
+    Stop,
+    /// Skip it (the start-up replay: verification names it).
+    Skip,
+}
+
+/// Calls `visit` with every stored event after `after_seq`, in `seq` order, in chunks.
 fn scan_events(
     connection: &Connection,
     after_seq: u64,
+    unreadable: Unreadable,
     visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let mut statement = connection.prepare(&format!(
@@ -485,41 +496,15 @@ fn scan_events(
     let mut rows = statement.query([i64::try_from(after_seq).unwrap_or(i64::MAX)])?;
     let mut chunk = Vec::with_capacity(SCAN_CHUNK_EVENTS);
     while let Some(row) = rows.next()? {
-        match event_from_row(row) {
-            Ok(event) => chunk.push(event),
-            Err(error) => {
-                // Hand over what was read before the unreadable row, then stop there.
+        match (event_from_row(row), unreadable) {
+            (Ok(event), _) => chunk.push(event),
+            (Err(StoreError::Corrupt { .. }), Unreadable::Skip) => continue,
+            (Err(error), _) => {
                 if !chunk.is_empty() {
                     visit(&chunk)?;
                 }
                 return Err(error);
             }
-        }
-        if chunk.len() == SCAN_CHUNK_EVENTS {
-            visit(&chunk)?;
-            chunk.clear();
-        }
-    }
-    if !chunk.is_empty() {
-        visit(&chunk)?;
-    }
-    Ok(())
-}
-
-/// Every stored event in `seq` order, in chunks, skipping rows that cannot be read.
-fn scan_events_lenient(
-    connection: &Connection,
-    visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    let mut statement =
-        connection.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))?;
-    let mut rows = statement.query([])?;
-    let mut chunk = Vec::with_capacity(SCAN_CHUNK_EVENTS);
-    while let Some(row) = rows.next()? {
-        match event_from_row(row) {
-            Ok(event) => chunk.push(event),
-            Err(StoreError::Corrupt { .. }) => continue,
-            Err(other) => return Err(other),
         }
         if chunk.len() == SCAN_CHUNK_EVENTS {
             visit(&chunk)?;
