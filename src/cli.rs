@@ -41,7 +41,7 @@ struct DbArg {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP API.
+    /// Serve the HTTP API and the web page (at /).
     Serve {
         #[command(flatten)]
         db: DbArg,
