@@ -7,7 +7,7 @@ use acta_events::{CivilDate, EventType, PlanKey};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::aggregate::YearTotals;
+use crate::aggregate::{ListKind, YearTotals};
 use crate::compact::{Day, Payload};
 use crate::funding::FundingSums;
 use crate::query::Query;
@@ -111,7 +111,7 @@ impl Record {
     pub fn yearly(&self, query: &Query) -> YearlySummary {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans);
+        let aggregate = self.aggregate(visibility, &plans, &[ListKind::Yearly]);
         let mut years: BTreeMap<i16, YearBuilder> = BTreeMap::new();
 
         for &plan in &plans.members {
