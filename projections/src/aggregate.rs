@@ -104,6 +104,36 @@ impl Listed {
     }
 }
 
+/// What a version may be listed for by [`Aggregate::add_listed`], so that a time-travel fold
+/// lists only what its answer reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListKind {
+    /// Decisions and units (the yearly summary).
+    Yearly = 0,
+    /// Targets (plan status, `target_missed`).
+    Targets = 1,
+    /// Totals and trainings that give their groups (reconciliation).
+    Findings = 2,
+}
+
+impl ListKind {
+    pub(crate) const ALL: [ListKind; 3] = [ListKind::Yearly, ListKind::Targets, ListKind::Findings];
+
+    /// What this version may be listed for, if anything. An act's type never changes, so
+    /// every version of an act that may be listed may be listed for the same thing.
+    pub(crate) fn of(version: &Version) -> Option<ListKind> {
+        match version.payload {
+            Payload::Decision { .. } | Payload::Unit { .. } => Some(ListKind::Yearly),
+            Payload::Target { .. } => Some(ListKind::Targets),
+            Payload::Total { .. } => Some(ListKind::Findings),
+            Payload::Training { group_sum, .. } if group_sum.get().is_some() => {
+                Some(ListKind::Findings)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// How many cells of each kind a record has: a fold sizes its arrays once.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct CellCounts {
@@ -151,31 +181,20 @@ impl Aggregate {
 
     /// Adds (`sign` = 1) or takes out (`sign` = −1) one visible version of an act.
     pub(crate) fn add(&mut self, reference: VersionRef, version: &Version, sign: i128) {
+        self.add_sums(version, sign);
+        self.add_listed(reference, version, sign);
+    }
+
+    /// The additive part of [`Aggregate::add`]: the sums in the dense cell arrays, which a
+    /// checkpoint can hold and a time-travel fold can start from.
+    pub(crate) fn add_sums(&mut self, version: &Version, sign: i128) {
         let year = slot(&mut self.years, version.year_cell);
         year.acts += sign as i64;
         match version.payload {
-            Payload::Decision { .. } => self.decisions.mark(reference, sign),
-            Payload::Unit { .. } => self.units.mark(reference, sign),
-            Payload::Target {
-                indicator,
-                year: target_year,
-                quantity,
-            } => {
-                let key = (reference.plan, indicator, target_year);
-                if sign > 0 {
-                    self.targets.entry(key).or_default().push(TargetCandidate {
-                        order: (version.day, reference.act),
-                        reference,
-                        quantity,
-                    });
-                } else if let Some(candidates) = self.targets.get_mut(&key) {
-                    candidates.retain(|candidate| candidate.reference != reference);
-                    if candidates.is_empty() {
-                        self.targets.remove(&key);
-                    }
-                }
-            }
-            Payload::Total { .. } => self.totals.mark(reference, sign),
+            Payload::Decision { .. }
+            | Payload::Unit { .. }
+            | Payload::Target { .. }
+            | Payload::Total { .. } => {}
             Payload::Staff {
                 count,
                 indicator_cell,
@@ -229,10 +248,10 @@ impl Aggregate {
             Payload::Training {
                 sessions,
                 participants,
-                group_sum,
                 topic_cell,
                 sessions_cell,
                 participants_cell,
+                ..
             } => {
                 year.training_events += sign as i64;
                 year.training_sessions += sign * i128::from(sessions);
@@ -257,17 +276,58 @@ impl Aggregate {
                         sign,
                     );
                 }
-                if let (Some(participants), Some(group_sum)) = (participants, group_sum.get())
-                    && participants != group_sum
-                {
-                    self.breakdown_mismatches.mark(reference, sign);
-                }
             }
             Payload::Funds {
                 kind,
                 amount,
                 funding_cell,
             } => slot(&mut self.funding, funding_cell)[kind as usize] += sign * i128::from(amount),
+        }
+    }
+
+    /// The part of [`Aggregate::add`] that lists versions one by one (decisions, units,
+    /// targets, totals, trainings whose groups disagree). Only versions with a
+    /// [`ListKind`] are listed.
+    pub(crate) fn add_listed(&mut self, reference: VersionRef, version: &Version, sign: i128) {
+        match version.payload {
+            Payload::Decision { .. } => self.decisions.mark(reference, sign),
+            Payload::Unit { .. } => self.units.mark(reference, sign),
+            Payload::Target {
+                indicator,
+                year: target_year,
+                quantity,
+            } => {
+                let key = (reference.plan, indicator, target_year);
+                if sign > 0 {
+                    self.targets.entry(key).or_default().push(TargetCandidate {
+                        order: (version.day, reference.act),
+                        reference,
+                        quantity,
+                    });
+                } else if let Some(candidates) = self.targets.get_mut(&key) {
+                    candidates.retain(|candidate| candidate.reference != reference);
+                    if candidates.is_empty() {
+                        self.targets.remove(&key);
+                    }
+                }
+            }
+            Payload::Total { .. } => self.totals.mark(reference, sign),
+            Payload::Training {
+                participants,
+                group_sum,
+                ..
+            } => {
+                if let (Some(participants), Some(group_sum)) = (participants.get(), group_sum.get())
+                    && participants != group_sum
+                {
+                    self.breakdown_mismatches.mark(reference, sign);
+                }
+            }
+            Payload::Staff { .. }
+            | Payload::Outreach { .. }
+            | Payload::Assessment { .. }
+            | Payload::Progress { .. }
+            | Payload::Funds { .. } => {}
         }
     }
 

@@ -100,7 +100,7 @@ impl Record {
     pub fn funding(&self, query: &Query) -> Funding {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans);
+        let aggregate = self.aggregate(visibility, &plans, &[]);
         let by_year = self.funding_by_year_and_source(&aggregate, &plans);
         let mut by_source: BTreeMap<Source, FundingSums> = BTreeMap::new();
         let mut totals = FundingSums::default();

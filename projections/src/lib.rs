@@ -14,6 +14,8 @@
 //! - `compact`: the compact typed form of events (day numbers, milliseconds, interned plans,
 //!   pre-resolved aggregate cells).
 //! - `aggregate`: the dense sums every answer is read from, kept live for "now".
+//! - `checkpoint`: copies of the live sums every so many events, from which time travel
+//!   starts instead of folding every act.
 //! - [`status`]: plan status (§3.1).
 //! - [`funding`]: funding (§3.2).
 //! - [`yearly`]: the year-by-year summary (§3.3).
@@ -25,6 +27,7 @@
 //! `docs/DESIGN.md` explains why time travel stays fast.
 
 mod aggregate;
+mod checkpoint;
 mod compact;
 pub mod funding;
 pub mod query;

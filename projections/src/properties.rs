@@ -431,6 +431,119 @@ proptest! {
     }
 }
 
+/// Logs long enough to cross several checkpoints when one is kept every 7 or 16 events.
+fn long_log() -> impl Strategy<Value = Vec<StoredEvent>> {
+    proptest::collection::vec((step(true), prop_oneof![0i64..1, 1i64..3000]), 40..200)
+        .prop_map(build)
+}
+
+fn record_with_checkpoints(events: &[StoredEvent], every: usize) -> Record {
+    let mut record = Record::with_checkpoint_every(every);
+    for event in events {
+        record.apply(event);
+    }
+    record
+}
+
+/// `known_at` at an event's instant, a millisecond before or after it, or now.
+fn instant_near(events: &[StoredEvent], at: prop::sample::Index, shift: i64) -> Instant {
+    let base = events[at.index(events.len())].recorded_at.as_millisecond();
+    Instant::from_timestamp(jiff::Timestamp::from_millisecond(base + shift).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// (e) Time travel from checkpoints answers as the plain fold does, for any `as_of` and
+    /// `known_at`, on every plan subtree and every plan, with corrections and retractions
+    /// recorded on either side of each checkpoint.
+    #[test]
+    fn time_travel_from_checkpoints_equals_the_plain_fold(
+        events in long_log(),
+        every in prop_oneof![Just(7usize), Just(16usize)],
+        cuts in proptest::collection::vec(
+            (
+                proptest::option::of((any::<prop::sample::Index>(), -1i64..2)),
+                proptest::option::of(0..DAYS_SPAN),
+            ),
+            4,
+        ),
+    ) {
+        let indexed = record_with_checkpoints(&events, every);
+        let plain = record_of(&events);
+        for (known_at, as_of) in cuts {
+            let known_at = known_at.map(|(at, shift)| instant_near(&events, at, shift));
+            let as_of = as_of.map(day);
+            let query = query(as_of, known_at, None);
+            prop_assert_eq!(answers(&indexed, &query, true), answers(&plain, &query, true));
+        }
+    }
+}
+
+#[test]
+fn checkpoints_are_taken_and_used_on_a_busy_log() {
+    // A fixed log of 400 steps, a checkpoint every 7 events: many checkpoints, and every
+    // answer for a grid of (as_of, known_at) equals the plain fold's.
+    let steps = busy_steps(400);
+    let events = build(steps);
+    let indexed = record_with_checkpoints(&events, 7);
+    let plain = record_of(&events);
+    assert!(
+        indexed.checkpoints.count() >= 20,
+        "{}",
+        indexed.checkpoints.count()
+    );
+    assert_eq!(plain.checkpoints.count(), 0);
+    for at in (0..events.len()).step_by(17) {
+        for as_of in [
+            None,
+            Some(day(0)),
+            Some(day(400)),
+            Some(day(1500)),
+            Some(day(2900)),
+        ] {
+            let query = query(as_of, Some(events[at].recorded_at), None);
+            assert_eq!(
+                answers(&indexed, &query, true),
+                answers(&plain, &query, true)
+            );
+        }
+    }
+    let query = query(Some(day(1000)), None, None);
+    assert_eq!(
+        answers(&indexed, &query, true),
+        answers(&plain, &query, true)
+    );
+}
+
+fn busy_steps(count: u16) -> Vec<(Step, i64)> {
+    (0..count)
+        .map(|i| {
+            let step = match i % 10 {
+                7 => Step::Correct {
+                    which: i * 7,
+                    seed: (u64::from(i), u64::from(i) * 3, i % 2 == 0),
+                    with_data: i % 3 == 0,
+                    new_day: (i % 4 == 0).then_some(i * 13),
+                },
+                9 => Step::Retract { which: i * 11 },
+                8 => Step::Lifecycle {
+                    plan: (i % 4) as u8,
+                    approve: i % 3 == 0,
+                    day: i * 5,
+                },
+                _ => Step::Act {
+                    kind: (i % u16::from(ACT_KINDS)) as u8,
+                    plan: (i % 4) as u8,
+                    seed: (u64::from(i) * 37, u64::from(i) * 101, i % 3 == 1),
+                    day: i * 17,
+                },
+            };
+            (step, i64::from(i % 3) * 500)
+        })
+        .collect()
+}
+
 #[test]
 fn generated_logs_are_applied_whole() {
     // A fixed, busy log: every event must be taken (none skipped as invalid), so the sum of

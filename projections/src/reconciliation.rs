@@ -4,7 +4,7 @@ use acta_events::catalogue::Source;
 use acta_events::{EventId, PlanKey};
 use serde::Serialize;
 
-use crate::aggregate::Aggregate;
+use crate::aggregate::{Aggregate, ListKind};
 use crate::compact::{
     CellIndex, FundingMetric, IndicatorCellKey, Metric, Payload, PlanIndex, TotalClaim,
     WordsReading,
@@ -111,7 +111,7 @@ impl Record {
     pub fn reconciliation(&self, query: &Query) -> Reconciliation {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans);
+        let aggregate = self.aggregate(visibility, &plans, &ListKind::ALL);
         let mut drafts = Vec::new();
         self.check_totals(&aggregate, &plans, &mut drafts);
         self.check_breakdowns(&aggregate, &plans, &mut drafts);

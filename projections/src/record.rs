@@ -7,7 +7,8 @@ use std::hash::Hash;
 use acta_events::catalogue::{PlanKind, Source};
 use acta_events::{EventData, EventId, EventType, PlanKey, StoredEvent};
 
-use crate::aggregate::{Aggregate, CellCounts};
+use crate::aggregate::{Aggregate, CellCounts, ListKind};
+use crate::checkpoint::Checkpoints;
 use crate::compact::{
     Act, ActIdentity, CellIndex, Day, DecisionText, FundingKey, FundingMetric, FundsKind,
     IndicatorCellKey, IndicatorIndex, LifecycleDetails, LifecycleEvent, MaybeCell, MaybeCount,
@@ -23,9 +24,11 @@ use crate::vnd;
 ///
 /// Applying is O(1) amortised (a few hash-map look-ups and pushes). A query without `as_of`
 /// and `known_at` reads the live aggregate, whose size is the number of distinct
-/// (plan, year, …) cells rather than the number of events; a query that travels in time folds
-/// the compact acts of the plans it asks about, one linear pass. `Record` holds no locks and no
-/// interior mutability, so it is `Send + Sync` and queries take `&self`.
+/// (plan, year, …) cells rather than the number of events; a query that travels in time starts
+/// from a checkpoint of the live sums and folds only the acts of `as_of`'s year and those
+/// recorded since (`checkpoint.rs`), or, for a few plans, folds their compact acts in one linear
+/// pass. `Record` holds no locks and no interior mutability, so it is `Send + Sync` and queries
+/// take `&self`.
 #[derive(Debug, Default)]
 pub struct Record {
     pub(crate) plans: Vec<Plan>,
@@ -46,6 +49,8 @@ pub struct Record {
     /// Every act, at its latest version, summed: the answer to "now".
     live: Aggregate,
     last_recorded_ms: Option<i64>,
+    /// Copies of the live sums every so many events, for time travel (`checkpoint.rs`).
+    pub(crate) checkpoints: Checkpoints,
 }
 
 /// One plan: its place in the tree, its lifecycle, its acts and the cells they feed.
@@ -67,6 +72,34 @@ pub(crate) struct Plan {
     pub(crate) indicator_cells: Vec<CellIndex>,
     pub(crate) year_cells: Vec<CellIndex>,
     pub(crate) topic_cells: Vec<CellIndex>,
+    /// Per year of `occurred_on`, the acts with a version that occurred in it (each act once
+    /// per year), in the order those versions were applied: time travel from a checkpoint
+    /// reads the acts of `as_of`'s year only.
+    pub(crate) acts_by_year: Vec<(i16, Vec<u32>)>,
+    /// The acts with a version that an answer may list one by one, each once, by what they
+    /// may be listed for (indexed by `ListKind`).
+    pub(crate) listed_acts: [Vec<u32>; 3],
+}
+
+impl Plan {
+    /// Indexes a new version of `act`, given the act's versions before it.
+    fn index_version(&mut self, act: u32, version: &Version, earlier: &[Version]) {
+        if !earlier.iter().any(|other| other.year == version.year) {
+            match self
+                .acts_by_year
+                .iter_mut()
+                .find(|(year, _)| *year == version.year)
+            {
+                Some((_, acts)) => acts.push(act),
+                None => self.acts_by_year.push((version.year, vec![act])),
+            }
+        }
+        if let Some(kind) = ListKind::of(version)
+            && !earlier.iter().any(|other| ListKind::of(other).is_some())
+        {
+            self.listed_acts[kind as usize].push(act);
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -179,6 +212,16 @@ impl std::ops::Deref for AggregateView<'_> {
 }
 
 impl Record {
+    /// An empty record that keeps a checkpoint for time travel every `every` events (the
+    /// default is `checkpoint::DEFAULT_CHECKPOINT_EVERY`). Tests use small distances so that
+    /// short logs cross several checkpoints.
+    pub fn with_checkpoint_every(every: usize) -> Record {
+        Record {
+            checkpoints: Checkpoints::every(every),
+            ..Record::default()
+        }
+    }
+
     /// Folds one stored event into the record. Events must come in `seq` order, as stored.
     ///
     /// A stored event has passed every check of `acta-events`, so it always parses and always
@@ -191,6 +234,8 @@ impl Record {
         let recorded_ms = self
             .last_recorded_ms
             .map_or(recorded_ms, |last| last.max(recorded_ms));
+        self.checkpoints
+            .before_event(&self.live, self.last_recorded_ms, recorded_ms);
         self.last_recorded_ms = Some(recorded_ms);
         // Every stored event of a known plan is part of its stream, and so of its version,
         // even one this record cannot read.
@@ -261,6 +306,7 @@ impl Record {
                     seq: event.seq,
                     event_type: event.event_type,
                 });
+                entry.index_version(act, &version, &[]);
                 self.events.insert(event.id, EventRef::Act { plan, act });
                 let reference = VersionRef {
                     plan,
@@ -268,7 +314,7 @@ impl Record {
                     revision: 0,
                 };
                 self.note_disbursement(reference, &version);
-                self.live.add(reference, &version, 1);
+                self.live_add(reference, &version, 1);
             }
         }
     }
@@ -308,6 +354,8 @@ impl Record {
             indicator_cells: Vec::new(),
             year_cells: Vec::new(),
             topic_cells: Vec::new(),
+            acts_by_year: Vec::new(),
+            listed_acts: Default::default(),
         });
         self.plan_index.insert(event.plan.clone(), plan);
         let details = registered_details(registered);
@@ -400,22 +448,36 @@ impl Record {
         recorded_ms: i64,
         version: Option<Version>,
     ) {
-        let target = &mut self.plans[plan as usize].acts[act as usize];
+        let entry = &mut self.plans[plan as usize];
+        let target = &mut entry.acts[act as usize];
         let Some((revision, &current)) = target.version_at(None) else {
             return;
         };
+        if let Some(version) = &version {
+            let earlier: Vec<Version> = std::iter::once(target.original)
+                .chain(
+                    target
+                        .revisions()
+                        .iter()
+                        .filter_map(|revision| revision.version),
+                )
+                .collect();
+            entry.index_version(act, version, &earlier);
+        }
+        let target = &mut entry.acts[act as usize];
         let revisions = target.revisions.get_or_insert_with(Box::default);
         revisions.push(Revision {
             recorded_ms,
             version,
         });
         let new_revision = dense_index(revisions.len());
+        self.checkpoints.note_revision(recorded_ms, plan, act);
         let old = VersionRef {
             plan,
             act,
             revision,
         };
-        self.live.add(old, &current, -1);
+        self.live_add(old, &current, -1);
         if let Some(version) = version {
             let new = VersionRef {
                 plan,
@@ -423,8 +485,15 @@ impl Record {
                 revision: new_revision,
             };
             self.note_disbursement(new, &version);
-            self.live.add(new, &version, 1);
+            self.live_add(new, &version, 1);
         }
+    }
+
+    /// Adds a version to (or takes it out of) the live aggregate and the live funding sums by
+    /// year that checkpoints copy.
+    fn live_add(&mut self, reference: VersionRef, version: &Version, sign: i128) {
+        self.live.add(reference, version, sign);
+        self.checkpoints.note_live(version, sign);
     }
 
     fn note_disbursement(&mut self, reference: VersionRef, version: &Version) {
@@ -738,11 +807,22 @@ impl Record {
     }
 
     /// The aggregate for these time axes over these plans: the live one for "now", else one
-    /// linear pass over the compact acts of `plans`, stopping at the first act recorded after
-    /// `known_at` (acts are in `recorded_at` order).
-    pub(crate) fn aggregate(&self, visibility: Visibility, plans: &PlanSet) -> AggregateView<'_> {
+    /// built from a checkpoint ([`Record::fold_from_checkpoint`]), else one linear pass over the
+    /// compact acts of `plans`, stopping at the first act recorded after `known_at` (acts are
+    /// in `recorded_at` order).
+    ///
+    /// `lists` names what the answer reads of what aggregates list one by one: a fold from a
+    /// checkpoint lists only that (the other aggregates list everything).
+    pub(crate) fn aggregate(
+        &self,
+        visibility: Visibility,
+        plans: &PlanSet,
+        lists: &[ListKind],
+    ) -> AggregateView<'_> {
         if visibility.is_now() {
             AggregateView::Live(&self.live)
+        } else if let Some(aggregate) = self.fold_from_checkpoint(visibility, plans, lists) {
+            AggregateView::Folded(Box::new(aggregate))
         } else {
             AggregateView::Folded(Box::new(self.fold(visibility, plans)))
         }
@@ -772,7 +852,7 @@ impl Record {
         aggregate
     }
 
-    fn cell_counts(&self) -> CellCounts {
+    pub(crate) fn cell_counts(&self) -> CellCounts {
         CellCounts {
             funding: self.funding_cells.keys.len(),
             indicators: self.indicator_cells.keys.len(),

@@ -11,7 +11,9 @@ use crate::compact::Day;
 use crate::testing::{date, id, plan_key};
 use crate::{Query, Record};
 
-const PLANS: u64 = 100;
+/// As the production record: 63 provinces of about 23 plans each, acts over 2010..=2025.
+const PLANS: u64 = 63 * 23;
+const YEARS: u64 = 16;
 const EVENTS: u64 = 1_000_000;
 
 fn event(seq: u64, event_type: &str, plan: u64, day: Day, data: serde_json::Value) -> StoredEvent {
@@ -55,12 +57,12 @@ fn timed<T>(label: &str, runs: u32, mut work: impl FnMut() -> T) -> Duration {
 #[test]
 #[ignore = "a scale measurement; run in release with --ignored"]
 fn a_million_events() {
-    let first = Day::from_civil(date("2009-01-01"));
+    let first = Day::from_civil(date("2010-01-01"));
     let mut record = Record::default();
     let start = Clock::now();
     for plan in 0..PLANS {
         let mut data = json!({"title": "T", "kind": "plan",
-                              "period": {"from_year": 2009, "to_year": 2020}});
+                              "period": {"from_year": 2010, "to_year": 2025}});
         if plan > 0 {
             data["parent"] = json!(format!("plan-{}", (plan - 1) / 4));
         }
@@ -73,7 +75,7 @@ fn a_million_events() {
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1);
         let plan = (rolling >> 33) % PLANS;
-        let day = Day(first.0 + ((rolling >> 20) % (12 * 365)) as i32);
+        let day = Day(first.0 + ((rolling >> 20) % (YEARS * 365)) as i32);
         let year = day.to_civil().year();
         let (event_type, data) = match (rolling >> 40) % 10 {
             0..=2 => (
@@ -111,6 +113,27 @@ fn a_million_events() {
         applied += 1;
     }
     println!("applied {EVENTS} events in {:?}", start.elapsed());
+    let index_bytes: usize = record
+        .plans
+        .iter()
+        .map(|plan| {
+            plan.listed_acts
+                .iter()
+                .map(|acts| acts.capacity() * 4)
+                .sum::<usize>()
+                + plan
+                    .acts_by_year
+                    .iter()
+                    .map(|(_, acts)| acts.capacity() * 4 + 32)
+                    .sum::<usize>()
+        })
+        .sum();
+    println!(
+        "{} checkpoints: {} KiB; year and listing indexes: {} KiB",
+        record.checkpoints.count(),
+        record.checkpoints.bytes() / 1024,
+        index_bytes / 1024
+    );
 
     let today = date("2026-11-28");
     let now = Query::now(today);
@@ -132,6 +155,7 @@ fn a_million_events() {
         plan: Some(plan_key("plan-3")),
         ..as_of.clone()
     };
+    time_travel_percentiles(&record, today);
     for (label, query) in [
         ("now", &now),
         ("as_of", &as_of),
@@ -146,6 +170,63 @@ fn a_million_events() {
         });
         timed(&format!("plans {label}"), 5, || record.plans(query));
     }
+}
+
+/// p50 and p99 of funding, the yearly summary, every plan's status and one plan's status, each
+/// for random `as_of` (2010..=2025) and `known_at` (anywhere in the log) over the whole record.
+fn time_travel_percentiles(record: &Record, today: acta_events::CivilDate) {
+    const RUNS: usize = 200;
+    let first = Day::from_civil(date("2010-01-01"));
+    let mut rolling: u64 = 987_654_321;
+    let mut next = move || {
+        rolling = rolling
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        rolling >> 20
+    };
+    let queries: Vec<Query> = (0..RUNS)
+        .map(|_| {
+            let day = Day(first.0 + (next() % (YEARS * 365)) as i32);
+            let millis = 1_700_000_000_000 + (next() % (EVENTS * 10)) as i64;
+            Query {
+                as_of: Some(day.to_civil()),
+                known_at: Some(Instant::from_timestamp(
+                    jiff::Timestamp::from_millisecond(millis).unwrap(),
+                )),
+                ..Query::now(today)
+            }
+        })
+        .collect();
+    let percentiles = |label: &str, work: &dyn Fn(&Query)| {
+        let mut times: Vec<Duration> = queries
+            .iter()
+            .map(|query| {
+                let start = Clock::now();
+                work(query);
+                start.elapsed()
+            })
+            .collect();
+        times.sort();
+        println!(
+            "time travel {label}: p50 {:?}, p99 {:?}, max {:?} of {RUNS}",
+            times[RUNS / 2],
+            times[RUNS * 99 / 100],
+            times[RUNS - 1]
+        );
+    };
+    percentiles("funding", &|query| {
+        std::hint::black_box(record.funding(query));
+    });
+    percentiles("yearly", &|query| {
+        std::hint::black_box(record.yearly(query));
+    });
+    percentiles("plans", &|query| {
+        std::hint::black_box(record.plans(query));
+    });
+    let one = plan_key("plan-7");
+    percentiles("plan", &|query| {
+        std::hint::black_box(record.plan(&one, query));
+    });
 }
 
 /// The fold streams through every act, so an act's size is the fold's speed: keep it small.

@@ -6,7 +6,7 @@ use acta_events::catalogue::{Period, PlanKind};
 use acta_events::{CivilDate, EventId, EventType, PlanKey, PlanStatus};
 use serde::Serialize;
 
-use crate::aggregate::{Aggregate, TargetCandidate, TargetKey};
+use crate::aggregate::{Aggregate, ListKind, TargetCandidate, TargetKey};
 use crate::compact::{LifecycleDetails, PlanIndex};
 use crate::query::{Query, Visibility};
 use crate::record::{PlanSet, Record};
@@ -68,7 +68,7 @@ impl Record {
     pub fn plans(&self, query: &Query) -> Vec<PlanStatusView> {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans);
+        let aggregate = self.aggregate(visibility, &plans, &[ListKind::Targets]);
         let mut targets_by_plan: HashMap<PlanIndex, Vec<(TargetKey, TargetCandidate)>> =
             HashMap::new();
         for (key, target) in aggregate.winning_targets(|plan| plans.contains(plan)) {
@@ -93,7 +93,7 @@ impl Record {
         let plan = self.plan_index_of(plan)?;
         let visibility = self.visibility(query);
         let only_this_plan = self.single(plan);
-        let aggregate = self.aggregate(visibility, &only_this_plan);
+        let aggregate = self.aggregate(visibility, &only_this_plan, &[ListKind::Targets]);
         let targets = aggregate.winning_targets(|candidate| candidate == plan);
         self.status_of(plan, visibility, &aggregate, &targets)
     }

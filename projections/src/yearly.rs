@@ -7,7 +7,7 @@ use acta_events::{CivilDate, EventType, PlanKey};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::aggregate::YearTotals;
+use crate::aggregate::{ListKind, YearTotals};
 use crate::compact::{Day, Payload};
 use crate::funding::FundingSums;
 use crate::query::Query;
@@ -97,9 +97,10 @@ pub struct YearFunding {
 
 /// Everything gathered for one year before it is narrowed for the answer.
 #[derive(Default)]
-struct YearBuilder {
+struct YearBuilder<'a> {
     totals: YearTotals,
-    topics: BTreeMap<String, [i128; 2]>,
+    /// By topic name, borrowed from the record until the answer is built.
+    topics: BTreeMap<&'a str, [i128; 2]>,
     decisions: Vec<((Day, u64), DecisionSummary)>,
     approvals: Vec<((Day, u64), PlanKey)>,
     units: Vec<((Day, u64), String)>,
@@ -111,7 +112,7 @@ impl Record {
     pub fn yearly(&self, query: &Query) -> YearlySummary {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans);
+        let aggregate = self.aggregate(visibility, &plans, &[ListKind::Yearly]);
         let mut years: BTreeMap<i16, YearBuilder> = BTreeMap::new();
 
         for &plan in &plans.members {
@@ -144,7 +145,7 @@ impl Record {
                     .entry(key.year)
                     .or_default()
                     .topics
-                    .entry(self.topics.name(key.topic).to_owned())
+                    .entry(self.topics.name(key.topic))
                     .or_default();
                 topic[0] += sessions;
                 topic[1] += participants;
@@ -203,7 +204,7 @@ impl Record {
     }
 }
 
-impl YearBuilder {
+impl YearBuilder<'_> {
     fn finish(mut self, year: i16) -> YearSummary {
         self.decisions.sort_by_key(|(order, _)| *order);
         self.approvals.sort_by_key(|(order, _)| *order);
@@ -222,7 +223,7 @@ impl YearBuilder {
                     .into_iter()
                     .map(|(topic, [sessions, participants])| {
                         (
-                            topic,
+                            topic.to_owned(),
                             TopicFigures {
                                 sessions: saturating_u64(sessions),
                                 participants: saturating_u64(participants),
