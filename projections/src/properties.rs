@@ -548,31 +548,7 @@ fn busy_steps(count: u16) -> Vec<(Step, i64)> {
 fn generated_logs_are_applied_whole() {
     // A fixed, busy log: every event must be taken (none skipped as invalid), so the sum of
     // the plans' versions is the length of the log.
-    let steps = (0..200u16)
-        .map(|i| {
-            let step = match i % 10 {
-                7 => Step::Correct {
-                    which: i * 7,
-                    seed: (u64::from(i), u64::from(i) * 3, i % 2 == 0),
-                    with_data: i % 3 == 0,
-                    new_day: (i % 4 == 0).then_some(i * 13),
-                },
-                9 => Step::Retract { which: i * 11 },
-                8 => Step::Lifecycle {
-                    plan: (i % 4) as u8,
-                    approve: i % 3 == 0,
-                    day: i * 5,
-                },
-                _ => Step::Act {
-                    kind: (i % u16::from(ACT_KINDS)) as u8,
-                    plan: (i % 4) as u8,
-                    seed: (u64::from(i) * 37, u64::from(i) * 101, i % 3 == 1),
-                    day: i * 17,
-                },
-            };
-            (step, i64::from(i % 3) * 500)
-        })
-        .collect();
+    let steps = busy_steps(200);
     let events = build(steps);
     let record = record_of(&events);
     let versions: u64 = record
