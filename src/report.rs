@@ -6,7 +6,9 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use acta_projections::vnd::format_dong;
-use acta_projections::{Funding, PlanStatusView, Query, Reconciliation, Record, YearlySummary};
+use acta_projections::{
+    Funding, FundingFigures, PlanStatusView, Query, Reconciliation, Record, YearlySummary,
+};
 
 /// The four answers for one query.
 pub struct Report {
@@ -62,40 +64,36 @@ impl Report {
         ]);
         funding.align_right_from(2);
         let money = |amount: u64| format_dong(i64::try_from(amount).unwrap_or(i64::MAX));
+        let figures_row = |year: String, source: String, figures: &FundingFigures| {
+            vec![
+                year,
+                source,
+                money(figures.planned),
+                money(figures.allocated),
+                money(figures.disbursed),
+                money(figures.budget),
+                format_dong(figures.unspent),
+            ]
+        };
         for row in &self.funding.by_year {
-            let figures = &row.figures;
-            funding.row(vec![
+            funding.row(figures_row(
                 row.fiscal_year.to_string(),
                 row.source.to_string(),
-                money(figures.planned),
-                money(figures.allocated),
-                money(figures.disbursed),
-                money(figures.budget),
-                format_dong(figures.unspent),
-            ]);
+                &row.figures,
+            ));
         }
         for row in &self.funding.by_source {
-            let figures = &row.figures;
-            funding.row(vec![
+            funding.row(figures_row(
                 "all".into(),
                 row.source.to_string(),
-                money(figures.planned),
-                money(figures.allocated),
-                money(figures.disbursed),
-                money(figures.budget),
-                format_dong(figures.unspent),
-            ]);
+                &row.figures,
+            ));
         }
-        let totals = &self.funding.totals;
-        funding.row(vec![
+        funding.row(figures_row(
             "total".into(),
             String::new(),
-            money(totals.planned),
-            money(totals.allocated),
-            money(totals.disbursed),
-            money(totals.budget),
-            format_dong(totals.unspent),
-        ]);
+            &self.funding.totals,
+        ));
         funding.print(&mut out, "Funding (VND)");
         let _ = writeln!(out, "Budget in words: {}\n", self.funding.budget_in_words);
 
