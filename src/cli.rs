@@ -183,19 +183,17 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn open_log(path: &Path) -> Result<Log, String> {
-    open_log_with(path, None)
-}
-
 fn open_log_with(
     path: &Path,
     on_commit: Option<acta_events::store::CommitHook>,
+    bulk: bool,
 ) -> Result<Log, String> {
     Log::open(
         path,
         LogOptions {
             clock: clock::system(),
             on_commit,
+            bulk,
         },
     )
     .map_err(|error| format!("cannot open {}: {error}", path.display()))
@@ -205,7 +203,7 @@ fn open_log_with(
 /// start), then every commit as it happens.
 fn open_log_with_record(path: &Path) -> Result<(Log, Arc<Live>), String> {
     let live = Live::new();
-    let log = open_log_with(path, Some(live.commit_hook()))?;
+    let log = open_log_with(path, Some(live.commit_hook()), false)?;
     Ok((log, live))
 }
 
@@ -308,7 +306,7 @@ fn import(path: &Path, file: &Path, actor: &str) -> Result<ExitCode, String> {
     let actor_name: acta_events::PlanKey = actor
         .parse()
         .map_err(|message| format!("--actor {message}"))?;
-    let log = open_log(path)?;
+    let log = open_log_with(path, None, true)?;
     let (reader, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if file == Path::new("-") {
         (Box::new(io::stdin()), None)
     } else {
@@ -369,7 +367,7 @@ fn import(path: &Path, file: &Path, actor: &str) -> Result<ExitCode, String> {
 
 /// Events per append while importing: large enough to share fsyncs, small enough to report a
 /// bad line quickly.
-const IMPORT_BATCH_EVENTS: usize = 1000;
+const IMPORT_BATCH_EVENTS: usize = 10_000;
 
 /// Checked lines of the import file, ending at a bad line if there is one.
 struct ParsedBatch {

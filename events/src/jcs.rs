@@ -6,6 +6,8 @@
 //! formatting that JCS prescribes for floats is never needed; a float is refused here rather than
 //! hashed in a form an auditor's tool might write differently.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -29,7 +31,8 @@ pub fn write_value(value: &Value, out: &mut String) -> Result<(), FloatInEvent> 
             if number.is_f64() {
                 return Err(FloatInEvent(number.to_string()));
             }
-            out.push_str(&number.to_string());
+            // Written in place: no String per number.
+            let _ = write!(out, "{number}");
         }
         Value::String(text) => write_string(text, out),
         Value::Array(items) => {
@@ -43,18 +46,15 @@ pub fn write_value(value: &Value, out: &mut String) -> Result<(), FloatInEvent> 
             out.push(']');
         }
         Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            // UTF-8 byte order and UTF-16 code-unit order differ only for characters above
-            // U+FFFF against U+E000..=U+FFFF, but keys here are user text, so sort as JCS says.
-            entries.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
             out.push('{');
-            for (index, (key, item)) in entries.into_iter().enumerate() {
-                if index > 0 {
-                    out.push(',');
-                }
-                write_string(key, out);
-                out.push(':');
-                write_value(item, out)?;
+            // The map iterates in UTF-8 byte order. UTF-16 code-unit order differs from it only
+            // for characters at or above U+E000, so only keys holding one are sorted again.
+            if map.keys().all(|key| key.chars().all(|c| c < '\u{E000}')) {
+                write_members(map.iter(), out)?;
+            } else {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|(a, _), (b, _)| a.encode_utf16().cmp(b.encode_utf16()));
+                write_members(entries.into_iter(), out)?;
             }
             out.push('}');
         }
@@ -62,9 +62,32 @@ pub fn write_value(value: &Value, out: &mut String) -> Result<(), FloatInEvent> 
     Ok(())
 }
 
+fn write_members<'a>(
+    members: impl Iterator<Item = (&'a String, &'a Value)>,
+    out: &mut String,
+) -> Result<(), FloatInEvent> {
+    for (index, (key, item)) in members.enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        write_string(key, out);
+        out.push(':');
+        write_value(item, out)?;
+    }
+    Ok(())
+}
+
 /// Appends `text` as a canonical JSON string to `out`.
 pub fn write_string(text: &str, out: &mut String) {
     out.push('"');
+    if !text
+        .bytes()
+        .any(|byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+    {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -74,7 +97,9 @@ pub fn write_string(text: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
             c => out.push(c),
         }
     }

@@ -56,6 +56,9 @@ pub struct NewEvent {
     pub data: EventData,
     /// `data` exactly as sent: this is what is stored and hashed.
     pub data_json: Value,
+    /// `data_json` as canonical JSON (RFC 8785): the text stored and hashed. Written here, on
+    /// the thread that read the request, so the single writer thread does not.
+    pub data_canonical: String,
     pub evidence: Option<Evidence>,
     pub expected_version: Option<u64>,
 }
@@ -141,22 +144,42 @@ impl NewEvent {
             r.errors()
                 .invalid(format!("{data_pointer}/occurred_on"), message);
         }
-        match (event_type, plan, occurred_on, data, data_json) {
-            (Some(event_type), Some(plan), Some(occurred_on), Some(data), Some(data_json))
-                if errors.is_empty() =>
-            {
-                Ok(NewEvent {
-                    id,
-                    event_type,
-                    plan,
-                    occurred_on,
-                    date_precision,
-                    data,
-                    data_json,
-                    evidence,
-                    expected_version,
-                })
+        // Only a `data` the catalogue accepted (which refuses floats) is written canonically.
+        let accepted = data_json.as_ref().filter(|_| data.is_some());
+        let data_canonical = match accepted.map(crate::jcs::canonical_json) {
+            Some(Err(float)) => {
+                r.errors().invalid(&data_pointer, float.to_string());
+                None
             }
+            canonical => canonical.and_then(Result::ok),
+        };
+        match (
+            event_type,
+            plan,
+            occurred_on,
+            data,
+            data_json,
+            data_canonical,
+        ) {
+            (
+                Some(event_type),
+                Some(plan),
+                Some(occurred_on),
+                Some(data),
+                Some(data_json),
+                Some(data_canonical),
+            ) if errors.is_empty() => Ok(NewEvent {
+                id,
+                event_type,
+                plan,
+                occurred_on,
+                date_precision,
+                data,
+                data_json,
+                data_canonical,
+                evidence,
+                expected_version,
+            }),
             _ => Err(errors),
         }
     }

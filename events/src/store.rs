@@ -21,7 +21,7 @@ use crate::catalogue::{EventData, EventType, Period, PlanStatus};
 use crate::error::{AppendError, StoreError};
 use crate::request::{NewEvent, content_json};
 use crate::schema;
-use crate::stored::{GENESIS_HASH, StoredEvent};
+use crate::stored::{GENESIS_HASH, HashedText, StoredEvent};
 use crate::types::{CivilDate, EventId, Instant, PlanKey};
 
 /// The clock the log stamps `recorded_at` with. Passed in, so tests choose the time.
@@ -40,8 +40,19 @@ pub const WRITE_QUEUE_DEPTH_MAX: usize = 4096;
 /// How long a connection waits for a lock held by another process before failing.
 const BUSY_TIMEOUT_MS: u64 = 5_000;
 
-/// Page cache of each connection, in KiB.
+/// Page cache of each read connection, in KiB.
 const PAGE_CACHE_KIB: i64 = 32 * 1024;
+
+/// Page cache of the writer, in KiB, when appending as a server does: its hot pages are the
+/// right edges of the table and indexes and one leaf per plan of the `(plan, version)` index.
+/// Larger is slower: every commit after a B-tree page split scans the whole cache (SQLite's
+/// `pcache1TruncateUnsafe`), which took 13% of the writer's time with 32 MiB (`perf`).
+const WRITER_CACHE_KIB: i64 = 8 * 1024;
+
+/// Page cache of the writer for a bulk load (`acta import`): a transaction of thousands of
+/// events dirties a leaf of the `(plan, version)` index for nearly every plan, and a cache that
+/// cannot hold them spills to the WAL in the middle of the transaction.
+const BULK_WRITER_CACHE_KIB: i64 = 64 * 1024;
 
 /// WAL pages between automatic checkpoints.
 const WAL_CHECKPOINT_PAGES: i64 = 8192;
@@ -110,6 +121,8 @@ pub struct EventFilter {
 pub struct LogOptions {
     pub clock: Clock,
     pub on_commit: Option<CommitHook>,
+    /// Size the writer for large batches (`acta import`) rather than many small commits.
+    pub bulk: bool,
 }
 
 /// The event log: a handle to the writer thread and a pool of read connections. Cheap to
@@ -140,6 +153,11 @@ impl Log {
     pub fn open(path: &Path, options: LogOptions) -> Result<Log, StoreError> {
         let writer_lock = lock_for_writing(path)?;
         let mut connection = open_connection(path)?;
+        let writer_cache_kib = match options.bulk {
+            true => BULK_WRITER_CACHE_KIB,
+            false => WRITER_CACHE_KIB,
+        };
+        connection.pragma_update(None, "cache_size", -writer_cache_kib)?;
         schema::migrate(&mut connection)?;
         let readers = Arc::new(Readers {
             path: path.to_owned(),
@@ -154,6 +172,8 @@ impl Log {
         let writer = Writer {
             connection,
             state,
+            hash_buffer: String::with_capacity(1024),
+            stale: false,
             clock: options.clock,
             on_commit: options.on_commit,
             _lock: writer_lock,
@@ -326,8 +346,8 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     connection.pragma_update(None, "foreign_keys", "ON")?;
     // Savepoints (one per request in a group commit) journal into memory, not a temp file.
     connection.pragma_update(None, "temp_store", "MEMORY")?;
-    // The unique indexes on `id` and `(plan, version)` are probed on every append; a page cache
-    // of 32 MiB per connection keeps their hot pages in memory on a log of millions of events.
+    // A page cache of 32 MiB per reader keeps the indexes' upper levels and recent pages in
+    // memory on a log of millions of events (the writer sets its own: `WRITER_CACHE_KIB`).
     connection.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
     // Checkpoint the WAL into the database every 8,192 pages (32 MiB) rather than every 1,000:
     // fewer, larger checkpoints cost less per event on bulk appends.
@@ -629,6 +649,17 @@ impl PlanStream {
 struct WriterState {
     head: Head,
     plans: HashMap<PlanKey, PlanStream>,
+    /// The greatest id stored, or greater (it is not lowered when a request is undone). An id
+    /// above it cannot be stored, so appending it needs no lookup: ids made by this server and
+    /// those of an exported record, imported again elsewhere, mostly rise.
+    newest_id: Option<EventId>,
+}
+
+impl WriterState {
+    /// Whether an event with `id` may already be stored (and must be looked up).
+    fn may_hold(&self, id: EventId) -> bool {
+        self.newest_id.is_some_and(|newest| id <= newest)
+    }
 }
 
 /// What one request changed in the writer's state, to put back if its savepoint rolls back.
@@ -702,7 +733,16 @@ impl WriterState {
                 stream.version = version;
             }
         }
-        Ok(WriterState { head, plans })
+        let newest_id = connection
+            .query_row("SELECT MAX(id) FROM events", [], |row| {
+                row.get::<_, Option<String>>(0)
+            })?
+            .and_then(|id| id.parse::<EventId>().ok());
+        Ok(WriterState {
+            head,
+            plans,
+            newest_id,
+        })
     }
 
     fn set_plan(&mut self, undo: &mut Undo, plan: &PlanKey, stream: PlanStream) {
@@ -728,9 +768,20 @@ impl WriterState {
     }
 }
 
+/// The `recorded_at` of one group commit, with its text rendered once for every event.
+struct Stamp {
+    at: Instant,
+    text: String,
+}
+
 struct Writer {
     connection: Connection,
     state: WriterState,
+    /// Scratch space for the canonical text each hash is computed over.
+    hash_buffer: String,
+    /// Set when a failed commit left `state` unknown (its reload failed too): the next group
+    /// reloads it inside its transaction before appending anything.
+    stale: bool,
     clock: Clock,
     on_commit: Option<CommitHook>,
     /// Held for as long as this writer runs: see [`lock_for_writing`].
@@ -758,40 +809,65 @@ impl Writer {
     }
 
     fn commit_group(&mut self, group: Vec<WriteJob>) {
+        let (requests, replies): (Vec<AppendRequest>, Vec<Reply>) = group
+            .into_iter()
+            .map(|job| (job.request, job.reply))
+            .unzip();
         let clock_now = Instant::from_timestamp((self.clock)());
         // recorded_at never decreases along seq, even if the system clock steps back.
         let now = match self.state.head.recorded_at {
             Some(last) if last > clock_now => last,
             _ => clock_now,
         };
-        let mut results: Vec<Result<AppendOutcome, AppendError>> = Vec::with_capacity(group.len());
+        let now = Stamp {
+            at: now,
+            text: now.to_string(),
+        };
+        let mut results: Vec<Result<AppendOutcome, AppendError>> =
+            Vec::with_capacity(replies.len());
         let mut committed: Vec<StoredEvent> = Vec::new();
         let outcome = (|| -> Result<(), rusqlite::Error> {
             self.control("BEGIN IMMEDIATE")?;
-            // The state must describe the database as it is. If it does not (a failed commit
+            // The state must describe the database as it is. If it may not (a failed commit
             // whose state could not be reloaded), reload it now, inside the transaction, rather
             // than chain onto a head that is not there.
-            if read_head(&self.connection).map_err(store_to_sqlite)? != self.state.head {
+            if self.stale {
                 self.state = WriterState::load(&self.connection).map_err(store_to_sqlite)?;
+                self.stale = false;
             }
-            for job in &group {
-                self.control("SAVEPOINT request")?;
+            // A request alone in its group (every import batch) is undone, if refused, by
+            // rolling the whole transaction back.
+            let alone = requests.len() == 1;
+            let mut refused_alone = false;
+            for request in requests {
+                // A savepoint journals every page the request touches, which costs more than
+                // the request itself; it is needed only where the request can fail after it
+                // has written something (see `may_fail_after_writing`) beside other requests.
+                let savepoint = !alone && may_fail_after_writing(&request);
+                if savepoint {
+                    self.control("SAVEPOINT request")?;
+                }
                 let mut undo = Undo::default();
-                match self.apply_request(&job.request, now, &mut undo) {
+                match self.apply_request(request, &now, &mut undo) {
                     Ok((outcome, new_events)) => {
-                        self.control("RELEASE request")?;
+                        if savepoint {
+                            self.control("RELEASE request")?;
+                        }
                         committed.extend(new_events);
                         results.push(Ok(outcome));
                     }
                     Err(error) => {
-                        self.control("ROLLBACK TO request")?;
-                        self.control("RELEASE request")?;
+                        if savepoint {
+                            self.control("ROLLBACK TO request")?;
+                            self.control("RELEASE request")?;
+                        }
+                        refused_alone = alone;
                         self.state.roll_back(undo);
                         results.push(Err(error));
                     }
                 }
             }
-            self.control("COMMIT")
+            self.control(if refused_alone { "ROLLBACK" } else { "COMMIT" })
         })();
         if let Err(error) = outcome {
             // Nothing of this group is durable: undo it all and tell every client.
@@ -799,13 +875,16 @@ impl Writer {
             let message = error.to_string();
             match WriterState::load(&self.connection) {
                 Ok(state) => self.state = state,
-                Err(load_error) => eprintln!("acta: cannot reload the writer state: {load_error}"),
+                Err(load_error) => {
+                    self.stale = true;
+                    eprintln!("acta: cannot reload the writer state: {load_error}");
+                }
             }
             committed.clear();
             for result in &mut results {
                 *result = Err(AppendError::Storage(message.clone()));
             }
-            results.resize(group.len(), Err(AppendError::Storage(message)));
+            results.resize(replies.len(), Err(AppendError::Storage(message)));
         }
         committed.sort_by_key(|event| event.seq);
         if !committed.is_empty()
@@ -820,8 +899,8 @@ impl Writer {
                 );
             }
         }
-        for (job, result) in group.into_iter().zip(results) {
-            (job.reply)(result);
+        for (reply, result) in replies.into_iter().zip(results) {
+            reply(result);
         }
     }
 
@@ -829,14 +908,14 @@ impl Writer {
     /// stored anew. On error the caller rolls back both the savepoint and `undo`.
     fn apply_request(
         &mut self,
-        request: &AppendRequest,
-        now: Instant,
+        request: AppendRequest,
+        now: &Stamp,
         undo: &mut Undo,
     ) -> Result<(AppendOutcome, Vec<StoredEvent>), AppendError> {
         let mut events = Vec::with_capacity(request.events.len());
         let mut new_events = Vec::new();
         let mut stored_new = 0;
-        for (index, event) in request.events.iter().enumerate() {
+        for (index, event) in request.events.into_iter().enumerate() {
             let (stored, is_new) = self.apply_event(event, &request.actor, now, undo).map_err(
                 |error| match request.is_batch {
                     true => error.under(&format!("/events/{index}")),
@@ -858,13 +937,14 @@ impl Writer {
     /// stored event and whether it is new (`false` for an idempotent repeat).
     fn apply_event(
         &mut self,
-        event: &NewEvent,
+        event: NewEvent,
         actor: &str,
-        now: Instant,
+        now: &Stamp,
         undo: &mut Undo,
     ) -> Result<(StoredEvent, bool), AppendError> {
         // An idempotent repeat is recognised before any other check.
         if let Some(id) = event.id
+            && self.state.may_hold(id)
             && let Some(stored) = event_by_id(&self.connection, id).map_err(storage)?
         {
             let stored_content = content_json(
@@ -965,16 +1045,18 @@ impl Writer {
                 }
             }
             EventData::DecisionIssued(decision) => {
-                let inserted = self.connection.execute(
-                    "INSERT OR IGNORE INTO decision_numbers (issuer, number, year, event_id) \
-                     VALUES (?1, ?2, ?3, ?4)",
-                    params![
+                let inserted = self
+                    .connection
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO decision_numbers (issuer, number, year, event_id) \
+                         VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![
                         decision.issuer.as_str(),
                         decision.number.as_str(),
                         event.occurred_on.year(),
                         id.to_string()
-                    ],
-                )?;
+                    ])?;
                 if inserted == 0 {
                     return Err(AppendError::conflict(
                         "/data/number",
@@ -989,7 +1071,7 @@ impl Writer {
             }
             EventData::EventCorrected(_) | EventData::EventRetracted(_) => {
                 let period = stream.as_ref().expect("checked registered above").period;
-                if let Some(new_period) = self.check_correction(event, period)? {
+                if let Some(new_period) = self.check_correction(&event, period)? {
                     next_stream.as_mut().expect("registered").period = new_period;
                 }
             }
@@ -1007,17 +1089,35 @@ impl Writer {
             version: version_before + 1,
             occurred_on: event.occurred_on,
             date_precision: event.date_precision,
-            recorded_at: now,
+            recorded_at: now.at,
             actor: actor.to_owned(),
-            data: event.data_json.clone(),
+            // Moved in once the row is written.
+            data: Value::Null,
             evidence: event.evidence.as_ref().map(|evidence| evidence.to_json()),
             prev_hash: self.state.head.hash.clone(),
             hash: String::new(),
         };
-        let mut data_text = String::with_capacity(256);
-        crate::jcs::write_value(&stored.data, &mut data_text)
-            .map_err(|error| AppendError::invalid("/data", error.to_string()))?;
-        stored.hash = stored.compute_hash_with(&data_text);
+        // Every text is rendered once, for both the row and the hash.
+        let id_text = id.to_string();
+        let occurred_on_text = stored.occurred_on.to_string();
+        let evidence_text = stored
+            .evidence
+            .as_ref()
+            .map(|evidence| crate::jcs::canonical_json(evidence).expect("evidence holds no float"));
+        stored.hash = HashedText {
+            seq: stored.seq,
+            id: &id_text,
+            event_type: stored.event_type.as_str(),
+            plan: stored.plan.as_str(),
+            version: stored.version,
+            occurred_on: &occurred_on_text,
+            date_precision: stored.date_precision.as_str(),
+            recorded_at: &now.text,
+            actor,
+            canonical_data: &event.data_canonical,
+            canonical_evidence: evidence_text.as_deref(),
+        }
+        .hash(&stored.prev_hash, &mut self.hash_buffer);
         let target = match &event.data {
             EventData::EventCorrected(correction) => Some(correction.target.to_string()),
             EventData::EventRetracted(retraction) => Some(retraction.target.to_string()),
@@ -1031,16 +1131,16 @@ impl Writer {
             )?
             .execute(params![
                 stored.seq,
-                stored.id.to_string(),
+                id_text,
                 stored.event_type.as_str(),
                 stored.plan.as_str(),
                 stored.version,
-                stored.occurred_on.to_string(),
+                occurred_on_text,
                 stored.date_precision.as_str(),
-                stored.recorded_at.to_string(),
+                now.text,
                 stored.actor,
-                data_text,
-                stored.evidence.as_ref().map(Value::to_string),
+                event.data_canonical,
+                evidence_text,
                 stored.prev_hash,
                 stored.hash,
                 target,
@@ -1057,6 +1157,10 @@ impl Writer {
                 other => AppendError::from(other),
             })?;
 
+        stored.data = event.data_json;
+        if self.state.newest_id.is_none_or(|newest| id > newest) {
+            self.state.newest_id = Some(id);
+        }
         let mut stream = next_stream.expect("registered or registering");
         stream.version = stored.version;
         self.state.set_plan(undo, &event.plan, stream);
@@ -1065,7 +1169,7 @@ impl Writer {
             Head {
                 seq: stored.seq,
                 hash: stored.hash.clone(),
-                recorded_at: Some(now),
+                recorded_at: Some(now.at),
             },
         );
         Ok((stored, true))
@@ -1225,6 +1329,21 @@ impl Writer {
             ));
         }
         Ok(())
+    }
+}
+
+/// Whether `request` can be refused after it has written to the database, so that it needs a
+/// savepoint to be undone alone. A single event of any other type writes one row, last, after
+/// every check: refused, it has written nothing. A batch can be refused at its second event; a
+/// decision writes its number before its row; a correction or retraction re-indexes the
+/// decision number it targets before its row.
+fn may_fail_after_writing(request: &AppendRequest) -> bool {
+    match request.events.as_slice() {
+        [event] => matches!(
+            event.event_type,
+            EventType::DecisionIssued | EventType::EventCorrected | EventType::EventRetracted
+        ),
+        _ => true,
     }
 }
 

@@ -66,34 +66,73 @@ impl StoredEvent {
         Ok(self.compute_hash_with(&data_text))
     }
 
-    /// [`StoredEvent::compute_hash`] given the canonical JSON of `data`, which the writer also
-    /// stores: the object is written straight into canonical form, with no intermediate map.
+    /// [`StoredEvent::compute_hash`] given the canonical JSON of `data`.
     pub fn compute_hash_with(&self, canonical_data: &str) -> String {
-        let mut body = String::with_capacity(canonical_data.len() + 512);
-        // The keys in canonical (sorted) order; all ASCII, so UTF-16 order is byte order.
-        body.push_str("{\"actor\":");
-        write_string(&self.actor, &mut body);
-        body.push_str(",\"data\":");
-        body.push_str(canonical_data);
-        body.push_str(",\"date_precision\":\"");
-        body.push_str(self.date_precision.as_str());
-        body.push_str("\",\"evidence\":");
-        match &self.evidence {
+        let evidence = self.evidence.as_ref().map(|evidence| {
             // Evidence holds strings and nulls only: it cannot hold a float.
-            Some(evidence) => write_value(evidence, &mut body).expect("evidence holds no float"),
-            None => body.push_str("null"),
+            crate::jcs::canonical_json(evidence).expect("evidence holds no float")
+        });
+        HashedText {
+            seq: self.seq,
+            id: &self.id.to_string(),
+            event_type: self.event_type.as_str(),
+            plan: self.plan.as_str(),
+            version: self.version,
+            occurred_on: &self.occurred_on.to_string(),
+            date_precision: self.date_precision.as_str(),
+            recorded_at: &self.recorded_at.to_string(),
+            actor: &self.actor,
+            canonical_data,
+            canonical_evidence: evidence.as_deref(),
         }
-        body.push_str(&format!(
-            ",\"id\":\"{}\",\"occurred_on\":\"{}\",\"plan\":\"{}\",\"recorded_at\":\"{}\",\"seq\":{},\"type\":\"{}\",\"version\":{}}}",
-            self.id,
-            self.occurred_on,
-            self.plan,
-            self.recorded_at,
-            self.seq,
-            self.event_type.as_str(),
-            self.version
-        ));
-        hash_hex(&self.prev_hash, &body)
+        .hash(&self.prev_hash, &mut String::new())
+    }
+}
+
+/// The hashed fields of a stored event as text: what the writer has already rendered for the
+/// row, so that the hash is assembled without rendering anything twice.
+pub struct HashedText<'a> {
+    pub seq: u64,
+    pub id: &'a str,
+    pub event_type: &'a str,
+    pub plan: &'a str,
+    pub version: u64,
+    pub occurred_on: &'a str,
+    pub date_precision: &'a str,
+    pub recorded_at: &'a str,
+    pub actor: &'a str,
+    pub canonical_data: &'a str,
+    /// `None` is JSON `null`.
+    pub canonical_evidence: Option<&'a str>,
+}
+
+impl HashedText<'_> {
+    /// The chain hash given `prev_hash`; `buffer` is scratch space, reused across calls.
+    pub fn hash(&self, prev_hash: &str, buffer: &mut String) -> String {
+        use std::fmt::Write as _;
+        buffer.clear();
+        // The keys in canonical (sorted) order; all ASCII, so UTF-16 order is byte order. The
+        // id, dates, plan, type and precision are ASCII without characters JSON escapes.
+        buffer.push_str("{\"actor\":");
+        write_string(self.actor, buffer);
+        buffer.push_str(",\"data\":");
+        buffer.push_str(self.canonical_data);
+        buffer.push_str(",\"date_precision\":\"");
+        buffer.push_str(self.date_precision);
+        buffer.push_str("\",\"evidence\":");
+        buffer.push_str(self.canonical_evidence.unwrap_or("null"));
+        buffer.push_str(",\"id\":\"");
+        buffer.push_str(self.id);
+        buffer.push_str("\",\"occurred_on\":\"");
+        buffer.push_str(self.occurred_on);
+        buffer.push_str("\",\"plan\":\"");
+        buffer.push_str(self.plan);
+        buffer.push_str("\",\"recorded_at\":\"");
+        buffer.push_str(self.recorded_at);
+        let _ = write!(buffer, "\",\"seq\":{},\"type\":\"", self.seq);
+        buffer.push_str(self.event_type);
+        let _ = write!(buffer, "\",\"version\":{}}}", self.version);
+        hash_hex(prev_hash, buffer)
     }
 }
 

@@ -45,6 +45,7 @@ fn fresh_log() -> (tempfile::TempDir, Log) {
         LogOptions {
             clock,
             on_commit: None,
+            bulk: false,
         },
     )
     .unwrap();
@@ -736,4 +737,149 @@ fn every_rule_has_a_valid_and_an_invalid_example() {
             .unwrap_or_else(|error| panic!("{rule}: valid example refused: {error:?}"));
         assert_eq!(log.head().unwrap().seq, head.seq + 1, "{rule}");
     }
+}
+
+fn append_batch(log: &Log, bodies: &[Value]) -> Result<usize, (u16, String)> {
+    let today: CivilDate = TODAY.parse().unwrap();
+    let events = bodies
+        .iter()
+        .map(|body| NewEvent::parse(body, "", today))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(AppendError::from_fields)
+        .map_err(status_of)?;
+    log.append_blocking(AppendRequest {
+        events,
+        actor: "test".into(),
+        is_batch: true,
+    })
+    .map(|outcome| outcome.stored_new)
+    .map_err(status_of)
+}
+
+fn with_id(mut body: Value, id: &str) -> Value {
+    body["id"] = json!(id);
+    body
+}
+
+/// The writer skips the idempotency lookup for an id above every stored one; an id below the
+/// newest is still looked up, stored once, and refused with other content.
+#[test]
+fn ids_below_the_newest_are_still_looked_up() {
+    let (_dir, log) = fresh_log();
+    for body in setup() {
+        append(&log, &body).unwrap();
+    }
+    let training = |sessions: i64| {
+        event(
+            "training.held",
+            "p",
+            "2013-05-01",
+            json!({"topic": "cleaner_production", "sessions": sessions}),
+        )
+    };
+    let high = "01JD0000000000000000000ZZZ";
+    let low = "01JD000000000000000000000B";
+    append(&log, &with_id(training(1), high)).unwrap();
+    let before = log.head().unwrap().seq;
+    append(&log, &with_id(training(2), low)).unwrap();
+    assert_eq!(
+        log.head().unwrap().seq,
+        before + 1,
+        "a new low id is stored"
+    );
+    append(&log, &with_id(training(2), low)).unwrap();
+    append(&log, &with_id(training(1), high)).unwrap();
+    assert_eq!(
+        log.head().unwrap().seq,
+        before + 1,
+        "repeats are stored once"
+    );
+    assert_eq!(
+        append(&log, &with_id(training(3), low)),
+        Err((409, "/id".to_owned()))
+    );
+}
+
+/// A batch refused at its second event, alone in its transaction, leaves nothing behind: not
+/// its first event, and not the decision number that event took.
+#[test]
+fn a_refused_batch_leaves_nothing_behind() {
+    let (_dir, log) = fresh_log();
+    for body in setup() {
+        append(&log, &body).unwrap();
+    }
+    let head = log.head().unwrap();
+    let decision = event(
+        "decision.issued",
+        "p",
+        "2013-01-10",
+        json!({"number": "01/QĐ-UBND", "issuer": "UBND", "title": "Kế hoạch"}),
+    );
+    let not_registered = event("plan.completed", "nowhere", "2013-01-11", json!({}));
+    assert_eq!(
+        append_batch(&log, &[decision.clone(), not_registered]),
+        Err((422, "/events/1/plan".to_owned()))
+    );
+    assert_eq!(log.head().unwrap(), head);
+    assert_eq!(append_batch(&log, &[decision]), Ok(1));
+}
+
+/// Many clients at once, so that requests share group commits: refused batches, refused
+/// duplicate decisions and accepted single events side by side. Every refusal leaves nothing,
+/// every acceptance is stored, and the chain holds.
+#[test]
+fn refusals_inside_a_group_commit_leave_nothing() {
+    let (_dir, log) = fresh_log();
+    for body in setup() {
+        append(&log, &body).unwrap();
+    }
+    let start = log.head().unwrap().seq;
+    let accepted = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        for client in 0..8 {
+            let (log, accepted) = (&log, &accepted);
+            scope.spawn(move || {
+                for round in 0..40 {
+                    let decision = |number: String| {
+                        event(
+                            "decision.issued",
+                            "p",
+                            "2014-03-01",
+                            json!({"number": number, "issuer": "UBND", "title": "t"}),
+                        )
+                    };
+                    // A batch whose second event is refused: its first must not be stored.
+                    let refused = append_batch(
+                        log,
+                        &[
+                            decision(format!("batch-{client}-{round}")),
+                            event("plan.completed", "nowhere", "2014-03-02", json!({})),
+                        ],
+                    );
+                    assert!(refused.is_err());
+                    // A decision number every client tries: only one of them gets it.
+                    if append(log, &decision(format!("shared-{round}"))).is_ok() {
+                        accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    append(log, &decision(format!("own-{client}-{round}"))).unwrap();
+                    accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let accepted = accepted.into_inner();
+    assert_eq!(accepted, 40 + 8 * 40, "each shared number is taken once");
+    assert_eq!(log.head().unwrap().seq, start + accepted);
+    // The numbers of refused batches are free: each can be taken now.
+    for client in 0..8 {
+        let number = format!("batch-{client}-0");
+        let body = event(
+            "decision.issued",
+            "p",
+            "2014-03-01",
+            json!({"number": number, "issuer": "UBND", "title": "t"}),
+        );
+        append(&log, &body).unwrap();
+    }
+    assert!(log.verify(&mut |_| {}).unwrap().ok());
 }

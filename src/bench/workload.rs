@@ -258,6 +258,7 @@ mod tests {
             acta_events::LogOptions {
                 clock,
                 on_commit: None,
+                bulk: false,
             },
         )
         .unwrap();
