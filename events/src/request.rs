@@ -40,7 +40,26 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).expect("evidence serialises")
+        let mut object = Map::new();
+        object.insert("document".into(), self.document.as_str().into());
+        let locator = self.locator.as_ref().map(Text::as_str);
+        object.insert("locator".into(), locator.into());
+        Value::Object(object)
+    }
+
+    /// The canonical JSON (RFC 8785) of [`Evidence::to_json`], written directly: its two keys
+    /// are in canonical order.
+    pub fn canonical_json(&self) -> String {
+        let mut out = String::with_capacity(64);
+        out.push_str("{\"document\":");
+        crate::jcs::write_string(self.document.as_str(), &mut out);
+        out.push_str(",\"locator\":");
+        match &self.locator {
+            Some(locator) => crate::jcs::write_string(locator.as_str(), &mut out),
+            None => out.push_str("null"),
+        }
+        out.push('}');
+        out
     }
 }
 
@@ -284,6 +303,24 @@ mod tests {
 
     fn today() -> CivilDate {
         "2026-11-28".parse().unwrap()
+    }
+
+    #[test]
+    fn evidence_is_written_canonically_without_a_detour() {
+        for evidence in [
+            Evidence {
+                document: "Báo cáo \"số 1\"".parse().unwrap(),
+                locator: Some("mục 4\tdòng 2".parse().unwrap()),
+            },
+            Evidence {
+                document: "Báo cáo".parse().unwrap(),
+                locator: None,
+            },
+        ] {
+            let general = crate::jcs::canonical_json(&serde_json::to_value(&evidence).unwrap());
+            assert_eq!(evidence.canonical_json(), general.unwrap());
+            assert_eq!(evidence.to_json(), serde_json::to_value(&evidence).unwrap());
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::catalogue::{EventData, EventType, Period, PlanStatus};
 use crate::error::{AppendError, StoreError};
-use crate::request::{NewEvent, content_json};
+use crate::request::{Evidence, NewEvent, content_json};
 use crate::schema;
 use crate::stored::{GENESIS_HASH, HashedText, StoredEvent};
 use crate::types::{CivilDate, EventId, Instant, PlanKey};
@@ -1100,10 +1100,7 @@ impl Writer {
         // Every text is rendered once, for both the row and the hash.
         let id_text = id.to_string();
         let occurred_on_text = stored.occurred_on.to_string();
-        let evidence_text = stored
-            .evidence
-            .as_ref()
-            .map(|evidence| crate::jcs::canonical_json(evidence).expect("evidence holds no float"));
+        let evidence_text = event.evidence.as_ref().map(Evidence::canonical_json);
         stored.hash = HashedText {
             seq: stored.seq,
             id: &id_text,
