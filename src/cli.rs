@@ -205,7 +205,13 @@ fn open_log_with(
 /// start), then every commit as it happens.
 fn open_log_with_record(path: &Path) -> Result<(Log, Arc<Live>), String> {
     let live = Live::new();
-    let log = open_log_with(path, Some(live.commit_hook()))?;
+    let options = LogOptions {
+        clock: clock::system(),
+        on_commit: Some(live.commit_hook()),
+    };
+    let log = live
+        .replaying(|replay| Log::open_with_replay(path, options, replay))
+        .map_err(|error| format!("cannot open {}: {error}", path.display()))?;
     Ok((log, live))
 }
 
@@ -606,7 +612,9 @@ fn report(
         })
         .transpose()?;
     let live = Live::new();
-    let _log = open_read_only(path, Some(live.commit_hook()))?;
+    let _log = live
+        .replaying(|replay| Log::open_read_only_with_replay(path, replay))
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     let record = live.record();
     if let Some(plan) = &plan
         && !record.plan_known(plan)
