@@ -183,17 +183,14 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn open_log_with(
-    path: &Path,
-    on_commit: Option<acta_events::store::CommitHook>,
-    bulk: bool,
-) -> Result<Log, String> {
+/// Opens the log for a bulk load: no projections, a writer sized for large batches.
+fn open_log_for_import(path: &Path) -> Result<Log, String> {
     Log::open(
         path,
         LogOptions {
             clock: clock::system(),
-            on_commit,
-            bulk,
+            on_commit: None,
+            bulk: true,
         },
     )
     .map_err(|error| format!("cannot open {}: {error}", path.display()))
@@ -203,7 +200,14 @@ fn open_log_with(
 /// start), then every commit as it happens.
 fn open_log_with_record(path: &Path) -> Result<(Log, Arc<Live>), String> {
     let live = Live::new();
-    let log = open_log_with(path, Some(live.commit_hook()), false)?;
+    let options = LogOptions {
+        clock: clock::system(),
+        on_commit: Some(live.commit_hook()),
+        bulk: false,
+    };
+    let log = live
+        .replaying(|replay| Log::open_with_replay(path, options, replay))
+        .map_err(|error| format!("cannot open {}: {error}", path.display()))?;
     Ok((log, live))
 }
 
@@ -306,7 +310,7 @@ fn import(path: &Path, file: &Path, actor: &str) -> Result<ExitCode, String> {
     let actor_name: acta_events::PlanKey = actor
         .parse()
         .map_err(|message| format!("--actor {message}"))?;
-    let log = open_log_with(path, None, true)?;
+    let log = open_log_for_import(path)?;
     let (reader, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if file == Path::new("-") {
         (Box::new(io::stdin()), None)
     } else {
@@ -604,7 +608,9 @@ fn report(
         })
         .transpose()?;
     let live = Live::new();
-    let _log = open_read_only(path, Some(live.commit_hook()))?;
+    let _log = live
+        .replaying(|replay| Log::open_read_only_with_replay(path, replay))
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     let record = live.record();
     if let Some(plan) = &plan
         && !record.plan_known(plan)

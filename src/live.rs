@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
 use axum::body::Bytes;
 
-use acta_events::CivilDate;
 use acta_events::store::CommitHook;
+use acta_events::{CivilDate, EventRow};
 use acta_projections::Record;
 
 /// Most "now" answers kept at once (one per endpoint and plan); beyond it the cache restarts.
@@ -36,7 +36,9 @@ impl Live {
         Arc::new(Live::default())
     }
 
-    /// The hook to hand the log: folds each commit into the record.
+    /// The hook to hand the log: folds each commit into the record (and, given to
+    /// [`acta_events::Log::open`], every stored event at open, though [`Live::replaying`] reads
+    /// them faster).
     pub fn commit_hook(self: &Arc<Self>) -> CommitHook {
         let live = Arc::clone(self);
         Arc::new(move |events| {
@@ -49,6 +51,19 @@ impl Live {
             }
             live.generation.fetch_add(1, Ordering::Release);
         })
+    }
+
+    /// Runs `open` with a fold of every event it replays into the record (the cold start:
+    /// [`Record::replay`]), the record's lock taken once for all of them.
+    pub fn replaying<R>(&self, open: impl FnOnce(&mut dyn FnMut(&EventRow<'_>)) -> R) -> R {
+        let mut record = self
+            .record
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let opened = open(&mut |event| record.replay(event));
+        drop(record);
+        self.generation.fetch_add(1, Ordering::Release);
+        opened
     }
 
     /// The record, for reading. Queries are quick folds; the writer waits for them.

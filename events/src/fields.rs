@@ -76,12 +76,9 @@ impl Text {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
 
-impl FromStr for Text {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
+    /// Checks `text` against the rules of a text field without keeping it.
+    pub fn check(text: &str) -> Result<(), String> {
         if let Some(control) = text
             .chars()
             .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
@@ -97,6 +94,15 @@ impl FromStr for Text {
                 "must be 1..={TEXT_CHARS_MAX} characters after trimming white space, got {length}"
             ));
         }
+        Ok(())
+    }
+}
+
+impl FromStr for Text {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Text::check(text)?;
         Ok(Text(text.to_owned()))
     }
 }

@@ -35,7 +35,7 @@ pub use error::{AppendError, StoreError};
 pub use fields::{FieldError, FieldErrors, Text};
 pub use request::{BATCH_EVENTS_MAX, Evidence, NewEvent};
 pub use store::{
-    AppendOutcome, AppendRequest, Clock, EventFilter, Head, Log, LogOptions, VerifyReport,
+    AppendOutcome, AppendRequest, Clock, EventFilter, EventRow, Head, Log, LogOptions, VerifyReport,
 };
 pub use stored::{GENESIS_HASH, StoredEvent};
 pub use tokens::{Caller, Role, TokenError, Tokens};

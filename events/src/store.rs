@@ -22,7 +22,7 @@ use crate::error::{AppendError, StoreError};
 use crate::request::{Evidence, NewEvent, content_json};
 use crate::schema;
 use crate::stored::{GENESIS_HASH, HashedText, StoredEvent};
-use crate::types::{CivilDate, EventId, Instant, PlanKey};
+use crate::types::{CivilDate, DatePrecision, EventId, Instant, PlanKey};
 
 /// The clock the log stamps `recorded_at` with. Passed in, so tests choose the time.
 pub type Clock = Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>;
@@ -146,11 +146,55 @@ fn replay(readers: &Readers, on_replay: &CommitHook) -> Result<(), StoreError> {
     })
 }
 
+/// Feeds every stored event to `on_replay` as an [`EventRow`], in `seq` order, skipping the rows
+/// [`replay`] skips.
+fn replay_rows(
+    readers: &Readers,
+    on_replay: &mut dyn FnMut(&EventRow<'_>),
+) -> Result<(), StoreError> {
+    readers.with(|reader| {
+        let mut statement =
+            reader.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            match event_row(row) {
+                Ok(event) => on_replay(&event),
+                Err(StoreError::Corrupt { .. }) => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    })
+}
+
 impl Log {
     /// Opens (creating if needed) the database at `path`, migrates it, replays the existing
     /// events through `on_commit`, and starts the writer thread. Only one process may write to
     /// a database: a second is refused with [`StoreError::Locked`].
     pub fn open(path: &Path, options: LogOptions) -> Result<Log, StoreError> {
+        let on_commit = options.on_commit.clone();
+        Log::open_replaying(path, options, |readers| match &on_commit {
+            Some(on_commit) => replay(readers, on_commit),
+            None => Ok(()),
+        })
+    }
+
+    /// As [`Log::open`], but replays the existing events through `on_replay`, each borrowed from
+    /// its row (the cold start: see [`EventRow`]); `options.on_commit` then hears only of new
+    /// commits.
+    pub fn open_with_replay(
+        path: &Path,
+        options: LogOptions,
+        on_replay: &mut dyn FnMut(&EventRow<'_>),
+    ) -> Result<Log, StoreError> {
+        Log::open_replaying(path, options, |readers| replay_rows(readers, on_replay))
+    }
+
+    fn open_replaying(
+        path: &Path,
+        options: LogOptions,
+        replay: impl FnOnce(&Readers) -> Result<(), StoreError>,
+    ) -> Result<Log, StoreError> {
         let writer_lock = lock_for_writing(path)?;
         let mut connection = open_connection(path)?;
         let writer_cache_kib = match options.bulk {
@@ -164,9 +208,7 @@ impl Log {
             read_only: false,
             idle: Mutex::new(Vec::new()),
         });
-        if let Some(on_commit) = &options.on_commit {
-            replay(&readers, on_commit)?;
-        }
+        replay(&readers)?;
         let state = WriterState::load(&connection)?;
         let (sender, receiver) = mpsc::sync_channel(WRITE_QUEUE_DEPTH_MAX);
         let writer = Writer {
@@ -192,6 +234,25 @@ impl Log {
     /// migration, nothing created, and it works beside a running server. `on_replay`, if given,
     /// is fed every stored event.
     pub fn open_read_only(path: &Path, on_replay: Option<CommitHook>) -> Result<Log, StoreError> {
+        Log::open_read_only_replaying(path, |readers| match &on_replay {
+            Some(on_replay) => replay(readers, on_replay),
+            None => Ok(()),
+        })
+    }
+
+    /// As [`Log::open_read_only`], feeding every stored event to `on_replay` borrowed from its
+    /// row (see [`EventRow`]).
+    pub fn open_read_only_with_replay(
+        path: &Path,
+        on_replay: &mut dyn FnMut(&EventRow<'_>),
+    ) -> Result<Log, StoreError> {
+        Log::open_read_only_replaying(path, |readers| replay_rows(readers, on_replay))
+    }
+
+    fn open_read_only_replaying(
+        path: &Path,
+        replay: impl FnOnce(&Readers) -> Result<(), StoreError>,
+    ) -> Result<Log, StoreError> {
         if !path.is_file() {
             return Err(StoreError::Io(format!("{} does not exist", path.display())));
         }
@@ -205,9 +266,7 @@ impl Log {
             reader.query_row("SELECT COUNT(*) FROM events WHERE seq < 0", [], |_| Ok(()))?;
             Ok(())
         })?;
-        if let Some(on_replay) = &on_replay {
-            replay(&readers, on_replay)?;
-        }
+        replay(&readers)?;
         Ok(Log {
             writer: None,
             readers,
@@ -420,6 +479,77 @@ fn event_from_row(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
             .map_err(|e| corrupt(format!("evidence: {e}")))?,
         prev_hash: text(11)?,
         hash: text(12)?,
+    })
+}
+
+/// One stored event as the cold start reads it: borrowed from its row, and only what the
+/// projections read of it. A row is handed over as an `EventRow` exactly when
+/// [`event_from_row`] would read it whole, with one exception: `data` is handed over as stored,
+/// not yet read, so that the reader can decode it straight into what it keeps. It is the
+/// canonical JSON the writer stored after checking it; a reader must skip an event whose `data`
+/// is not JSON at all, as a scan skips the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRow<'a> {
+    pub seq: u64,
+    pub id: EventId,
+    pub event_type: EventType,
+    /// A valid plan key.
+    pub plan: &'a str,
+    pub occurred_on: CivilDate,
+    pub recorded_at: Instant,
+    /// The stored text of `data`.
+    pub data: &'a str,
+}
+
+/// Reads a row of `EVENT_COLUMNS` as an [`EventRow`], checking every column in the order, and
+/// the way, [`event_from_row`] does, so that the same rows are skipped (or fail the scan).
+fn event_row<'r>(row: &'r Row<'_>) -> Result<EventRow<'r>, StoreError> {
+    let seq: u64 = row.get(0)?;
+    let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
+    let text = |index: usize| -> Result<&'r str, StoreError> {
+        let value = row.get_ref(index)?;
+        value.as_str().map_err(|error| {
+            StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
+                index,
+                value.data_type(),
+                Box::new(error),
+            ))
+        })
+    };
+    let data = text(9)?;
+    let evidence_value = row.get_ref(10)?;
+    let evidence = evidence_value.as_str_or_null().map_err(|error| {
+        StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
+            10,
+            evidence_value.data_type(),
+            Box::new(error),
+        ))
+    })?;
+    let id = text(1)?.parse().map_err(corrupt)?;
+    let event_type = text(2)?.parse().map_err(corrupt)?;
+    let plan = text(3)?;
+    if !PlanKey::is_valid(plan) {
+        return Err(corrupt(plan.parse::<PlanKey>().err().unwrap_or_default()));
+    }
+    let _version: u64 = row.get(4)?;
+    let occurred_on = text(5)?.parse().map_err(corrupt)?;
+    text(6)?.parse::<DatePrecision>().map_err(corrupt)?;
+    let recorded_at = text(7)?.parse().map_err(corrupt)?;
+    let _actor = text(8)?;
+    if let Some(evidence) = evidence {
+        serde_json::from_str::<serde::de::IgnoredAny>(evidence)
+            .map_err(|e| corrupt(format!("evidence: {e}")))?;
+    }
+    let _prev_hash = text(11)?;
+    let _hash = text(12)?;
+    Ok(EventRow {
+        seq,
+        id,
+        event_type,
+        plan,
+        occurred_on,
+        recorded_at,
+        data,
     })
 }
 
@@ -733,11 +863,20 @@ impl WriterState {
                 stream.version = version;
             }
         }
-        let newest_id = connection
-            .query_row("SELECT MAX(id) FROM events", [], |row| {
-                row.get::<_, Option<String>>(0)
-            })?
-            .and_then(|id| id.parse::<EventId>().ok());
+        // An id that does not read (a damaged row) may hide any id: then look every one up.
+        let unreadable = EventId::from_ulid(ulid::Ulid(u128::MAX));
+        let newest_id = connection.query_row("SELECT MAX(id) FROM events", [], |row| {
+            Ok(match row.get_ref(0)? {
+                rusqlite::types::ValueRef::Null => None,
+                rusqlite::types::ValueRef::Text(text) => Some(
+                    std::str::from_utf8(text)
+                        .ok()
+                        .and_then(|text| text.parse::<EventId>().ok())
+                        .unwrap_or(unreadable),
+                ),
+                _ => Some(unreadable),
+            })
+        })?;
         Ok(WriterState {
             head,
             plans,
@@ -857,6 +996,15 @@ impl Writer {
                         results.push(Ok(outcome));
                     }
                     Err(error) => {
+                        // Some errors (I/O, interrupt, out of memory) make SQLite roll the whole
+                        // transaction back: nothing of the group is left, and going on would
+                        // run the next requests in autocommit mode.
+                        if self.connection.is_autocommit() {
+                            return Err(rusqlite::Error::SqliteFailure(
+                                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                                Some(format!("the transaction was rolled back: {error}")),
+                            ));
+                        }
                         if savepoint {
                             self.control("ROLLBACK TO request")?;
                             self.control("RELEASE request")?;

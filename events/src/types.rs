@@ -28,18 +28,31 @@ impl PlanKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether `text` is a plan key, without making one (the cold start checks every stored
+    /// event's plan and keeps none of them).
+    pub fn is_valid(text: &str) -> bool {
+        let mut chars = text.chars();
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        first_ok && rest_ok && text.len() <= Self::CHARS_MAX
+    }
+}
+
+/// A key hashes and compares as its text, so maps keyed by plan can be asked with a `&str`.
+impl std::borrow::Borrow<str> for PlanKey {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
 }
 
 impl FromStr for PlanKey {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let mut chars = text.chars();
-        let first_ok = chars
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if first_ok && rest_ok && text.len() <= Self::CHARS_MAX {
+        if Self::is_valid(text) {
             Ok(PlanKey(text.to_owned()))
         } else {
             Err(format!(
@@ -68,18 +81,23 @@ impl IndicatorKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether `text` is an indicator key, without making one.
+    pub fn is_valid(text: &str) -> bool {
+        let parts_ok = text.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars.next().is_some_and(|c| c.is_ascii_lowercase())
+                && chars.all(|c| c.is_ascii_lowercase() || c == '_')
+        });
+        parts_ok && text.len() <= Self::CHARS_MAX
+    }
 }
 
 impl FromStr for IndicatorKey {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let parts_ok = text.split('.').all(|part| {
-            let mut chars = part.chars();
-            chars.next().is_some_and(|c| c.is_ascii_lowercase())
-                && chars.all(|c| c.is_ascii_lowercase() || c == '_')
-        });
-        if parts_ok && text.len() <= Self::CHARS_MAX {
+        if Self::is_valid(text) {
             Ok(IndicatorKey(text.to_owned()))
         } else {
             Err(format!(
@@ -316,6 +334,47 @@ impl Instant {
         self.0.as_millisecond()
     }
 
+    /// Reads the form the store writes, `2026-11-28T20:15:00.123Z`, straight into milliseconds;
+    /// `None` for any other form, which [`Instant::from_str`] then reads in full. Every stored
+    /// event carries one, so this is most of what the cold start spends on instants.
+    fn from_canonical(text: &str) -> Option<Instant> {
+        let bytes = text.as_bytes();
+        let shape_ok = bytes.len() == 24
+            && bytes[4] == b'-'
+            && bytes[7] == b'-'
+            && bytes[10] == b'T'
+            && bytes[13] == b':'
+            && bytes[16] == b':'
+            && bytes[19] == b'.'
+            && bytes[23] == b'Z'
+            && bytes
+                .iter()
+                .enumerate()
+                .all(|(i, b)| matches!(i, 4 | 7 | 10 | 13 | 16 | 19 | 23) || b.is_ascii_digit());
+        if !shape_ok {
+            return None;
+        }
+        let number = |from: usize, to: usize| {
+            bytes[from..to]
+                .iter()
+                .fold(0i64, |n, digit| n * 10 + i64::from(digit - b'0'))
+        };
+        let (hour, minute, second) = (number(11, 13), number(14, 16), number(17, 19));
+        // A leap second (60) and the like are left to the full reader.
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        let date = jiff::civil::Date::new(
+            i16::try_from(number(0, 4)).ok()?,
+            i8::try_from(number(5, 7)).ok()?,
+            i8::try_from(number(8, 10)).ok()?,
+        )
+        .ok()?;
+        let days = days_from_civil(date);
+        let millis = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + number(20, 23);
+        jiff::Timestamp::from_millisecond(millis).ok().map(Instant)
+    }
+
     /// The civil date of this instant in UTC.
     pub fn date_utc(self) -> jiff::civil::Date {
         self.0.to_zoned(jiff::tz::TimeZone::UTC).date()
@@ -328,6 +387,9 @@ impl FromStr for Instant {
     /// Accepts any RFC 3339 instant (with `Z` or an offset); a bare date `YYYY-MM-DD` is read as
     /// the end of that day in UTC, which is what "as known on that day" means.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if let Some(instant) = Instant::from_canonical(text) {
+            return Ok(instant);
+        }
         if let Ok(date) = text.parse::<CivilDate>() {
             let end_of_day = date.jiff().at(23, 59, 59, 999_000_000);
             return end_of_day
@@ -344,6 +406,19 @@ impl FromStr for Instant {
                 )
             })
     }
+}
+
+/// Days from 1970-01-01 to `date` in the proleptic Gregorian calendar (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(date: jiff::civil::Date) -> i64 {
+    let month = i64::from(date.month());
+    let day = i64::from(date.day());
+    let year = i64::from(date.year()) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 impl fmt::Display for Instant {
@@ -430,5 +505,42 @@ mod tests {
         let end_of_day: Instant = "2012-12-31".parse().unwrap();
         assert_eq!(end_of_day.to_string(), "2012-12-31T23:59:59.999Z");
         assert!("yesterday".parse::<Instant>().is_err());
+    }
+
+    #[test]
+    fn the_stored_form_of_instants_reads_as_the_full_reader_reads_it() {
+        // Across leap days, century rules, the epoch and the contract's whole range of years.
+        let mut millis = jiff::Timestamp::from_second(-2_208_988_800)
+            .unwrap()
+            .as_millisecond();
+        let last = jiff::Timestamp::from_second(7_289_654_400)
+            .unwrap()
+            .as_millisecond();
+        let mut step = 1_i64;
+        while millis < last {
+            let instant = Instant(jiff::Timestamp::from_millisecond(millis).unwrap());
+            let text = instant.to_string();
+            assert_eq!(Instant::from_canonical(&text), Some(instant), "{text}");
+            assert_eq!(
+                text.parse::<jiff::Timestamp>()
+                    .ok()
+                    .map(Instant::from_timestamp),
+                Some(instant)
+            );
+            millis += step * 86_399_999 + step % 1000;
+            step = step % 97 + 1;
+        }
+        for other in [
+            "2026-11-28T20:15:00.123456Z",
+            "2026-11-28T20:15:00Z",
+            "2026-11-28T22:15:00.000+02:00",
+            "2026-02-29T00:00:00.000Z",
+            "2026-11-28T24:00:00.000Z",
+            "2016-12-31T23:59:60.000Z",
+            "2026-11-28t20:15:00.123z",
+            "+2026-11-28T20:15:00.123",
+        ] {
+            assert_eq!(Instant::from_canonical(other), None, "{other}");
+        }
     }
 }

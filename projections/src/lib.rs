@@ -1,9 +1,9 @@
 //! `acta-projections`: pure folds over stored events — plan status, funding, the yearly summary
 //! and reconciliation — and Vietnamese money formatting. No I/O, no clock, no SQLite.
 //!
-//! A [`Record`] is fed every stored event in `seq` order ([`Record::apply`]) and answers the
-//! read endpoints of CONTRACT §3 for any [`Query`]: `as_of` (valid time), `known_at` (system
-//! time), a plan subtree, and today's date passed in. Each answer type serialises to exactly the
+//! A [`Record`] is fed every stored event in `seq` order ([`Record::apply`], or at the cold
+//! start [`Record::replay`]) and answers the read endpoints of CONTRACT §3 for any [`Query`]:
+//! `as_of` (valid time), `known_at` (system time), a plan subtree, and today's date passed in. Each answer type serialises to exactly the
 //! JSON shape of §3.1–§3.4. Money is integer đồng throughout; nothing here uses a float.
 //!
 //! # Layout
@@ -13,6 +13,8 @@
 //! - [`record`]: [`Record`], the events in compact form, `apply`, and the fold for time travel.
 //! - `compact`: the compact typed form of events (day numbers, milliseconds, interned plans,
 //!   pre-resolved aggregate cells).
+//! - `decode`: what an act's data says, read from a checked `EventData` or, at the cold start
+//!   ([`Record::replay`]), straight from the stored text without a JSON value.
 //! - `aggregate`: the dense sums every answer is read from, kept live for "now".
 //! - `checkpoint`: copies of the live sums every so many events, from which time travel
 //!   starts instead of folding every act.
@@ -29,6 +31,7 @@
 mod aggregate;
 mod checkpoint;
 mod compact;
+mod decode;
 pub mod funding;
 pub mod query;
 pub mod reconciliation;

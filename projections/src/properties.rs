@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use crate::compact::Day;
-use crate::testing::{LogBuilder, date, plan_key, record_of};
+use crate::testing::{LogBuilder, date, plan_key, record_of, replay_into};
 use crate::{Query, Record, vnd};
 
 const PLANS: [(&str, Option<&str>); 4] = [
@@ -476,6 +476,37 @@ proptest! {
             let as_of = as_of.map(day);
             let query = query(as_of, known_at, None);
             prop_assert_eq!(answers(&indexed, &query, true), answers(&plain, &query, true));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// (f) The cold start, which reads each act's data straight from its stored text, builds
+    /// the record that applying the whole stored events builds: the same answers now, after
+    /// time travel, and with checkpoints.
+    #[test]
+    fn the_replayed_record_equals_the_applied_one(
+        events in long_log(),
+        every in prop_oneof![Just(7usize), Just(16usize)],
+        cuts in proptest::collection::vec(
+            (
+                proptest::option::of((any::<prop::sample::Index>(), -1i64..2)),
+                proptest::option::of(0..DAYS_SPAN),
+            ),
+            3,
+        ),
+    ) {
+        let applied = record_with_checkpoints(&events, every);
+        let mut replayed = Record::with_checkpoint_every(every);
+        replay_into(&mut replayed, &events);
+        let now = query(None, None, None);
+        prop_assert_eq!(answers(&replayed, &now, true), answers(&applied, &now, true));
+        for (known_at, as_of) in cuts {
+            let known_at = known_at.map(|(at, shift)| instant_near(&events, at, shift));
+            let query = query(as_of.map(day), known_at, None);
+            prop_assert_eq!(answers(&replayed, &query, true), answers(&applied, &query, true));
         }
     }
 }

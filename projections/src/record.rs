@@ -4,8 +4,10 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use acta_events::catalogue::{PlanKind, Source};
-use acta_events::{EventData, EventId, EventType, PlanKey, StoredEvent};
+use acta_events::catalogue::{Channel, PlanKind, Source};
+use acta_events::{
+    CivilDate, EventData, EventId, EventRow, EventType, Instant, PlanKey, StoredEvent,
+};
 
 use crate::aggregate::{Aggregate, CellCounts, ListKind};
 use crate::checkpoint::Checkpoints;
@@ -15,6 +17,7 @@ use crate::compact::{
     Metric, Payload, PlanIndex, Revision, TopicCellKey, TotalClaim, Version, VersionRef,
     WordsReading, YearCellKey,
 };
+use crate::decode::ActFacts;
 use crate::query::{Query, Visibility};
 use crate::vnd;
 
@@ -35,6 +38,8 @@ pub struct Record {
     plan_index: HashMap<PlanKey, PlanIndex>,
     events: HashMap<EventId, EventRef>,
     pub(crate) indicators: Interner,
+    /// The indicators acts feed by their type alone, once interned.
+    implied_indicators: ImpliedIndicators,
     pub(crate) topics: Interner,
     pub(crate) funding_cells: CellTable<FundingKey>,
     pub(crate) indicator_cells: CellTable<IndicatorCellKey>,
@@ -131,18 +136,130 @@ impl Interner {
     }
 }
 
+/// An indicator an act feeds by its type alone (`staff.assigned`, `outreach.radio`, …).
+#[derive(Debug, Clone, Copy)]
+enum ImpliedIndicator {
+    Staff,
+    TrainingSessions,
+    TrainingParticipants,
+    Assessment,
+    Outreach(Channel),
+}
+
+impl ImpliedIndicator {
+    const COUNT: usize = 4 + Channel::ALL.len();
+
+    fn slot(self) -> usize {
+        match self {
+            ImpliedIndicator::Staff => 0,
+            ImpliedIndicator::TrainingSessions => 1,
+            ImpliedIndicator::TrainingParticipants => 2,
+            ImpliedIndicator::Assessment => 3,
+            ImpliedIndicator::Outreach(channel) => 4 + channel as usize,
+        }
+    }
+
+    fn name(self) -> String {
+        match self {
+            ImpliedIndicator::Staff => "staff.assigned".to_owned(),
+            ImpliedIndicator::TrainingSessions => "training.sessions".to_owned(),
+            ImpliedIndicator::TrainingParticipants => "training.participants".to_owned(),
+            ImpliedIndicator::Assessment => "assessment.enterprises".to_owned(),
+            ImpliedIndicator::Outreach(channel) => format!("outreach.{}", channel.as_str()),
+        }
+    }
+}
+
+/// The interned index of each implied indicator, interned the first time an act feeds it (so
+/// indices are given in the same order as by name) and then read without hashing its name.
+#[derive(Debug, Default)]
+struct ImpliedIndicators([Option<IndicatorIndex>; ImpliedIndicator::COUNT]);
+
+/// Hashing for the keys of cell tables: a few small integers each (dense indices, years,
+/// sources), for which a multiply-and-fold hash seeded per process is enough, and several
+/// times cheaper than the default SipHash. Keys that clients choose (event ids, plan keys,
+/// names) keep the default hashing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CellHashing {
+    seed: u64,
+}
+
+impl Default for CellHashing {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        CellHashing {
+            seed: std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1,
+        }
+    }
+}
+
+impl std::hash::BuildHasher for CellHashing {
+    type Hasher = CellHasher;
+
+    fn build_hasher(&self) -> CellHasher {
+        CellHasher(self.seed)
+    }
+}
+
+pub(crate) struct CellHasher(u64);
+
+impl CellHasher {
+    fn mix(&mut self, word: u64) {
+        const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+        let product = u128::from(self.0 ^ word) * u128::from(MULTIPLIER);
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
+    }
+}
+
+impl std::hash::Hasher for CellHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, value: u8) {
+        self.mix(u64::from(value));
+    }
+
+    fn write_u16(&mut self, value: u16) {
+        self.mix(u64::from(value));
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.mix(u64::from(value));
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.mix(value);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.mix(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // One more round, so that the last word is spread over every bit.
+        let mut last = CellHasher(self.0);
+        last.mix(0);
+        last.0
+    }
+}
+
 /// Cells of one kind: the key of each, and the index of each key.
 #[derive(Debug)]
 pub(crate) struct CellTable<K> {
     pub(crate) keys: Vec<K>,
-    index: HashMap<K, CellIndex>,
+    index: HashMap<K, CellIndex, CellHashing>,
 }
 
 impl<K> Default for CellTable<K> {
     fn default() -> Self {
         CellTable {
             keys: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
         }
     }
 }
@@ -211,6 +328,37 @@ impl std::ops::Deref for AggregateView<'_> {
     }
 }
 
+/// Who and when an event is: what the fold reads of it besides its data, whether it came whole
+/// ([`StoredEvent`]) or borrowed from its row ([`EventRow`]).
+struct Head<'a> {
+    seq: u64,
+    id: EventId,
+    event_type: EventType,
+    /// A valid plan key.
+    plan: &'a str,
+    occurred_on: CivilDate,
+    recorded_at: Instant,
+}
+
+impl<'a> Head<'a> {
+    fn of(event: &'a StoredEvent) -> Head<'a> {
+        Head {
+            seq: event.seq,
+            id: event.id,
+            event_type: event.event_type,
+            plan: event.plan.as_str(),
+            occurred_on: event.occurred_on,
+            recorded_at: event.recorded_at,
+        }
+    }
+}
+
+/// An event's data as read: a JSON value still to be checked, or an act's facts already read.
+enum Data<'a> {
+    Json(&'a serde_json::Value),
+    Act(ActFacts<'a>),
+}
+
 impl Record {
     /// An empty record that keeps a checkpoint for time travel every `every` events (the
     /// default is `checkpoint::DEFAULT_CHECKPOINT_EVERY`). Tests use small distances so that
@@ -228,6 +376,35 @@ impl Record {
     /// refers to what exists; should one not (a bug elsewhere), it is skipped rather than
     /// allowed to take the service down.
     pub fn apply(&mut self, event: &StoredEvent) {
+        self.apply_read(&Head::of(event), Data::Json(&event.data));
+    }
+
+    /// Folds one stored event as the cold start reads it ([`Log::open_with_replay`]): the same
+    /// fold as [`Record::apply`] of the whole [`StoredEvent`], with an act's `data` decoded
+    /// straight from its stored text into what the record keeps (`decode.rs`). An event whose
+    /// `data` is not JSON is skipped whole, as a scan of the log skips its row.
+    ///
+    /// [`Log::open_with_replay`]: acta_events::Log::open_with_replay
+    pub fn replay(&mut self, event: &EventRow<'_>) {
+        let head = Head {
+            seq: event.seq,
+            id: event.id,
+            event_type: event.event_type,
+            plan: event.plan,
+            occurred_on: event.occurred_on,
+            recorded_at: event.recorded_at,
+        };
+        if let Some(facts) = ActFacts::read(event.event_type, event.data) {
+            return self.apply_read(&head, Data::Act(facts));
+        }
+        let Ok(data) = serde_json::from_str::<serde_json::Value>(event.data) else {
+            return;
+        };
+        self.apply_read(&head, Data::Json(&data));
+    }
+
+    /// [`Record::apply`] and [`Record::replay`]: one fold, whichever way the data was read.
+    fn apply_read(&mut self, event: &Head<'_>, data: Data<'_>) {
         let recorded_ms = event.recorded_at.as_millisecond();
         // `recorded_at` never decreases along `seq`; taking the maximum keeps "known at t is a
         // prefix" true even if a clock stepped back.
@@ -239,7 +416,7 @@ impl Record {
         self.last_recorded_ms = Some(recorded_ms);
         // Every stored event of a known plan is part of its stream, and so of its version,
         // even one this record cannot read.
-        let known_plan = self.plan_index.get(&event.plan).copied();
+        let known_plan = self.plan_index.get(event.plan).copied();
         if let Some(plan) = known_plan
             && event.event_type != EventType::PlanRegistered
         {
@@ -247,76 +424,94 @@ impl Record {
                 .stream_recorded_ms
                 .push(recorded_ms);
         }
-        let Ok(data) = EventData::parse(event.event_type, &event.data, "/data") else {
-            return;
+        let parsed;
+        let facts = match data {
+            Data::Act(facts) => facts,
+            Data::Json(value) => {
+                let Ok(data) = EventData::parse(event.event_type, value, "/data") else {
+                    return;
+                };
+                parsed = data;
+                if let EventData::PlanRegistered(registered) = &parsed {
+                    self.register_plan(event, recorded_ms, registered);
+                    return;
+                }
+                let Some(plan) = known_plan else {
+                    return;
+                };
+                match &parsed {
+                    EventData::PlanRegistered(_) => unreachable!("handled above"),
+                    EventData::PlanSubmitted(_)
+                    | EventData::PlanApproved(_)
+                    | EventData::PlanCompleted(_)
+                    | EventData::PlanCancelled(_) => {
+                        let details = lifecycle_details(&parsed);
+                        self.push_lifecycle(plan, event, recorded_ms, details);
+                        return;
+                    }
+                    EventData::EventCorrected(correction) => {
+                        let Some(&target) = self.events.get(&correction.target) else {
+                            return;
+                        };
+                        match target {
+                            EventRef::Act { plan, act } => self.correct_act(
+                                plan,
+                                act,
+                                recorded_ms,
+                                correction.data.as_ref(),
+                                correction.occurred_on.map(Day::from_civil),
+                            ),
+                            EventRef::Lifecycle { plan, index } => self.correct_lifecycle(
+                                plan,
+                                index,
+                                recorded_ms,
+                                correction.data.as_ref(),
+                            ),
+                        }
+                        return;
+                    }
+                    EventData::EventRetracted(retraction) => {
+                        // Lifecycle events cannot be retracted (the store refuses it).
+                        if let Some(&EventRef::Act { plan, act }) =
+                            self.events.get(&retraction.target)
+                        {
+                            self.revise_act(plan, act, recorded_ms, None);
+                        }
+                        return;
+                    }
+                    act_data => match ActFacts::of(act_data) {
+                        Some(facts) => facts,
+                        None => return,
+                    },
+                }
+            }
         };
-        if let EventData::PlanRegistered(registered) = &data {
-            self.register_plan(event, recorded_ms, registered);
-            return;
-        }
+        // An act.
         let Some(plan) = known_plan else {
             return;
         };
-        match data {
-            EventData::PlanRegistered(_) => unreachable!("handled above"),
-            EventData::PlanSubmitted(_)
-            | EventData::PlanApproved(_)
-            | EventData::PlanCompleted(_)
-            | EventData::PlanCancelled(_) => {
-                let details = lifecycle_details(&data);
-                self.push_lifecycle(plan, event, recorded_ms, details);
-            }
-            EventData::EventCorrected(correction) => {
-                let Some(&target) = self.events.get(&correction.target) else {
-                    return;
-                };
-                match target {
-                    EventRef::Act { plan, act } => self.correct_act(
-                        plan,
-                        act,
-                        recorded_ms,
-                        correction.data.as_ref(),
-                        correction.occurred_on.map(Day::from_civil),
-                    ),
-                    EventRef::Lifecycle { plan, index } => {
-                        self.correct_lifecycle(plan, index, recorded_ms, correction.data.as_ref())
-                    }
-                }
-            }
-            EventData::EventRetracted(retraction) => {
-                // Lifecycle events cannot be retracted (the store refuses it).
-                if let Some(&EventRef::Act { plan, act }) = self.events.get(&retraction.target) {
-                    self.revise_act(plan, act, recorded_ms, None);
-                }
-            }
-            act_data => {
-                let day = Day::from_civil(event.occurred_on);
-                let Some(version) = self.version_of(plan, day, &act_data) else {
-                    return;
-                };
-                let entry = &mut self.plans[plan as usize];
-                let act = dense_index(entry.acts.len());
-                entry.acts.push(Act {
-                    recorded_ms,
-                    original: version,
-                    revisions: None,
-                });
-                entry.act_identities.push(ActIdentity {
-                    id: event.id,
-                    seq: event.seq,
-                    event_type: event.event_type,
-                });
-                entry.index_version(act, &version, &[]);
-                self.events.insert(event.id, EventRef::Act { plan, act });
-                let reference = VersionRef {
-                    plan,
-                    act,
-                    revision: 0,
-                };
-                self.note_disbursement(reference, &version);
-                self.live_add(reference, &version, 1);
-            }
-        }
+        let version = self.version_of(plan, Day::from_civil(event.occurred_on), &facts);
+        let entry = &mut self.plans[plan as usize];
+        let act = dense_index(entry.acts.len());
+        entry.acts.push(Act {
+            recorded_ms,
+            original: version,
+            revisions: None,
+        });
+        entry.act_identities.push(ActIdentity {
+            id: event.id,
+            seq: event.seq,
+            event_type: event.event_type,
+        });
+        entry.index_version(act, &version, &[]);
+        self.events.insert(event.id, EventRef::Act { plan, act });
+        let reference = VersionRef {
+            plan,
+            act,
+            revision: 0,
+        };
+        self.note_disbursement(reference, &version);
+        self.live_add(reference, &version, 1);
     }
 
     /// Whether `plan` was ever registered (for the `404` of an unknown `plan=`).
@@ -326,13 +521,17 @@ impl Record {
 
     fn register_plan(
         &mut self,
-        event: &StoredEvent,
+        event: &Head<'_>,
         recorded_ms: i64,
         registered: &acta_events::catalogue::PlanRegistered,
     ) {
-        if self.plan_index.contains_key(&event.plan) {
+        if self.plan_index.contains_key(event.plan) {
             return;
         }
+        // A stored event's plan is a valid key (the store checks it when it reads the row).
+        let Ok(key) = event.plan.parse::<PlanKey>() else {
+            return;
+        };
         let plan = dense_index(self.plans.len());
         let parent = registered
             .parent
@@ -342,7 +541,7 @@ impl Record {
             self.plans[parent as usize].children.push(plan);
         }
         self.plans.push(Plan {
-            key: event.plan.clone(),
+            key: key.clone(),
             kind: registered.kind,
             parent,
             children: Vec::new(),
@@ -357,7 +556,7 @@ impl Record {
             acts_by_year: Vec::new(),
             listed_acts: Default::default(),
         });
-        self.plan_index.insert(event.plan.clone(), plan);
+        self.plan_index.insert(key, plan);
         let details = registered_details(registered);
         self.push_lifecycle(plan, event, recorded_ms, details);
     }
@@ -365,7 +564,7 @@ impl Record {
     fn push_lifecycle(
         &mut self,
         plan: PlanIndex,
-        event: &StoredEvent,
+        event: &Head<'_>,
         recorded_ms: i64,
         details: LifecycleDetails,
     ) {
@@ -430,13 +629,14 @@ impl Record {
                 let Ok(data) = EventData::parse(event_type, replacement, "/data/data") else {
                     return;
                 };
-                self.version_of(plan, day, &data)
+                let Some(facts) = ActFacts::of(&data) else {
+                    return;
+                };
+                self.version_of(plan, day, &facts)
             }
-            None => Some(self.moved(plan, &current, day)),
+            None => self.moved(plan, &current, day),
         };
-        if let Some(version) = version {
-            self.revise_act(plan, act, recorded_ms, Some(version));
-        }
+        self.revise_act(plan, act, recorded_ms, Some(version));
     }
 
     /// Records a correction (`Some`) or retraction (`None`) of an act and updates the live
@@ -511,85 +711,99 @@ impl Record {
         }
     }
 
-    /// The compact version of an act's data, with its cells resolved. `None` for data that is
-    /// not an act (lifecycle, corrections).
-    fn version_of(&mut self, plan: PlanIndex, day: Day, data: &EventData) -> Option<Version> {
+    /// The compact version of an act, with its cells resolved.
+    fn version_of(&mut self, plan: PlanIndex, day: Day, facts: &ActFacts<'_>) -> Version {
         let year = day.to_civil().year();
-        let payload = match data {
-            EventData::DecisionIssued(decision) => {
+        let payload = match *facts {
+            ActFacts::Decision {
+                number,
+                issuer,
+                title,
+            } => {
                 self.decision_texts.push(DecisionText {
-                    number: decision.number.as_str().to_owned(),
-                    issuer: decision.issuer.as_str().to_owned(),
-                    title: decision.title.as_str().to_owned(),
+                    number: number.to_owned(),
+                    issuer: issuer.to_owned(),
+                    title: title.to_owned(),
                 });
                 Payload::Decision {
                     text: dense_index(self.decision_texts.len() - 1),
                 }
             }
-            EventData::UnitEstablished(unit) => {
-                self.unit_names.push(unit.name.as_str().to_owned());
+            ActFacts::Unit { name } => {
+                self.unit_names.push(name.to_owned());
                 Payload::Unit {
                     name: dense_index(self.unit_names.len() - 1),
                 }
             }
-            EventData::StaffAssigned(staff) => Payload::Staff {
-                count: staff.count,
-                indicator_cell: self.indicator_cell_named(plan, "staff.assigned", year),
+            ActFacts::Staff { count } => Payload::Staff {
+                count,
+                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Staff, year),
             },
-            EventData::TrainingHeld(training) => {
-                let topic = self.topics.intern(training.topic.as_str());
+            ActFacts::Training {
+                topic,
+                sessions,
+                participants,
+                group_sum,
+            } => {
+                let topic = self.topics.intern(topic);
                 Payload::Training {
-                    sessions: training.sessions,
-                    participants: MaybeCount::new(training.participants),
-                    group_sum: MaybeCount::new(
-                        training.participants_by_group.as_ref().map(|groups| {
-                            groups.values().fold(0u64, |sum, n| sum.saturating_add(*n))
-                        }),
-                    ),
+                    sessions,
+                    participants: MaybeCount::new(participants),
+                    group_sum: MaybeCount::new(group_sum),
                     topic_cell: self.topic_cell(plan, year, topic),
-                    sessions_cell: self.indicator_cell_named(plan, "training.sessions", year),
-                    participants_cell: MaybeCell::new(
-                        training.participants.map(|_| {
-                            self.indicator_cell_named(plan, "training.participants", year)
-                        }),
+                    sessions_cell: self.implied_cell(
+                        plan,
+                        ImpliedIndicator::TrainingSessions,
+                        year,
                     ),
+                    participants_cell: MaybeCell::new(participants.map(|_| {
+                        self.implied_cell(plan, ImpliedIndicator::TrainingParticipants, year)
+                    })),
                 }
             }
-            EventData::OutreachDelivered(outreach) => Payload::Outreach {
-                channel: outreach.channel,
-                items: outreach.items,
-                indicator_cell: self.indicator_cell_named(
-                    plan,
-                    &format!("outreach.{}", outreach.channel.as_str()),
-                    year,
-                ),
+            ActFacts::Outreach { channel, items } => Payload::Outreach {
+                channel,
+                items,
+                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Outreach(channel), year),
             },
-            EventData::AssessmentCompleted(assessment) => Payload::Assessment {
-                enterprises: assessment.enterprises,
-                indicator_cell: self.indicator_cell_named(plan, "assessment.enterprises", year),
+            ActFacts::Assessment { enterprises } => Payload::Assessment {
+                enterprises,
+                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Assessment, year),
             },
-            EventData::ProgressReported(progress) => Payload::Progress {
-                quantity: progress.quantity,
-                indicator_cell: self.indicator_cell_named(plan, progress.indicator.as_str(), year),
+            ActFacts::Progress {
+                indicator,
+                quantity,
+            } => Payload::Progress {
+                quantity,
+                indicator_cell: self.indicator_cell_named(plan, indicator, year),
             },
-            EventData::TargetSet(target) => Payload::Target {
-                indicator: self.indicators.intern(target.indicator.as_str()),
-                year: target.year,
-                quantity: target.quantity,
+            ActFacts::Target {
+                indicator,
+                year: target_year,
+                quantity,
+            } => Payload::Target {
+                indicator: self.indicators.intern(indicator),
+                year: target_year,
+                quantity,
             },
-            EventData::FundsPlanned(funds)
-            | EventData::FundsAllocated(funds)
-            | EventData::FundsDisbursed(funds) => Payload::Funds {
-                kind: match data {
-                    EventData::FundsPlanned(_) => FundsKind::Planned,
-                    EventData::FundsAllocated(_) => FundsKind::Allocated,
-                    _ => FundsKind::Disbursed,
-                },
-                amount: funds.amount.dong(),
-                funding_cell: self.funding_cell(plan, funds.fiscal_year, funds.source),
+            ActFacts::Funds {
+                kind,
+                fiscal_year,
+                source,
+                amount,
+            } => Payload::Funds {
+                kind,
+                amount,
+                funding_cell: self.funding_cell(plan, fiscal_year, source),
             },
-            EventData::TotalReported(total) => {
-                let metric = match total.metric.as_str() {
+            ActFacts::Total {
+                metric,
+                amount,
+                amount_in_words,
+                from_year,
+                to_year,
+            } => {
+                let metric_read = match metric {
                     "funding.planned" => Metric::Funding(FundingMetric::Planned),
                     "funding.allocated" => Metric::Funding(FundingMetric::Allocated),
                     "funding.disbursed" => Metric::Funding(FundingMetric::Disbursed),
@@ -597,33 +811,32 @@ impl Record {
                     indicator => Metric::Indicator(self.indicators.intern(indicator)),
                 };
                 // Read the words once, here, rather than on every query.
-                let words = match &total.amount_in_words {
+                let words = match amount_in_words {
                     None => WordsReading::Absent,
-                    Some(words) => match vnd::read_words(words.as_str()) {
+                    Some(words) => match vnd::read_words(words) {
                         Some(amount) => WordsReading::Reads(amount),
                         None => WordsReading::Unreadable,
                     },
                 };
                 self.claims.push(TotalClaim {
-                    metric,
-                    metric_name: total.metric.as_str().to_owned(),
-                    amount: total.amount.dong(),
+                    metric: metric_read,
+                    metric_name: metric.to_owned(),
+                    amount,
                     words,
-                    from_year: total.from_year,
-                    to_year: total.to_year,
+                    from_year,
+                    to_year,
                 });
                 Payload::Total {
                     claim: dense_index(self.claims.len() - 1),
                 }
             }
-            _ => return None,
         };
-        Some(Version {
+        Version {
             day,
             year,
             year_cell: self.year_cell(plan, year),
             payload,
-        })
+        }
     }
 
     /// The same act at another date: cells that depend on the year are resolved anew.
@@ -698,6 +911,19 @@ impl Record {
             year_cell: self.year_cell(plan, year),
             payload,
         }
+    }
+
+    fn implied_cell(&mut self, plan: PlanIndex, implied: ImpliedIndicator, year: i16) -> CellIndex {
+        let slot = &mut self.implied_indicators.0[implied.slot()];
+        let indicator = match *slot {
+            Some(indicator) => indicator,
+            None => {
+                let indicator = self.indicators.intern(&implied.name());
+                *slot = Some(indicator);
+                indicator
+            }
+        };
+        self.indicator_cell(plan, indicator, year)
     }
 
     fn indicator_cell_named(&mut self, plan: PlanIndex, indicator: &str, year: i16) -> CellIndex {
@@ -947,6 +1173,38 @@ mod tests {
         assert_eq!(record.funding(&now()).totals.allocated, 10);
         assert_eq!(record.plan(&plan_key("p"), &now()).unwrap().version, 3);
         assert!(!record.plan_known(&plan_key("nobody")));
+    }
+
+    #[test]
+    fn the_cold_start_skips_data_that_is_not_json_and_keeps_what_does_not_parse() {
+        // Given a plan, an allocation whose data is not JSON (a row edited behind the store's
+        // back), one whose JSON is not valid data, and a valid one,
+        let mut log = LogBuilder::default();
+        log.register("p", None, "2010-01-01");
+        log.funds("allocated", "p", "2011-01-01", 2011, "local", 10);
+        log.event("funds.allocated", "p", "2011-01-01", json!({"amount": 1.5}));
+        log.funds("allocated", "p", "2011-01-01", 2011, "local", 7);
+        let mut record = Record::default();
+        for (index, event) in log.events().iter().enumerate() {
+            let data = if index == 1 {
+                "{\"amount\": 10".to_owned()
+            } else {
+                event.data.to_string()
+            };
+            record.replay(&acta_events::EventRow {
+                seq: event.seq,
+                id: event.id,
+                event_type: event.event_type,
+                plan: event.plan.as_str(),
+                occurred_on: event.occurred_on,
+                recorded_at: event.recorded_at,
+                data: &data,
+            });
+        }
+        // when replayed, then the unreadable row is not there at all (as a scan skips it),
+        // while the data that does not parse still counts in the plan's stream, as applied.
+        assert_eq!(record.funding(&now()).totals.allocated, 7);
+        assert_eq!(record.plan(&plan_key("p"), &now()).unwrap().version, 3);
     }
 
     #[test]

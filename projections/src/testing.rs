@@ -194,6 +194,24 @@ pub(crate) fn record_of(events: &[StoredEvent]) -> Record {
     record
 }
 
+/// Replays `events` into `record` as the cold start does ([`Record::replay`]): each borrowed as
+/// a row would be, its data as the canonical text the store writes.
+pub(crate) fn replay_into(record: &mut Record, events: &[StoredEvent]) {
+    for event in events {
+        let data = acta_events::jcs::canonical_json(&event.data)
+            .unwrap_or_else(|_| event.data.to_string());
+        record.replay(&acta_events::EventRow {
+            seq: event.seq,
+            id: event.id,
+            event_type: event.event_type,
+            plan: event.plan.as_str(),
+            occurred_on: event.occurred_on,
+            recorded_at: event.recorded_at,
+            data: &data,
+        });
+    }
+}
+
 /// A serialised answer, for comparisons with `json!`.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).expect("answers serialise")

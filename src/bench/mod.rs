@@ -101,16 +101,9 @@ pub fn run(options: &BenchOptions) -> Result<(), String> {
 
     say("rebuild (cold start)");
     let started = Instant::now();
-    let record = Arc::new(std::sync::Mutex::new(acta_projections::Record::default()));
-    let fed = Arc::clone(&record);
-    let hook: acta_events::store::CommitHook = Arc::new(move |events| {
-        let mut record = fed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        for event in events {
-            record.apply(event);
-        }
-    });
-    let log =
-        acta_events::Log::open_read_only(&db, Some(hook)).map_err(|error| error.to_string())?;
+    let mut record = acta_projections::Record::default();
+    let log = acta_events::Log::open_read_only_with_replay(&db, &mut |event| record.replay(event))
+        .map_err(|error| error.to_string())?;
     figures.rebuild_eps = rate(options.events, started.elapsed());
     drop(log);
     drop(record);
