@@ -10,10 +10,10 @@ use acta_events::{EventData, EventId, EventType, PlanKey, StoredEvent};
 use crate::aggregate::{Aggregate, CellCounts, ListKind};
 use crate::checkpoint::Checkpoints;
 use crate::compact::{
-    Act, ActIdentity, CellIndex, Day, DecisionText, FundingKey, FundingMetric, FundsKind,
-    IndicatorCellKey, IndicatorIndex, LifecycleDetails, LifecycleEvent, MaybeCell, MaybeCount,
-    Metric, Payload, PlanIndex, Revision, TopicCellKey, TotalClaim, Version, VersionRef,
-    WordsReading, YearCellKey,
+    Act, ActIdentity, CellIndex, Day, FundingKey, FundingMetric, FundsKind, IndicatorCellKey,
+    IndicatorIndex, LifecycleDetails, LifecycleEvent, MaybeCell, MaybeCount, Metric, Payload,
+    PlanIndex, Revision, Texts, TopicCellKey, TotalClaim, Version, VersionRef, WordsReading,
+    YearCellKey,
 };
 use crate::query::{Query, Visibility};
 use crate::vnd;
@@ -43,8 +43,9 @@ pub struct Record {
     /// Per funding cell, every version of a disbursement ever charged to it, so that a finding
     /// about the cell can name its latest visible disbursement without a scan of the log.
     pub(crate) disbursements: Vec<Vec<VersionRef>>,
-    pub(crate) decision_texts: Vec<DecisionText>,
-    pub(crate) unit_names: Vec<String>,
+    /// Decisions' numbers, issuers and titles (three texts each, in that order) and units'
+    /// names.
+    pub(crate) texts: Texts,
     pub(crate) claims: Vec<TotalClaim>,
     /// Every act, at its latest version, summed: the answer to "now".
     live: Aggregate,
@@ -517,20 +518,16 @@ impl Record {
         let year = day.to_civil().year();
         let payload = match data {
             EventData::DecisionIssued(decision) => {
-                self.decision_texts.push(DecisionText {
-                    number: decision.number.as_str().to_owned(),
-                    issuer: decision.issuer.as_str().to_owned(),
-                    title: decision.title.as_str().to_owned(),
-                });
-                Payload::Decision {
-                    text: dense_index(self.decision_texts.len() - 1),
-                }
+                let text = self.texts.push(&[
+                    decision.number.as_str(),
+                    decision.issuer.as_str(),
+                    decision.title.as_str(),
+                ]);
+                Payload::Decision { text }
             }
             EventData::UnitEstablished(unit) => {
-                self.unit_names.push(unit.name.as_str().to_owned());
-                Payload::Unit {
-                    name: dense_index(self.unit_names.len() - 1),
-                }
+                let name = self.texts.push(&[unit.name.as_str()]);
+                Payload::Unit { name }
             }
             EventData::StaffAssigned(staff) => Payload::Staff {
                 count: staff.count,
