@@ -10,16 +10,16 @@ use acta_projections::{
     Funding, FundingFigures, PlanStatusView, Query, Reconciliation, Record, YearlySummary,
 };
 
-/// The four answers for one query.
-pub struct Report {
+/// The four answers for one query (the yearly summary borrows from the record).
+pub struct Report<'r> {
     pub plans: Vec<PlanStatusView>,
     pub funding: Funding,
-    pub yearly: YearlySummary,
+    pub yearly: YearlySummary<'r>,
     pub reconciliation: Reconciliation,
 }
 
-impl Report {
-    pub fn of(record: &Record, query: &Query) -> Report {
+impl<'r> Report<'r> {
+    pub fn of(record: &'r Record, query: &Query) -> Report<'r> {
         Report {
             plans: record.plans(query),
             funding: record.funding(query),

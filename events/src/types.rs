@@ -206,9 +206,39 @@ impl fmt::Display for CivilDate {
     }
 }
 
+impl CivilDate {
+    /// `YYYY-MM-DD` in ASCII, as `Display` writes it, for years 0..=9999 (`None` for others):
+    /// a large answer holds tens of thousands of dates, and the formatting machinery of
+    /// `Display` was a good part of serialising them.
+    fn iso_bytes(self) -> Option<[u8; 10]> {
+        let year = u16::try_from(self.0.year())
+            .ok()
+            .filter(|&year| year <= 9999)?;
+        let month = u16::try_from(self.0.month()).ok()?;
+        let day = u16::try_from(self.0.day()).ok()?;
+        let digit = |value: u16, unit: u16| b'0' + ((value / unit) % 10) as u8;
+        Some([
+            digit(year, 1000),
+            digit(year, 100),
+            digit(year, 10),
+            digit(year, 1),
+            b'-',
+            digit(month, 10),
+            digit(month, 1),
+            b'-',
+            digit(day, 10),
+            digit(day, 1),
+        ])
+    }
+}
+
 impl Serialize for CivilDate {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        match self.iso_bytes() {
+            Some(bytes) => serializer
+                .serialize_str(std::str::from_utf8(&bytes).expect("ASCII digits and dashes")),
+            None => serializer.collect_str(self),
+        }
     }
 }
 
@@ -541,6 +571,27 @@ mod tests {
             "+2026-11-28T20:15:00.123",
         ] {
             assert_eq!(Instant::from_canonical(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_date_serialises_as_it_displays() {
+        let mut day = jiff::civil::Date::constant(1899, 12, 25);
+        while day.year() <= 2201 {
+            let date = CivilDate(day);
+            assert_eq!(serde_json::to_string(&date).unwrap(), format!("\"{date}\""));
+            day = day.tomorrow().unwrap();
+        }
+        for day in [
+            jiff::civil::Date::MIN,
+            jiff::civil::Date::constant(-1, 1, 1),
+            jiff::civil::Date::constant(0, 1, 1),
+            jiff::civil::Date::constant(9, 10, 1),
+            jiff::civil::Date::constant(999, 12, 31),
+            jiff::civil::Date::MAX,
+        ] {
+            let date = CivilDate(day);
+            assert_eq!(serde_json::to_string(&date).unwrap(), format!("\"{date}\""));
         }
     }
 }

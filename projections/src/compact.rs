@@ -79,9 +79,12 @@ pub(crate) enum FundsKind {
 /// version's plan and year, so a correction that moves an act to another year gets new ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Payload {
+    /// `text`: the first of the decision's three texts (number, issuer, title) in the
+    /// record's `texts`.
     Decision {
         text: u32,
     },
+    /// `name`: the unit's name in the record's `texts`.
     Unit {
         name: u32,
     },
@@ -328,12 +331,32 @@ pub(crate) struct TopicCellKey {
     pub(crate) topic: u32,
 }
 
-/// The texts of a `decision.issued`, kept once per version that carries them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DecisionText {
-    pub(crate) number: String,
-    pub(crate) issuer: String,
-    pub(crate) title: String,
+/// The texts answers list (a decision's number, issuer and title, a unit's name), kept once
+/// per version that carries them, end to end in one string: no allocation per text, and the
+/// texts of one decision side by side in memory, as the yearly summary reads them.
+#[derive(Debug, Default)]
+pub(crate) struct Texts {
+    all: String,
+    /// Where each text ends in `all`; each starts where the one before ends.
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    /// Keeps `texts`, one after another; returns the index of the first.
+    pub(crate) fn push(&mut self, texts: &[&str]) -> u32 {
+        let first = u32::try_from(self.ends.len()).expect("fewer than 2^32 texts");
+        for text in texts {
+            self.all.push_str(text);
+            self.ends.push(self.all.len());
+        }
+        first
+    }
+
+    pub(crate) fn get(&self, index: u32) -> &str {
+        let index = index as usize;
+        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.all[start..self.ends[index]]
+    }
 }
 
 /// What a `total.reported` measures.

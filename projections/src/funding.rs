@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use acta_events::catalogue::Source;
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
 use crate::aggregate::Aggregate;
 use crate::query::Query;
@@ -12,32 +13,36 @@ use crate::record::{PlanSet, Record};
 use crate::{saturating_i64, saturating_u64, vnd};
 
 /// `GET /v1/funding`.
+///
+/// Every answer's keys are in byte order, and answers are serialised directly (not through a
+/// `serde_json::Value`), so the fields of every answer type are declared in that order; a test
+/// (`sorted_keys_tests.rs`) fails if one is not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Funding {
-    /// Always `"VND"` in v1.
-    pub currency: &'static str,
+    /// `totals.budget` spelled in Vietnamese (`Không đồng` for nothing).
+    pub budget_in_words: String,
+    /// Ordered central, local, other; only sources with visible funding appear.
+    pub by_source: Vec<FundingBySource>,
     /// Ordered by fiscal year, then source (central, local, other). Only (year, source) pairs
     /// with visible funding appear.
     pub by_year: Vec<FundingByYear>,
-    /// Ordered central, local, other; only sources with visible funding appear.
-    pub by_source: Vec<FundingBySource>,
+    /// Always `"VND"` in v1.
+    pub currency: &'static str,
     pub totals: FundingFigures,
-    /// `totals.budget` spelled in Vietnamese (`Không đồng` for nothing).
-    pub budget_in_words: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Serialised as one object: `fiscal_year` and `source` among the figures, in key order.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundingByYear {
     pub fiscal_year: i16,
     pub source: Source,
-    #[serde(flatten)]
     pub figures: FundingFigures,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Serialised as one object: `source` among the figures, in key order.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundingBySource {
     pub source: Source,
-    #[serde(flatten)]
     pub figures: FundingFigures,
 }
 
@@ -46,11 +51,48 @@ pub struct FundingBySource {
 /// `allocated − disbursed` and is negative when more was spent than allocated.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct FundingFigures {
-    pub planned: u64,
     pub allocated: u64,
-    pub disbursed: u64,
     pub budget: u64,
+    pub disbursed: u64,
+    pub planned: u64,
     pub unspent: i64,
+}
+
+impl FundingFigures {
+    /// The figures with `fiscal_year` (if any) and `source` among them, keys in byte order:
+    /// allocated, budget, disbursed, fiscal_year, planned, source, unspent.
+    fn serialize_with<S: Serializer>(
+        &self,
+        fiscal_year: Option<i16>,
+        source: Source,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let fields = 6 + usize::from(fiscal_year.is_some());
+        let mut map = serializer.serialize_map(Some(fields))?;
+        map.serialize_entry("allocated", &self.allocated)?;
+        map.serialize_entry("budget", &self.budget)?;
+        map.serialize_entry("disbursed", &self.disbursed)?;
+        if let Some(fiscal_year) = fiscal_year {
+            map.serialize_entry("fiscal_year", &fiscal_year)?;
+        }
+        map.serialize_entry("planned", &self.planned)?;
+        map.serialize_entry("source", &source)?;
+        map.serialize_entry("unspent", &self.unspent)?;
+        map.end()
+    }
+}
+
+impl Serialize for FundingByYear {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.figures
+            .serialize_with(Some(self.fiscal_year), self.source, serializer)
+    }
+}
+
+impl Serialize for FundingBySource {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.figures.serialize_with(None, self.source, serializer)
+    }
 }
 
 /// Exact sums, before they are narrowed for the answer.

@@ -14,16 +14,17 @@ use crate::query::{Query, Visibility};
 use crate::record::{PlanSet, Record};
 use crate::{saturating_i64, vnd};
 
-/// `GET /v1/reconciliation`.
+/// `GET /v1/reconciliation`. Fields in byte order of their names, as every answer's keys (see
+/// `Funding`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reconciliation {
-    /// True when no finding has severity `error`.
-    pub ok: bool,
     /// Errors first, then warnings; within a severity by kind (in the order of the contract's
     /// table: total_mismatch, words_mismatch, words_unreadable, breakdown_mismatch, overspend,
     /// disbursed_without_allocation, target_missed), then plan key, year (`null` first),
     /// indicator, and event id.
     pub findings: Vec<Finding>,
+    /// True when no finding has severity `error`.
+    pub ok: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -56,30 +57,31 @@ pub enum Severity {
 }
 
 /// One disagreement. Figures are exact integers (`i128`: a sum over many events, or a number
-/// read from words, can pass `i64`); `difference` = `actual − expected`.
+/// read from words, can pass `i64`); `difference` = `actual − expected`. Fields in byte order
+/// of their names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub kind: FindingKind,
-    pub severity: Severity,
+    /// `null` for `words_unreadable`.
+    pub actual: Option<i128>,
+    /// `null` for `words_unreadable`.
+    pub difference: Option<i128>,
     /// The event the finding is about: the `total.reported` (total and words findings), the
     /// `training.held` (breakdown), the latest visible disbursement of the (plan, fiscal year,
     /// source) by `occurred_on` then `seq` (overspend, disbursed without allocation), or the
     /// `target.set` in force (target missed).
     pub event: EventId,
+    pub expected: i128,
+    /// The indicator of a missed target, or the metric of a total; `null` otherwise. Not in the
+    /// contract's example; clients ignore keys they do not know.
+    pub indicator: Option<String>,
+    pub kind: FindingKind,
+    pub message: String,
     pub plan: PlanKey,
+    pub severity: Severity,
     /// The training's year (breakdown), the fiscal year (overspend, disbursed without
     /// allocation), the target's year (target missed); `null` for total and words findings,
     /// whose claim may cover a range of years.
     pub year: Option<i16>,
-    /// The indicator of a missed target, or the metric of a total; `null` otherwise. Not in the
-    /// contract's example; clients ignore keys they do not know.
-    pub indicator: Option<String>,
-    pub expected: i128,
-    /// `null` for `words_unreadable`.
-    pub actual: Option<i128>,
-    /// `null` for `words_unreadable`.
-    pub difference: Option<i128>,
-    pub message: String,
 }
 
 impl Finding {

@@ -12,10 +12,10 @@ use acta_events::{
 use crate::aggregate::{Aggregate, CellCounts, ListKind};
 use crate::checkpoint::Checkpoints;
 use crate::compact::{
-    Act, ActIdentity, CellIndex, Day, DecisionText, FundingKey, FundingMetric, FundsKind,
-    IndicatorCellKey, IndicatorIndex, LifecycleDetails, LifecycleEvent, MaybeCell, MaybeCount,
-    Metric, Payload, PlanIndex, Revision, TopicCellKey, TotalClaim, Version, VersionRef,
-    WordsReading, YearCellKey,
+    Act, ActIdentity, CellIndex, Day, FundingKey, FundingMetric, FundsKind, IndicatorCellKey,
+    IndicatorIndex, LifecycleDetails, LifecycleEvent, MaybeCell, MaybeCount, Metric, Payload,
+    PlanIndex, Revision, Texts, TopicCellKey, TotalClaim, Version, VersionRef, WordsReading,
+    YearCellKey,
 };
 use crate::decode::ActFacts;
 use crate::query::{Query, Visibility};
@@ -48,8 +48,9 @@ pub struct Record {
     /// Per funding cell, every version of a disbursement ever charged to it, so that a finding
     /// about the cell can name its latest visible disbursement without a scan of the log.
     pub(crate) disbursements: Vec<Vec<VersionRef>>,
-    pub(crate) decision_texts: Vec<DecisionText>,
-    pub(crate) unit_names: Vec<String>,
+    /// Decisions' numbers, issuers and titles (three texts each, in that order) and units'
+    /// names.
+    pub(crate) texts: Texts,
     pub(crate) claims: Vec<TotalClaim>,
     /// Every act, at its latest version, summed: the answer to "now".
     live: Aggregate,
@@ -720,20 +721,12 @@ impl Record {
                 issuer,
                 title,
             } => {
-                self.decision_texts.push(DecisionText {
-                    number: number.to_owned(),
-                    issuer: issuer.to_owned(),
-                    title: title.to_owned(),
-                });
-                Payload::Decision {
-                    text: dense_index(self.decision_texts.len() - 1),
-                }
+                let text = self.texts.push(&[number, issuer, title]);
+                Payload::Decision { text }
             }
             ActFacts::Unit { name } => {
-                self.unit_names.push(name.to_owned());
-                Payload::Unit {
-                    name: dense_index(self.unit_names.len() - 1),
-                }
+                let name = self.texts.push(&[name]);
+                Payload::Unit { name }
             }
             ActFacts::Staff { count } => Payload::Staff {
                 count,

@@ -12,26 +12,27 @@ use crate::query::{Query, Visibility};
 use crate::record::{PlanSet, Record};
 use crate::saturating_u64;
 
-/// One plan's status, `GET /v1/plans/{plan}`.
+/// One plan's status, `GET /v1/plans/{plan}`. Fields in byte order of their names, as every
+/// answer's keys (see `Funding`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlanStatusView {
-    pub plan: PlanKey,
-    pub title: String,
-    pub code: Option<String>,
-    pub issuer: Option<String>,
-    pub kind: PlanKind,
-    pub parent: Option<PlanKey>,
-    pub period: Period,
-    pub status: PlanStatus,
-    /// The date of the latest visible lifecycle event.
-    pub status_since: CivilDate,
     /// From the latest visible `plan.approved`; `null` until the plan is approved, and kept
     /// after it is completed or cancelled.
     pub approval: Option<Approval>,
+    pub code: Option<String>,
     pub history: Vec<HistoryEntry>,
     /// Every (indicator, year) with a target or an actual in this plan alone, ordered by
     /// indicator then year.
     pub indicators: Vec<IndicatorRow>,
+    pub issuer: Option<String>,
+    pub kind: PlanKind,
+    pub parent: Option<PlanKey>,
+    pub period: Period,
+    pub plan: PlanKey,
+    pub status: PlanStatus,
+    /// The date of the latest visible lifecycle event.
+    pub status_since: CivilDate,
+    pub title: String,
     /// How many events of the plan's stream (lifecycle, acts, corrections) were recorded by
     /// `known_at`. It is a system-time count, like the `version` of stored events, so `as_of`
     /// does not change it: it stays usable as `expected_version`.
@@ -40,26 +41,26 @@ pub struct PlanStatusView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Approval {
-    pub decision: String,
     pub approved_by: Option<String>,
+    pub decision: String,
     pub on: CivilDate,
 }
 
 /// One lifecycle event: the status it led to, its date and its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HistoryEntry {
-    pub status: PlanStatus,
-    pub on: CivilDate,
     pub event: EventId,
+    pub on: CivilDate,
+    pub status: PlanStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndicatorRow {
-    pub indicator: String,
-    pub year: i16,
-    pub target: Option<u64>,
     /// `0` where nothing was done.
     pub actual: u64,
+    pub indicator: String,
+    pub target: Option<u64>,
+    pub year: i16,
 }
 
 impl Record {

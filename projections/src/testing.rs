@@ -216,3 +216,47 @@ pub(crate) fn replay_into(record: &mut Record, events: &[StoredEvent]) {
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).expect("answers serialise")
 }
+
+/// Asserts that `answer` serialises directly to the very bytes it gives through a
+/// `serde_json::Value`, whose maps sort their keys: the server renders answers directly, and
+/// every answer of the API has its keys in byte order. A field declared out of order, or a map
+/// kept in another order, fails here.
+pub(crate) fn assert_keys_in_order<T: serde::Serialize>(what: &str, answer: &T) {
+    let direct = serde_json::to_vec(answer).expect("answers serialise");
+    let through_value = serde_json::to_vec(&to_json(answer)).expect("answers serialise");
+    assert!(
+        direct == through_value,
+        "{what}: keys out of order\n  direct: {}\n  sorted: {}",
+        String::from_utf8_lossy(&direct),
+        String::from_utf8_lossy(&through_value)
+    );
+}
+
+/// [`assert_keys_in_order`] for every answer of `record` to `query`: funding, the yearly
+/// summary, reconciliation, every plan's status (the list of `GET /v1/plans` and each plan
+/// alone). Returns how many bytes were compared, so a caller can check that the answers were
+/// not trivially small.
+pub(crate) fn assert_answers_keys_in_order(record: &Record, query: &Query) -> usize {
+    let what = |answer: &str| format!("{answer} for {query:?}");
+    let funding = record.funding(query);
+    assert_keys_in_order(&what("funding"), &funding);
+    let yearly = record.yearly(query);
+    assert_keys_in_order(&what("yearly"), &yearly);
+    let reconciliation = record.reconciliation(query);
+    assert_keys_in_order(&what("reconciliation"), &reconciliation);
+    let plans = record.plans(query);
+    assert_keys_in_order(&what("plans"), &plans);
+    for status in &plans {
+        let plan = record.plan(&status.plan, query);
+        assert_keys_in_order(&what(&format!("plan {}", status.plan)), &plan);
+    }
+    [
+        serde_json::to_vec(&funding),
+        serde_json::to_vec(&yearly),
+        serde_json::to_vec(&reconciliation),
+        serde_json::to_vec(&plans),
+    ]
+    .into_iter()
+    .map(|bytes| bytes.expect("answers serialise").len())
+    .sum()
+}

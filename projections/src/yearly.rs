@@ -1,83 +1,93 @@
 //! The year-by-year summary (CONTRACT §3.3).
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use acta_events::catalogue::Channel;
 use acta_events::{CivilDate, EventType, PlanKey};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::aggregate::{ListKind, YearTotals};
-use crate::compact::{Day, Payload};
+use crate::aggregate::{ListKind, Listed, YearTotals};
+use crate::compact::{Day, Payload, PlanIndex};
 use crate::funding::FundingSums;
 use crate::query::Query;
-use crate::record::Record;
+use crate::record::{PlanSet, Record};
 use crate::saturating_u64;
 
-/// `GET /v1/summaries/yearly`.
+/// `GET /v1/summaries/yearly`. Its text (decisions, unit names, plan keys, topics) is borrowed
+/// from the [`Record`]: the summary of a whole record lists tens of thousands of decisions, and
+/// copying each string was a good part of its cost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct YearlySummary {
+pub struct YearlySummary<'r> {
     /// Ascending. A year appears when a visible act occurred in it (any act of §2.2, targets and
     /// reported totals included), when visible funding belongs to it (by fiscal year), or when a
     /// plan of the subtree was approved in it (approvals are lifecycle events, not acts, but
     /// `plans_approved` lists them, so their year is shown). Registrations, submissions,
     /// completions, cancellations, corrections and retractions make no year appear.
-    pub years: Vec<YearSummary>,
+    pub years: Vec<YearSummary<'r>>,
 }
 
+/// Fields in byte order of their names, as every answer's keys (see `Funding`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct YearSummary {
-    pub year: i16,
-    /// By `issued_on`, then `seq`.
-    pub decisions: Vec<DecisionSummary>,
-    /// Keys of the plans approved that year, by approval date, then `seq`.
-    pub plans_approved: Vec<PlanKey>,
-    pub training: TrainingSummary,
-    pub outreach: OutreachItems,
+pub struct YearSummary<'r> {
     pub assessments: AssessmentSummary,
-    pub staff_assigned: u64,
-    /// Names of the units established that year, by date, then `seq`.
-    pub units_established: Vec<String>,
+    /// By `issued_on`, then `seq`.
+    pub decisions: Vec<DecisionSummary<'r>>,
     /// Funding whose fiscal year is this year.
     pub funding: YearFunding,
+    pub outreach: OutreachItems,
+    /// Keys of the plans approved that year, by approval date, then `seq`.
+    pub plans_approved: Vec<&'r PlanKey>,
+    pub staff_assigned: u64,
+    pub training: TrainingSummary<'r>,
+    /// Names of the units established that year, by date, then `seq`.
+    pub units_established: Vec<&'r str>,
+    pub year: i16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DecisionSummary {
-    pub number: String,
-    pub issuer: String,
-    pub title: String,
+pub struct DecisionSummary<'r> {
     pub issued_on: CivilDate,
+    pub issuer: &'r str,
+    pub number: &'r str,
+    pub title: &'r str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TrainingSummary {
+pub struct TrainingSummary<'r> {
+    /// Per topic, ordered by topic.
+    pub by_topic: BTreeMap<&'r str, TopicFigures>,
     /// How many `training.held` acts.
     pub events: u64,
-    pub sessions: u64,
     /// The sum of the counts that were given; a training without `participants` adds nothing.
     pub participants: u64,
-    /// Per topic, ordered by topic.
-    pub by_topic: BTreeMap<String, TopicFigures>,
+    pub sessions: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct TopicFigures {
-    pub sessions: u64,
     pub participants: u64,
+    pub sessions: u64,
 }
 
-/// Items per outreach channel: a JSON object with a key for each channel that has items, in the
-/// catalogue's order of channels (radio, tv, bulletin, booklet, banner, website, workshop,
-/// other).
+/// Items per outreach channel, in the catalogue's order of channels (radio, tv, bulletin,
+/// booklet, banner, website, workshop, other); only channels that have items. Serialised as a
+/// JSON object keyed by channel, keys in byte order like every answer's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutreachItems(pub Vec<(Channel, u64)>);
 
 impl Serialize for OutreachItems {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (channel, items) in &self.0 {
-            map.serialize_entry(channel.as_str(), items)?;
+        let mut items: Vec<(&str, u64)> = self
+            .0
+            .iter()
+            .map(|(channel, items)| (channel.as_str(), *items))
+            .collect();
+        items.sort_unstable_by_key(|(channel, _)| *channel);
+        let mut map = serializer.serialize_map(Some(items.len()))?;
+        for (channel, items) in &items {
+            map.serialize_entry(channel, items)?;
         }
         map.end()
     }
@@ -90,26 +100,29 @@ pub struct AssessmentSummary {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct YearFunding {
-    pub planned: u64,
     pub allocated: u64,
     pub disbursed: u64,
+    pub planned: u64,
 }
 
 /// Everything gathered for one year before it is narrowed for the answer.
 #[derive(Default)]
-struct YearBuilder<'a> {
+struct YearBuilder<'r> {
     totals: YearTotals,
-    /// By topic name, borrowed from the record until the answer is built.
-    topics: BTreeMap<&'a str, [i128; 2]>,
-    decisions: Vec<((Day, u64), DecisionSummary)>,
-    approvals: Vec<((Day, u64), PlanKey)>,
-    units: Vec<((Day, u64), String)>,
+    /// By topic name, borrowed from the record.
+    topics: BTreeMap<&'r str, [i128; 2]>,
+    /// The year's decisions in the list of all, which is in the summary's order.
+    decisions: Range<usize>,
+    /// (approved on, `seq`) and the plan.
+    approvals: Vec<((Day, u64), PlanIndex)>,
+    /// The year's units in the list of all.
+    units: Range<usize>,
     funding: FundingSums,
 }
 
 impl Record {
     /// The yearly summary over the plans of `query.plan`'s subtree (every plan without it).
-    pub fn yearly(&self, query: &Query) -> YearlySummary {
+    pub fn yearly(&self, query: &Query) -> YearlySummary<'_> {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
         let aggregate = self.aggregate(visibility, &plans, &[ListKind::Yearly]);
@@ -157,80 +170,109 @@ impl Record {
                         .entry(on.year())
                         .or_default()
                         .approvals
-                        .push(((event.day, event.seq), entry.key.clone()));
+                        .push(((event.day, event.seq), plan));
                 }
             }
         }
         for (&(fiscal_year, _), &sums) in &self.funding_by_year_and_source(&aggregate, &plans) {
             years.entry(fiscal_year).or_default().funding.add(sums);
         }
-        for reference in aggregate.decisions.iter() {
-            if !plans.contains(reference.plan) {
-                continue;
-            }
-            let version = self.version(reference);
-            if let Payload::Decision { text } = version.payload {
-                let text = &self.decision_texts[text as usize];
-                years.entry(version.year).or_default().decisions.push((
-                    (version.day, self.identity(reference).seq),
-                    DecisionSummary {
-                        number: text.number.clone(),
-                        issuer: text.issuer.clone(),
-                        title: text.title.clone(),
-                        issued_on: version.day.to_civil(),
-                    },
-                ));
-            }
+        let decisions = self.listed(&aggregate.decisions, &plans, |payload| match payload {
+            Payload::Decision { text } => Some(text),
+            _ => None,
+        });
+        let units = self.listed(&aggregate.units, &plans, |payload| match payload {
+            Payload::Unit { name } => Some(name),
+            _ => None,
+        });
+        for (year, range) in ranges_by_year(&decisions) {
+            years.entry(year).or_default().decisions = range;
         }
-        for reference in aggregate.units.iter() {
-            if !plans.contains(reference.plan) {
-                continue;
-            }
-            let version = self.version(reference);
-            if let Payload::Unit { name } = version.payload {
-                years.entry(version.year).or_default().units.push((
-                    (version.day, self.identity(reference).seq),
-                    self.unit_names[name as usize].clone(),
-                ));
-            }
+        for (year, range) in ranges_by_year(&units) {
+            years.entry(year).or_default().units = range;
         }
 
         YearlySummary {
             years: years
                 .into_iter()
-                .map(|(year, builder)| builder.finish(year))
+                .map(|(year, builder)| builder.finish(self, year, &decisions, &units))
                 .collect(),
         }
     }
+
+    /// The versions of `listed` in `plans`, each with the index `index` reads from its payload,
+    /// in the order of the summary: by year, day and `seq`.
+    fn listed(
+        &self,
+        listed: &Listed,
+        plans: &PlanSet,
+        index: impl Fn(Payload) -> Option<u32>,
+    ) -> Vec<ListedItem> {
+        let mut items: Vec<ListedItem> = listed
+            .iter()
+            .filter(|reference| plans.contains(reference.plan))
+            .filter_map(|reference| {
+                let version = self.version(reference);
+                Some(ListedItem {
+                    year: version.year,
+                    day: version.day,
+                    seq: self.identity(reference).seq,
+                    index: index(version.payload)?,
+                })
+            })
+            .collect();
+        // (day, seq) is unique, and the year is the day's: an unstable sort gives the one order.
+        items.sort_unstable_by_key(|item| (item.year, item.day, item.seq));
+        items
+    }
 }
 
-impl YearBuilder<'_> {
-    fn finish(mut self, year: i16) -> YearSummary {
-        self.decisions.sort_by_key(|(order, _)| *order);
-        self.approvals.sort_by_key(|(order, _)| *order);
-        self.units.sort_by_key(|(order, _)| *order);
+/// Where each year's items are in `items`, which is ordered by year.
+fn ranges_by_year(items: &[ListedItem]) -> impl Iterator<Item = (i16, Range<usize>)> + '_ {
+    let mut start = 0;
+    items.chunk_by(|a, b| a.year == b.year).map(move |group| {
+        start += group.len();
+        (group[0].year, start - group.len()..start)
+    })
+}
+
+/// A decision or a unit, in the order the summary lists them, with the index of its text.
+#[derive(Debug, Clone, Copy)]
+struct ListedItem {
+    year: i16,
+    day: Day,
+    seq: u64,
+    index: u32,
+}
+
+impl<'r> YearBuilder<'r> {
+    fn finish(
+        mut self,
+        record: &'r Record,
+        year: i16,
+        decisions: &[ListedItem],
+        units: &[ListedItem],
+    ) -> YearSummary<'r> {
+        // (day, seq) is unique: an unstable sort gives the one order.
+        self.approvals.sort_unstable_by_key(|(order, _)| *order);
         let totals = self.totals;
         YearSummary {
-            year,
-            decisions: self.decisions.into_iter().map(|(_, d)| d).collect(),
-            plans_approved: self.approvals.into_iter().map(|(_, p)| p).collect(),
-            training: TrainingSummary {
-                events: saturating_u64(i128::from(totals.training_events)),
-                sessions: saturating_u64(totals.training_sessions),
-                participants: saturating_u64(totals.training_participants),
-                by_topic: self
-                    .topics
-                    .into_iter()
-                    .map(|(topic, [sessions, participants])| {
-                        (
-                            topic.to_owned(),
-                            TopicFigures {
-                                sessions: saturating_u64(sessions),
-                                participants: saturating_u64(participants),
-                            },
-                        )
-                    })
-                    .collect(),
+            assessments: AssessmentSummary {
+                enterprises: saturating_u64(totals.assessment_enterprises),
+            },
+            decisions: decisions[self.decisions]
+                .iter()
+                .map(|item| DecisionSummary {
+                    issued_on: item.day.to_civil(),
+                    issuer: record.texts.get(item.index + 1),
+                    number: record.texts.get(item.index),
+                    title: record.texts.get(item.index + 2),
+                })
+                .collect(),
+            funding: YearFunding {
+                allocated: saturating_u64(self.funding.allocated),
+                disbursed: saturating_u64(self.funding.disbursed),
+                planned: saturating_u64(self.funding.planned),
             },
             outreach: OutreachItems(
                 Channel::ALL
@@ -240,22 +282,42 @@ impl YearBuilder<'_> {
                     .map(|(channel, items)| (*channel, saturating_u64(items)))
                     .collect(),
             ),
-            assessments: AssessmentSummary {
-                enterprises: saturating_u64(totals.assessment_enterprises),
-            },
+            plans_approved: self
+                .approvals
+                .iter()
+                .map(|&(_, plan)| &record.plan_at(plan).key)
+                .collect(),
             staff_assigned: saturating_u64(totals.staff_assigned),
-            units_established: self.units.into_iter().map(|(_, u)| u).collect(),
-            funding: YearFunding {
-                planned: saturating_u64(self.funding.planned),
-                allocated: saturating_u64(self.funding.allocated),
-                disbursed: saturating_u64(self.funding.disbursed),
+            training: TrainingSummary {
+                by_topic: self
+                    .topics
+                    .into_iter()
+                    .map(|(topic, [sessions, participants])| {
+                        (
+                            topic,
+                            TopicFigures {
+                                participants: saturating_u64(participants),
+                                sessions: saturating_u64(sessions),
+                            },
+                        )
+                    })
+                    .collect(),
+                events: saturating_u64(i128::from(totals.training_events)),
+                participants: saturating_u64(totals.training_participants),
+                sessions: saturating_u64(totals.training_sessions),
             },
+            units_established: units[self.units]
+                .iter()
+                .map(|item| record.texts.get(item.index))
+                .collect(),
+            year,
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use acta_events::catalogue::Channel;
     use serde_json::json;
 
     use crate::testing::{LogBuilder, as_of, now, to_json, within};
@@ -343,8 +405,10 @@ mod tests {
             250_000_000,
         );
         // When the yearly summary is read,
-        let yearly = log.record().yearly(&now());
-        // then 2016 holds it all, with outreach in the catalogue's channel order.
+        let record = log.record();
+        let yearly = record.yearly(&now());
+        // then 2016 holds it all; outreach is kept in the catalogue's channel order and
+        // serialised with its keys in byte order.
         assert_eq!(
             to_json(&yearly),
             json!({"years": [{
@@ -362,8 +426,12 @@ mod tests {
                 "funding": {"planned": 0, "allocated": 300_000_000, "disbursed": 250_000_000},
             }]})
         );
+        assert_eq!(
+            yearly.years[0].outreach.0,
+            [(Channel::Radio, 3), (Channel::Banner, 220)]
+        );
         let outreach = serde_json::to_string(&yearly.years[0].outreach).unwrap();
-        assert_eq!(outreach, r#"{"radio":3,"banner":220}"#);
+        assert_eq!(outreach, r#"{"banner":220,"radio":3}"#);
     }
 
     #[test]
@@ -411,7 +479,8 @@ mod tests {
             json!({"topic": "cleaner_production", "sessions": 2}),
         );
         log.correct(training, "2014-01-01", json!({"occurred_on": "2013-05-01"}));
-        let summary = log.record().yearly(&now());
+        let record = log.record();
+        let summary = record.yearly(&now());
         // then only 2013 appears (the correction's own date, 2014, counts for nothing).
         assert_eq!(summary.years.len(), 1);
         assert_eq!(summary.years[0].year, 2013);
