@@ -332,36 +332,43 @@ fn import(path: &Path, file: &Path, actor: &str) -> Result<ExitCode, String> {
         stored_new: 0,
         repeated: 0,
     };
-    // One thread reads and checks lines while this one appends the previous batch, so parsing
-    // and committing overlap. Batches are appended in order, one at a time, so a bad line still
-    // stops the import with everything before it stored and nothing of it or after.
-    let (batches, parsed) = std::sync::mpsc::sync_channel::<ParsedBatch>(2);
-    let parser = std::thread::spawn(move || parse_lines(reader, &batches));
+    // This thread reads and checks the next batch while the writer commits the previous one,
+    // so parsing and committing overlap. Batches are committed in order, one at a time, so a
+    // bad line still stops the import with everything before it stored and nothing of it or
+    // after. Each batch's events are also dropped on this thread, which made them: freeing on
+    // another thread than the allocating one cost the system allocator dearly.
+    let mut batches = Batches::new(reader);
     let mut lines_read = 0;
+    let mut in_flight: Option<InFlight> = None;
     let outcome = (|| -> Result<(), String> {
-        for batch in parsed {
+        loop {
+            let batch = batches.next_batch();
+            if let Some(flight) = in_flight.take() {
+                importer.finish(flight)?;
+                progress.set_message(format!(
+                    "{} events",
+                    importer.stored_new + importer.repeated
+                ));
+            }
+            let Some(batch) = batch else {
+                return Ok(());
+            };
             progress.inc(batch.bytes);
             lines_read = batch.last_line;
-            importer.append_batch(batch.lines)?;
-            progress.set_message(format!(
-                "{} events",
-                importer.stored_new + importer.repeated
-            ));
             if let Some((line_number, message)) = batch.failure {
+                if let Some(flight) = importer.submit(batch.lines) {
+                    importer.finish(flight)?;
+                }
                 return Err(format!(
                     "line {line_number}: {message}\n{} events stored before it ({} already present); nothing of line {line_number} or after was stored",
                     importer.stored_new, importer.repeated
                 ));
             }
+            in_flight = importer.submit(batch.lines);
         }
-        Ok(())
     })();
     progress.finish_and_clear();
-    // Dropping the receiver (on error) ends the parser at its next send.
     outcome?;
-    parser
-        .join()
-        .map_err(|_| "the line reader failed".to_owned())?;
     eprintln!(
         "acta: imported {} new events from {lines_read} lines ({} already present)",
         importer.stored_new, importer.repeated
@@ -388,59 +395,76 @@ fn parse_line(text: &str, today: acta_events::CivilDate) -> Result<NewEvent, Str
     NewEvent::parse(&value, "", today).map_err(|errors| describe(&AppendError::from_fields(errors)))
 }
 
-/// Reads `reader` line by line into batches of checked events, sent in order; stops after
-/// the first bad line (sent as the batch's failure).
-fn parse_lines(reader: Box<dyn Read + Send>, batches: &std::sync::mpsc::SyncSender<ParsedBatch>) {
-    let clock = clock::system();
-    let mut lines = BufReader::new(reader);
-    let mut batch = ParsedBatch {
-        lines: Vec::new(),
-        failure: None,
-        last_line: 0,
-        bytes: 0,
-    };
-    let mut line_number = 0usize;
-    loop {
-        let mut text = String::new();
-        match lines.read_line(&mut text) {
-            Ok(0) => break,
-            Ok(read) => batch.bytes += read as u64,
-            Err(error) => {
-                batch.failure = Some((line_number + 1, format!("cannot read: {error}")));
-                break;
-            }
-        }
-        line_number += 1;
-        batch.last_line = line_number;
-        if text.trim().is_empty() {
-            continue;
-        }
-        let today = acta_events::Instant::from_timestamp(clock())
-            .date_utc()
-            .into();
-        match parse_line(&text, today) {
-            Ok(event) => batch.lines.push((line_number, text, event)),
-            Err(message) => {
-                batch.failure = Some((line_number, message));
-                break;
-            }
-        }
-        if batch.lines.len() == IMPORT_BATCH_EVENTS {
-            let full = std::mem::replace(
-                &mut batch,
-                ParsedBatch {
-                    lines: Vec::new(),
-                    failure: None,
-                    last_line: line_number,
-                    bytes: 0,
-                },
-            );
-            if batches.send(full).is_err() {
-                return;
-            }
+/// Reads `reader` line by line into batches of checked events, in order; the batch holding the
+/// first bad line ends there (its `failure`), and is the last.
+struct Batches {
+    lines: BufReader<Box<dyn Read + Send>>,
+    line_number: usize,
+    done: bool,
+    clock: acta_events::Clock,
+}
+
+impl Batches {
+    fn new(reader: Box<dyn Read + Send>) -> Batches {
+        Batches {
+            lines: BufReader::new(reader),
+            line_number: 0,
+            done: false,
+            clock: clock::system(),
         }
     }
-    let _ = batches.send(batch);
+
+    /// The next batch of up to `IMPORT_BATCH_EVENTS` events; `None` after the last.
+    fn next_batch(&mut self) -> Option<ParsedBatch> {
+        if self.done {
+            return None;
+        }
+        let mut batch = ParsedBatch {
+            lines: Vec::with_capacity(IMPORT_BATCH_EVENTS),
+            failure: None,
+            last_line: self.line_number,
+            bytes: 0,
+        };
+        let today = acta_events::Instant::from_timestamp((self.clock)())
+            .date_utc()
+            .into();
+        while batch.lines.len() < IMPORT_BATCH_EVENTS {
+            let mut text = String::new();
+            match self.lines.read_line(&mut text) {
+                Ok(0) => {
+                    self.done = true;
+                    break;
+                }
+                Ok(read) => batch.bytes += read as u64,
+                Err(error) => {
+                    batch.failure = Some((self.line_number + 1, format!("cannot read: {error}")));
+                    self.done = true;
+                    break;
+                }
+            }
+            self.line_number += 1;
+            batch.last_line = self.line_number;
+            if text.trim().is_empty() {
+                continue;
+            }
+            match parse_line(&text, today) {
+                Ok(event) => batch.lines.push((self.line_number, text, event)),
+                Err(message) => {
+                    batch.failure = Some((self.line_number, message));
+                    self.done = true;
+                    break;
+                }
+            }
+        }
+        Some(batch)
+    }
+}
+
+/// A batch handed to the writer, not yet answered.
+struct InFlight {
+    answer: std::sync::mpsc::Receiver<Result<acta_events::store::AppendOutcome, AppendError>>,
+    line_numbers: Vec<usize>,
+    texts: Vec<String>,
 }
 
 struct Importer<'a> {
@@ -451,11 +475,10 @@ struct Importer<'a> {
 }
 
 impl Importer<'_> {
-    /// Appends the events of `lines` as one batch. If an event is refused, appends the ones
-    /// before it and fails naming its line, so nothing of that line is stored.
-    fn append_batch(&mut self, lines: Vec<(usize, String, NewEvent)>) -> Result<(), String> {
+    /// Hands the events of `lines` to the writer as one batch, without waiting.
+    fn submit(&self, lines: Vec<(usize, String, NewEvent)>) -> Option<InFlight> {
         if lines.is_empty() {
-            return Ok(());
+            return None;
         }
         let mut line_numbers = Vec::with_capacity(lines.len());
         let mut texts = Vec::with_capacity(lines.len());
@@ -465,21 +488,53 @@ impl Importer<'_> {
             texts.push(text);
             events.push(event);
         }
-        let Err((index, error)) = self.append(events) else {
-            return Ok(());
+        let (sender, answer) = std::sync::mpsc::channel();
+        let request = AppendRequest {
+            events,
+            actor: self.actor.clone(),
+            is_batch: true,
+        };
+        self.log.append_with(
+            request,
+            Box::new(move |result| {
+                let _ = sender.send(result);
+            }),
+        );
+        Some(InFlight {
+            answer,
+            line_numbers,
+            texts,
+        })
+    }
+
+    /// Waits for a submitted batch. If an event was refused, appends the ones before it and
+    /// fails naming its line, so nothing of that line is stored.
+    fn finish(&mut self, flight: InFlight) -> Result<(), String> {
+        let count = flight.texts.len();
+        let result = flight.answer.recv().unwrap_or(Err(AppendError::Closed));
+        let (index, error) = match result {
+            Ok(outcome) => {
+                self.stored_new += outcome.stored_new;
+                self.repeated += count - outcome.stored_new;
+                return Ok(());
+            }
+            Err(error) => {
+                let index = failing_index(&error).unwrap_or(0);
+                (index, strip_index(error, index))
+            }
         };
         // Re-read the lines before the refused one (they were valid) and store them.
         let today = acta_events::Instant::from_timestamp(clock::system()())
             .date_utc()
             .into();
-        let before: Vec<NewEvent> = texts[..index]
+        let before: Vec<NewEvent> = flight.texts[..index]
             .iter()
             .map(|text| parse_line(text, today))
             .collect::<Result<_, _>>()?;
         self.append(before).map_err(|(_, error)| describe(&error))?;
         Err(format!(
             "line {}: {}\n{} events stored before it ({} already present); nothing of that line or after was stored",
-            line_numbers[index],
+            flight.line_numbers[index],
             describe(&error),
             self.stored_new,
             self.repeated

@@ -92,3 +92,35 @@ fn import_is_idempotent_and_names_a_bad_line() {
     assert!(verified.status.success());
     assert!(String::from_utf8_lossy(&verified.stdout).contains("chain intact: 9 events"));
 }
+
+/// An import of several batches (10,000 events each), with the bad line in a later batch while
+/// the one before it is still being committed: everything before the bad line is stored,
+/// nothing of it or after — for a line the log refuses and for one that is not JSON.
+#[test]
+fn a_bad_line_in_a_later_batch_stops_the_import_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let good: Vec<Value> = std::iter::once(register("p", None))
+        .chain((1..21_000).map(|n| funds("funds.allocated", "p", 2011 + n % 5, n)))
+        .collect();
+    for (bad_line, bad) in [
+        (20_005, jsonl(&[funds("funds.allocated", "p", 2020, 1)])),
+        (12_345, "{not json\n".to_owned()),
+    ] {
+        let db = dir.path().join(format!("acta-{bad_line}.db"));
+        let db = db.to_str().unwrap();
+        let file = dir.path().join(format!("events-{bad_line}.jsonl"));
+        let mut text = jsonl(&good[..bad_line - 1]);
+        text.push_str(&bad);
+        text.push_str(&jsonl(&good[bad_line - 1..]));
+        std::fs::write(&file, text).unwrap();
+        let failed = acta(&["import", "--db", db, file.to_str().unwrap()]);
+        assert_eq!(failed.status.code(), Some(1));
+        let said = String::from_utf8_lossy(&failed.stderr);
+        assert!(said.contains(&format!("line {bad_line}:")), "{said}");
+        assert!(
+            said.contains(&format!("{} events stored before it", bad_line - 1)),
+            "{said}"
+        );
+        assert_eq!(exported(db).len(), bad_line - 1);
+    }
+}
