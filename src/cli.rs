@@ -685,7 +685,7 @@ fn report(
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report.to_json()).map_err(|error| error.to_string())?
+            serde_json::to_string_pretty(&report).map_err(|error| error.to_string())?
         );
     } else {
         print!("{}", report.render());

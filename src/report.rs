@@ -3,38 +3,31 @@
 
 use std::fmt::Write;
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use acta_projections::vnd::format_dong;
 use acta_projections::{
     Funding, FundingFigures, PlanStatusView, Query, Reconciliation, Record, YearlySummary,
 };
 
-/// The four answers for one query (the yearly summary borrows from the record).
+/// The four answers for one query (the yearly summary borrows from the record). Serialised
+/// directly, as the server renders its answers, so its fields are in byte order of their names.
+#[derive(Serialize)]
 pub struct Report<'r> {
-    pub plans: Vec<PlanStatusView>,
     pub funding: Funding,
-    pub yearly: YearlySummary<'r>,
+    pub plans: Vec<PlanStatusView>,
     pub reconciliation: Reconciliation,
+    pub yearly: YearlySummary<'r>,
 }
 
 impl<'r> Report<'r> {
     pub fn of(record: &'r Record, query: &Query) -> Report<'r> {
         Report {
-            plans: record.plans(query),
             funding: record.funding(query),
-            yearly: record.yearly(query),
+            plans: record.plans(query),
             reconciliation: record.reconciliation(query),
+            yearly: record.yearly(query),
         }
-    }
-
-    pub fn to_json(&self) -> Value {
-        json!({
-            "plans": self.plans,
-            "funding": self.funding,
-            "yearly": self.yearly,
-            "reconciliation": self.reconciliation,
-        })
     }
 
     /// The tables, one after another.

@@ -459,9 +459,9 @@ const EVENT_COLUMNS: &str = "seq, id, type, plan, version, occurred_on, date_pre
 fn event_from_row(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
     let seq: u64 = row.get(0)?;
     let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
-    let text = |index: usize| -> Result<String, StoreError> { Ok(row.get::<_, String>(index)?) };
+    let text = |index: usize| text_column(row, index, seq).map(str::to_owned);
     let data_text = text(9)?;
-    let evidence_text: Option<String> = row.get(10)?;
+    let evidence_text = text_or_null_column(row, 10, seq)?;
     Ok(StoredEvent {
         seq,
         id: text(1)?.parse().map_err(corrupt)?,
@@ -474,12 +474,84 @@ fn event_from_row(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
         actor: text(8)?,
         data: serde_json::from_str(&data_text).map_err(|e| corrupt(format!("data: {e}")))?,
         evidence: evidence_text
-            .map(|evidence| serde_json::from_str(&evidence))
+            .map(serde_json::from_str)
             .transpose()
             .map_err(|e| corrupt(format!("evidence: {e}")))?,
         prev_hash: text(11)?,
         hash: text(12)?,
     })
+}
+
+/// Text column `index` of an event row. A value of another type, or text that is not UTF-8,
+/// was put there behind the store's back: the row is corrupt (skipped at start-up, named by
+/// verification), not a failure of the whole scan.
+fn text_column<'r>(row: &'r Row<'_>, index: usize, seq: u64) -> Result<&'r str, StoreError> {
+    text_or_null_column(row, index, seq)?.ok_or_else(|| StoreError::Corrupt {
+        seq,
+        problem: format!("{} is null", column_name(index)),
+    })
+}
+
+/// As [`text_column`], for a column that may be null.
+fn text_or_null_column<'r>(
+    row: &'r Row<'_>,
+    index: usize,
+    seq: u64,
+) -> Result<Option<&'r str>, StoreError> {
+    let value = row.get_ref(index)?;
+    value.as_str_or_null().map_err(|error| StoreError::Corrupt {
+        seq,
+        problem: format!("{}: {error}", column_name(index)),
+    })
+}
+
+fn column_name(index: usize) -> &'static str {
+    EVENT_COLUMNS.split(", ").nth(index).unwrap_or("a column")
+}
+
+/// Any JSON text a `serde_json::Value` can hold, checked without building one: unlike
+/// `serde::de::IgnoredAny`, it decodes every string's escapes (refusing a lone surrogate) and
+/// every number (refusing one out of range), as reading a `Value` does.
+struct ValidJson;
+
+impl<'de> serde::Deserialize<'de> for ValidJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValidJson)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ValidJson {
+    type Value = ValidJson;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("JSON")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+    fn visit_unit<E>(self) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<ValidJson, A::Error> {
+        while items.next_element::<ValidJson>()?.is_some() {}
+        Ok(ValidJson)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ValidJson, A::Error> {
+        while map.next_entry::<ValidJson, ValidJson>()?.is_some() {}
+        Ok(ValidJson)
+    }
 }
 
 /// One stored event as the cold start reads it: borrowed from its row, and only what the
@@ -506,25 +578,9 @@ pub struct EventRow<'a> {
 fn event_row<'r>(row: &'r Row<'_>) -> Result<EventRow<'r>, StoreError> {
     let seq: u64 = row.get(0)?;
     let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
-    let text = |index: usize| -> Result<&'r str, StoreError> {
-        let value = row.get_ref(index)?;
-        value.as_str().map_err(|error| {
-            StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
-                index,
-                value.data_type(),
-                Box::new(error),
-            ))
-        })
-    };
+    let text = |index: usize| text_column(row, index, seq);
     let data = text(9)?;
-    let evidence_value = row.get_ref(10)?;
-    let evidence = evidence_value.as_str_or_null().map_err(|error| {
-        StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
-            10,
-            evidence_value.data_type(),
-            Box::new(error),
-        ))
-    })?;
+    let evidence = text_or_null_column(row, 10, seq)?;
     let id = text(1)?.parse().map_err(corrupt)?;
     let event_type = text(2)?.parse().map_err(corrupt)?;
     let plan = text(3)?;
@@ -537,7 +593,7 @@ fn event_row<'r>(row: &'r Row<'_>) -> Result<EventRow<'r>, StoreError> {
     let recorded_at = text(7)?.parse().map_err(corrupt)?;
     let _actor = text(8)?;
     if let Some(evidence) = evidence {
-        serde_json::from_str::<serde::de::IgnoredAny>(evidence)
+        serde_json::from_str::<ValidJson>(evidence)
             .map_err(|e| corrupt(format!("evidence: {e}")))?;
     }
     let _prev_hash = text(11)?;

@@ -352,8 +352,16 @@ pub struct Instant(jiff::Timestamp);
 impl Instant {
     /// Truncates to the millisecond so that what is stored is exactly what is printed.
     pub fn from_timestamp(timestamp: jiff::Timestamp) -> Self {
-        let millis = timestamp.as_millisecond();
-        Instant(jiff::Timestamp::from_millisecond(millis).expect("in range: came from a timestamp"))
+        Instant::truncated(timestamp)
+            .expect("a clock's instant is far from jiff's last millisecond")
+    }
+
+    /// `timestamp` truncated to the millisecond; `None` in the last millisecond jiff can hold,
+    /// which it can parse but not build from milliseconds.
+    fn truncated(timestamp: jiff::Timestamp) -> Option<Instant> {
+        jiff::Timestamp::from_millisecond(timestamp.as_millisecond())
+            .ok()
+            .map(Instant)
     }
 
     pub fn timestamp(self) -> jiff::Timestamp {
@@ -424,12 +432,16 @@ impl FromStr for Instant {
             let end_of_day = date.jiff().at(23, 59, 59, 999_000_000);
             return end_of_day
                 .to_zoned(jiff::tz::TimeZone::UTC)
-                .map(|zoned| Instant::from_timestamp(zoned.timestamp()))
-                .map_err(|error| error.to_string());
+                .map_err(|error| error.to_string())
+                .and_then(|zoned| {
+                    Instant::truncated(zoned.timestamp())
+                        .ok_or_else(|| format!("{text:?} is too late an instant"))
+                });
         }
         text.parse::<jiff::Timestamp>()
-            .map(Instant::from_timestamp)
-            .map_err(|_| {
+            .ok()
+            .and_then(Instant::truncated)
+            .ok_or_else(|| {
                 format!(
                     "must be an RFC 3339 instant such as 2026-11-28T20:15:00.123Z (or a date \
                      YYYY-MM-DD, read as the end of that day in UTC), got {text:?}"
@@ -572,6 +584,12 @@ mod tests {
         ] {
             assert_eq!(Instant::from_canonical(other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn an_instant_in_jiffs_last_millisecond_is_refused_not_a_panic() {
+        assert!("9999-12-30T22:00:00.500Z".parse::<Instant>().is_err());
+        assert!("9999-12-30T21:59:59.999Z".parse::<Instant>().is_ok());
     }
 
     #[test]

@@ -119,3 +119,63 @@ fn damaged_rows_are_skipped_as_a_scan_skips_them() {
     assert_eq!(rows[0], described(&whole[0]));
     assert_eq!(rows[2], described(&whole[1]));
 }
+
+/// Evidence no `serde_json::Value` can hold (a lone surrogate, a number out of range) makes its
+/// row unreadable on both paths, so the cold start skips exactly what a scan skips.
+#[test]
+fn evidence_no_json_value_holds_is_skipped_on_both_paths() {
+    let (_dir, db) = log_of_eight();
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    connection
+        .execute_batch(
+            r#"DROP TRIGGER events_are_never_updated;
+             UPDATE events SET evidence = '{"document": "\ud800"}' WHERE seq = 3;
+             UPDATE events SET evidence = '{"document": 1e400}' WHERE seq = 4;
+             UPDATE events SET evidence = '{"a": [' || replace(hex(zeroblob(200)), '00', '[') || ']}' WHERE seq = 5;"#,
+        )
+        .unwrap();
+    drop(connection);
+    let (whole, rows) = replayed(&db);
+    let whole_seqs: Vec<u64> = whole.iter().map(|event| event.seq).collect();
+    let row_seqs: Vec<u64> = rows.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(row_seqs, whole_seqs);
+    assert!(!row_seqs.contains(&3) && !row_seqs.contains(&4) && !row_seqs.contains(&5));
+}
+
+/// A text column holding another type (a BLOB hash) makes its row unreadable, skipped at start
+/// by both paths, not a failure of the whole open.
+#[test]
+fn a_column_of_the_wrong_type_is_a_damaged_row() {
+    let (_dir, db) = log_of_eight();
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    connection
+        .execute_batch(
+            r#"DROP TRIGGER events_are_never_updated;
+             UPDATE events SET data = 'not json', hash = X'FF' WHERE seq = 3;
+             UPDATE events SET prev_hash = X'00' WHERE seq = 4;"#,
+        )
+        .unwrap();
+    drop(connection);
+    let (whole, rows) = replayed(&db);
+    let whole_seqs: Vec<u64> = whole.iter().map(|event| event.seq).collect();
+    let row_seqs: Vec<u64> = rows.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(row_seqs, whole_seqs);
+    assert!(!row_seqs.contains(&3) && !row_seqs.contains(&4));
+}
+
+/// A `recorded_at` jiff can read but not hold to the millisecond is a damaged row, not a panic.
+#[test]
+fn an_instant_at_the_end_of_time_is_a_damaged_row() {
+    let (_dir, db) = log_of_eight();
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    connection
+        .execute_batch(
+            "DROP TRIGGER events_are_never_updated;
+             UPDATE events SET recorded_at = '9999-12-30T22:00:00.500Z' WHERE seq = 3;",
+        )
+        .unwrap();
+    drop(connection);
+    let (whole, rows) = replayed(&db);
+    assert!(whole.iter().all(|event| event.seq != 3));
+    assert!(rows.iter().all(|(seq, _)| *seq != 3));
+}

@@ -15,8 +15,9 @@ use crate::{saturating_i64, saturating_u64, vnd};
 /// `GET /v1/funding`.
 ///
 /// Every answer's keys are in byte order, and answers are serialised directly (not through a
-/// `serde_json::Value`), so the fields of every answer type are declared in that order; a test
-/// (`sorted_keys_tests.rs`) fails if one is not.
+/// `serde_json::Value`), so the fields of every answer type are declared in that order;
+/// `testing::assert_answers_keys_in_order` (run by the demo and property tests) fails if one is
+/// not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Funding {
     /// `totals.budget` spelled in Vietnamese (`Không đồng` for nothing).

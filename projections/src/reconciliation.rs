@@ -878,4 +878,33 @@ mod tests {
         );
         assert!(child.findings.iter().all(|f| f.plan.as_str() == "a-child"));
     }
+
+    /// A figure beyond u64 (thousands of acts near 2^53 đồng each) is rendered exactly, as
+    /// the server renders answers, rather than failing to render.
+    #[test]
+    fn a_difference_beyond_u64_renders_exactly() {
+        let mut log = LogBuilder::default();
+        log.register("p", None, "2012-01-01");
+        for _ in 0..2100 {
+            log.funds(
+                "planned",
+                "p",
+                "2012-02-01",
+                2012,
+                "local",
+                9_007_199_254_740_991,
+            );
+        }
+        log.event(
+            "total.reported",
+            "p",
+            "2013-01-01",
+            json!({"metric": "funding.planned", "amount": 1}),
+        );
+        let answer = log.record().reconciliation(&now());
+        let text = String::from_utf8(serde_json::to_vec(&answer).unwrap()).unwrap();
+        let planned = 2100_i128 * 9_007_199_254_740_991;
+        assert!(text.contains(&planned.to_string()), "{text}");
+        assert!(text.contains(&(planned - 1).to_string()), "{text}");
+    }
 }
