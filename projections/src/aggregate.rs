@@ -66,7 +66,22 @@ pub(crate) struct Aggregate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Listed {
     Live(HashSet<VersionRef>),
-    Folded(Vec<VersionRef>),
+    Folded(Vec<Listing>),
+}
+
+/// A version a fold listed, with what an answer orders and names it by, read while the fold
+/// had the act at hand: reading them again from the record for tens of thousands of decisions
+/// cost a cache miss or two each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Listing {
+    pub(crate) reference: VersionRef,
+    pub(crate) year: i16,
+    pub(crate) day: Day,
+    /// The act's `seq`.
+    pub(crate) seq: u64,
+    /// The decision's entry in the record's `decisions`, or the unit's name in its `texts`;
+    /// 0 for what has neither.
+    pub(crate) text: u32,
 }
 
 impl Default for Listed {
@@ -76,18 +91,27 @@ impl Default for Listed {
 }
 
 impl Listed {
-    fn mark(&mut self, version: VersionRef, sign: i128) {
+    fn mark(&mut self, listing: Listing, sign: i128) {
         match self {
             Listed::Live(set) if sign > 0 => {
-                set.insert(version);
+                set.insert(listing.reference);
             }
             Listed::Live(set) => {
-                set.remove(&version);
+                set.remove(&listing.reference);
             }
             Listed::Folded(list) => {
                 debug_assert!(sign > 0, "a fold only adds");
-                list.push(version);
+                list.push(listing);
             }
+        }
+    }
+
+    /// What a fold listed, with its keys; `None` for the live aggregate, which keeps only the
+    /// versions.
+    pub(crate) fn listings(&self) -> Option<&[Listing]> {
+        match self {
+            Listed::Live(_) => None,
+            Listed::Folded(list) => Some(list),
         }
     }
 
@@ -99,8 +123,8 @@ impl Listed {
         };
         set.into_iter()
             .flatten()
-            .chain(list.into_iter().flatten())
             .copied()
+            .chain(list.into_iter().flatten().map(|listing| listing.reference))
     }
 }
 
@@ -180,9 +204,10 @@ impl Aggregate {
     }
 
     /// Adds (`sign` = 1) or takes out (`sign` = −1) one visible version of an act.
-    pub(crate) fn add(&mut self, reference: VersionRef, version: &Version, sign: i128) {
+    /// `seq` is the act's.
+    pub(crate) fn add(&mut self, reference: VersionRef, version: &Version, seq: u64, sign: i128) {
         self.add_sums(version, sign);
-        self.add_listed(reference, version, sign);
+        self.add_listed(reference, version, seq, sign);
     }
 
     /// The additive part of [`Aggregate::add`]: the sums in the dense cell arrays, which a
@@ -288,10 +313,23 @@ impl Aggregate {
     /// The part of [`Aggregate::add`] that lists versions one by one (decisions, units,
     /// targets, totals, trainings whose groups disagree). Only versions with a
     /// [`ListKind`] are listed.
-    pub(crate) fn add_listed(&mut self, reference: VersionRef, version: &Version, sign: i128) {
+    pub(crate) fn add_listed(
+        &mut self,
+        reference: VersionRef,
+        version: &Version,
+        seq: u64,
+        sign: i128,
+    ) {
+        let listing = |text: u32| Listing {
+            reference,
+            year: version.year,
+            day: version.day,
+            seq,
+            text,
+        };
         match version.payload {
-            Payload::Decision { .. } => self.decisions.mark(reference, sign),
-            Payload::Unit { .. } => self.units.mark(reference, sign),
+            Payload::Decision { text } => self.decisions.mark(listing(text), sign),
+            Payload::Unit { name } => self.units.mark(listing(name), sign),
             Payload::Target {
                 indicator,
                 year: target_year,
@@ -311,7 +349,7 @@ impl Aggregate {
                     }
                 }
             }
-            Payload::Total { .. } => self.totals.mark(reference, sign),
+            Payload::Total { .. } => self.totals.mark(listing(0), sign),
             Payload::Training {
                 participants,
                 group_sum,
@@ -320,7 +358,7 @@ impl Aggregate {
                 if let (Some(participants), Some(group_sum)) = (participants.get(), group_sum.get())
                     && participants != group_sum
                 {
-                    self.breakdown_mismatches.mark(reference, sign);
+                    self.breakdown_mismatches.mark(listing(0), sign);
                 }
             }
             Payload::Staff { .. }

@@ -430,7 +430,8 @@ impl Record {
                         act,
                         revision,
                     };
-                    aggregate.add_listed(reference, version, 1);
+                    let seq = entry.act_identities[act as usize].seq;
+                    aggregate.add_listed(reference, version, seq, 1);
                 }
             }
         }

@@ -79,8 +79,7 @@ pub(crate) enum FundsKind {
 /// version's plan and year, so a correction that moves an act to another year gets new ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Payload {
-    /// `text`: the first of the decision's three texts (number, issuer, title) in the
-    /// record's `texts`.
+    /// `text`: the decision as the yearly summary lists it, in the record's `decisions`.
     Decision {
         text: u32,
     },

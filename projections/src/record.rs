@@ -48,9 +48,12 @@ pub struct Record {
     /// Per funding cell, every version of a disbursement ever charged to it, so that a finding
     /// about the cell can name its latest visible disbursement without a scan of the log.
     pub(crate) disbursements: Vec<Vec<VersionRef>>,
-    /// Decisions' numbers, issuers and titles (three texts each, in that order) and units'
-    /// names.
+    /// Units' names.
     pub(crate) texts: Texts,
+    /// Each decision version as the yearly summary lists it, rendered once: the summary of a
+    /// whole record lists tens of thousands, and escaping their texts for every answer was a
+    /// good part of its cost.
+    pub(crate) decisions: Vec<Box<serde_json::value::RawValue>>,
     pub(crate) claims: Vec<TotalClaim>,
     /// Every act, at its latest version, summed: the answer to "now".
     live: Aggregate,
@@ -693,7 +696,8 @@ impl Record {
     /// Adds a version to (or takes it out of) the live aggregate and the live funding sums by
     /// year that checkpoints copy.
     fn live_add(&mut self, reference: VersionRef, version: &Version, sign: i128) {
-        self.live.add(reference, version, sign);
+        let seq = self.identity(reference).seq;
+        self.live.add(reference, version, seq, sign);
         self.checkpoints.note_live(version, sign);
     }
 
@@ -721,8 +725,13 @@ impl Record {
                 issuer,
                 title,
             } => {
-                let text = self.texts.push(&[number, issuer, title]);
-                Payload::Decision { text }
+                let rendered =
+                    crate::yearly::render_decision(day.to_civil(), issuer, number, title);
+                self.decisions.push(rendered);
+                Payload::Decision {
+                    text: u32::try_from(self.decisions.len() - 1)
+                        .expect("fewer than 2^32 decisions"),
+                }
             }
             ActFacts::Unit { name } => {
                 let name = self.texts.push(&[name]);
@@ -890,10 +899,19 @@ impl Record {
                     ),
                 }
             }
-            // Funding is charged to its fiscal year, targets to their stated year; decisions,
-            // units and totals carry no cell that depends on the date.
-            payload @ (Payload::Decision { .. }
-            | Payload::Unit { .. }
+            // A decision is listed with its date: rendered again, with the new one.
+            Payload::Decision { text } => {
+                let rendered =
+                    crate::yearly::redate_decision(&self.decisions[text as usize], day.to_civil());
+                self.decisions.push(rendered);
+                Payload::Decision {
+                    text: u32::try_from(self.decisions.len() - 1)
+                        .expect("fewer than 2^32 decisions"),
+                }
+            }
+            // Funding is charged to its fiscal year, targets to their stated year; units and
+            // totals carry no cell that depends on the date.
+            payload @ (Payload::Unit { .. }
             | Payload::Target { .. }
             | Payload::Funds { .. }
             | Payload::Total { .. }) => payload,
@@ -1065,7 +1083,8 @@ impl Record {
                     act: dense_index(act),
                     revision,
                 };
-                aggregate.add(reference, version, 1);
+                let seq = self.plans[plan as usize].act_identities[act].seq;
+                aggregate.add(reference, version, seq, 1);
             }
         }
         aggregate

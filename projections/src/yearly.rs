@@ -7,6 +7,7 @@ use acta_events::catalogue::Channel;
 use acta_events::{CivilDate, EventType, PlanKey};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 
 use crate::aggregate::{ListKind, Listed, YearTotals};
 use crate::compact::{Day, Payload, PlanIndex};
@@ -46,12 +47,68 @@ pub struct YearSummary<'r> {
     pub year: i16,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DecisionSummary<'r> {
-    pub issued_on: CivilDate,
-    pub issuer: &'r str,
-    pub number: &'r str,
-    pub title: &'r str,
+/// A decision as the summary lists it: `issued_on`, `issuer`, `number` and `title`, rendered
+/// once when the decision was recorded (see [`render_decision`]) and written out as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct DecisionSummary<'r>(&'r RawValue);
+
+impl DecisionSummary<'_> {
+    /// The decision's JSON object.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl PartialEq for DecisionSummary<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.json() == other.json()
+    }
+}
+
+impl Eq for DecisionSummary<'_> {}
+
+impl Serialize for DecisionSummary<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+/// The fields of a listed decision, in byte order of their names as every answer's keys.
+#[derive(Serialize)]
+struct DecisionFields<'a> {
+    issued_on: CivilDate,
+    issuer: &'a str,
+    number: &'a str,
+    title: &'a str,
+}
+
+/// `decision` rendered again with the date `issued_on` (a correction moved it).
+pub(crate) fn redate_decision(decision: &RawValue, issued_on: CivilDate) -> Box<RawValue> {
+    #[derive(serde::Deserialize)]
+    struct Texts {
+        issuer: String,
+        number: String,
+        title: String,
+    }
+    let texts: Texts =
+        serde_json::from_str(decision.get()).expect("a rendered decision reads back");
+    render_decision(issued_on, &texts.issuer, &texts.number, &texts.title)
+}
+
+/// A decision's entry in the yearly summary, rendered as JSON.
+pub(crate) fn render_decision(
+    issued_on: CivilDate,
+    issuer: &str,
+    number: &str,
+    title: &str,
+) -> Box<RawValue> {
+    let fields = DecisionFields {
+        issued_on,
+        issuer,
+        number,
+        title,
+    };
+    serde_json::value::to_raw_value(&fields).expect("a decision's fields render as JSON")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -208,19 +265,32 @@ impl Record {
         plans: &PlanSet,
         index: impl Fn(Payload) -> Option<u32>,
     ) -> Vec<ListedItem> {
-        let mut items: Vec<ListedItem> = listed
-            .iter()
-            .filter(|reference| plans.contains(reference.plan))
-            .filter_map(|reference| {
-                let version = self.version(reference);
-                Some(ListedItem {
-                    year: version.year,
-                    day: version.day,
-                    seq: self.identity(reference).seq,
-                    index: index(version.payload)?,
+        let mut items: Vec<ListedItem> = match listed.listings() {
+            // A fold kept each listing's keys.
+            Some(listings) => listings
+                .iter()
+                .filter(|listing| plans.contains(listing.reference.plan))
+                .map(|listing| ListedItem {
+                    year: listing.year,
+                    day: listing.day,
+                    seq: listing.seq,
+                    index: listing.text,
                 })
-            })
-            .collect();
+                .collect(),
+            None => listed
+                .iter()
+                .filter(|reference| plans.contains(reference.plan))
+                .filter_map(|reference| {
+                    let version = self.version(reference);
+                    Some(ListedItem {
+                        year: version.year,
+                        day: version.day,
+                        seq: self.identity(reference).seq,
+                        index: index(version.payload)?,
+                    })
+                })
+                .collect(),
+        };
         // (day, seq) is unique, and the year is the day's: an unstable sort gives the one order.
         items.sort_unstable_by_key(|item| (item.year, item.day, item.seq));
         items
@@ -262,12 +332,7 @@ impl<'r> YearBuilder<'r> {
             },
             decisions: decisions[self.decisions]
                 .iter()
-                .map(|item| DecisionSummary {
-                    issued_on: item.day.to_civil(),
-                    issuer: record.texts.get(item.index + 1),
-                    number: record.texts.get(item.index),
-                    title: record.texts.get(item.index + 2),
-                })
+                .map(|item| DecisionSummary(&record.decisions[item.index as usize]))
                 .collect(),
             funding: YearFunding {
                 allocated: saturating_u64(self.funding.allocated),
@@ -320,6 +385,7 @@ mod tests {
     use acta_events::catalogue::Channel;
     use serde_json::json;
 
+    use crate::Query;
     use crate::testing::{LogBuilder, as_of, now, to_json, within};
 
     #[test]
@@ -508,5 +574,53 @@ mod tests {
             .collect();
         assert_eq!(child, [2012]);
         assert_eq!(record.yearly(&within("root")).years.len(), 2);
+    }
+
+    /// A decision moved to another date by a correction is listed in its new year with its new
+    /// date (its JSON is rendered once per version, so the move must render it again), and a
+    /// correction of its number is listed with the new number.
+    #[test]
+    fn a_corrected_decision_is_listed_as_corrected() {
+        let mut log = LogBuilder::default();
+        log.register("p", None, "2011-01-01");
+        let decision = log.event(
+            "decision.issued",
+            "p",
+            "2012-02-10",
+            json!({"number": "06/QĐ-SCT", "issuer": "SCT", "title": "Giao nhiệm vụ"}),
+        );
+        let as_first_recorded = log.last_recorded();
+        log.correct(decision, "2013-03-02", json!({"occurred_on": "2013-03-01"}));
+        let moved = to_json(&log.record().yearly(&now()));
+        assert_eq!(
+            moved["years"],
+            json!([{"year": 2013, "decisions": [{"issued_on": "2013-03-01", "issuer": "SCT",
+                    "number": "06/QĐ-SCT", "title": "Giao nhiệm vụ"}],
+                    "plans_approved": [], "units_established": [], "staff_assigned": 0,
+                    "training": {"events": 0, "sessions": 0, "participants": 0, "by_topic": {}},
+                    "outreach": {}, "assessments": {"enterprises": 0},
+                    "funding": {"planned": 0, "allocated": 0, "disbursed": 0}}])
+        );
+        log.correct(
+            decision,
+            "2013-03-03",
+            json!({"data": {"number": "07/QĐ-SCT", "issuer": "SCT", "title": "Giao nhiệm vụ"}}),
+        );
+        let renumbered = to_json(&log.record().yearly(&now()));
+        assert_eq!(
+            renumbered["years"][0]["decisions"],
+            json!([{"issued_on": "2013-03-01", "issuer": "SCT", "number": "07/QĐ-SCT",
+                    "title": "Giao nhiệm vụ"}])
+        );
+        // Before the first correction was known, it stood where it was recorded.
+        let known_then = Query {
+            known_at: Some(as_first_recorded),
+            ..now()
+        };
+        let before = to_json(&log.record().yearly(&known_then));
+        assert_eq!(
+            before["years"][0]["decisions"][0]["issued_on"],
+            json!("2012-02-10")
+        );
     }
 }
