@@ -1,6 +1,8 @@
 //! The read side of CONTRACT §3.1–§3.4: plan status, funding, the yearly summary and
 //! reconciliation, answered from the live [`Record`] for any `as_of` and `known_at`.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -64,9 +66,14 @@ fn read_query(
 /// projections crate tests it for every answer); going through a `serde_json::Value` to sort
 /// them cost more than the fold of a large answer.
 fn render(answer: &impl Serialize) -> Result<Bytes, ApiError> {
-    serde_json::to_vec(answer)
-        .map(Bytes::from)
-        .map_err(|error| ApiError::Internal(format!("cannot render an answer: {error}")))
+    // Sized like the largest answer so far (up to 64 MiB), so that a summary of megabytes is
+    // not copied again each time its buffer doubles.
+    static LARGEST: AtomicUsize = AtomicUsize::new(4096);
+    let mut out = Vec::with_capacity(LARGEST.load(Ordering::Relaxed));
+    serde_json::to_writer(&mut out, answer)
+        .map_err(|error| ApiError::Internal(format!("cannot render an answer: {error}")))?;
+    LARGEST.fetch_max(out.len().min(64 << 20), Ordering::Relaxed);
+    Ok(Bytes::from(out))
 }
 
 /// `GET /v1/plans`: every plan's status under one key.
