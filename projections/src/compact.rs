@@ -330,9 +330,9 @@ pub(crate) struct TopicCellKey {
     pub(crate) topic: u32,
 }
 
-/// The texts answers list (a decision's number, issuer and title, a unit's name), kept once
-/// per version that carries them, end to end in one string: no allocation per text, and the
-/// texts of one decision side by side in memory, as the yearly summary reads them.
+/// The texts answers list (a unit's name), kept once per version that carries them, end to
+/// end in one string: no allocation per text. (Decisions are kept rendered, as the yearly
+/// summary lists them: the record's `decisions`.)
 #[derive(Debug, Default)]
 pub(crate) struct Texts {
     all: String,
