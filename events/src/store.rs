@@ -535,6 +535,8 @@ impl<'de> serde::de::Visitor<'de> for ValidJson {
     fn visit_u64<E>(self, _: u64) -> Result<ValidJson, E> {
         Ok(ValidJson)
     }
+    // Only to accept what a `Value` accepts: the number is checked by the parser and dropped,
+    // never used (stored evidence holds texts; money and counts are integers).
     fn visit_f64<E>(self, _: f64) -> Result<ValidJson, E> {
         Ok(ValidJson)
     }

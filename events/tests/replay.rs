@@ -46,6 +46,14 @@ fn log_of_eight() -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 /// The rows each way of replaying hands over: (seq, what the row says).
+/// Edits rows behind the store's back, as a damaged file would hold them.
+fn damage(db: &std::path::Path, updates: &str) {
+    let connection = rusqlite::Connection::open(db).unwrap();
+    connection
+        .execute_batch(&format!("DROP TRIGGER events_are_never_updated; {updates}"))
+        .unwrap();
+}
+
 fn replayed(db: &std::path::Path) -> (Vec<StoredEvent>, Vec<(u64, String)>) {
     let whole = Arc::new(Mutex::new(Vec::new()));
     let fed = Arc::clone(&whole);
@@ -93,19 +101,15 @@ fn a_row_replayed_borrowed_says_what_the_stored_event_says() {
 #[test]
 fn damaged_rows_are_skipped_as_a_scan_skips_them() {
     let (_dir, db) = log_of_eight();
-    let connection = rusqlite::Connection::open(&db).unwrap();
-    connection
-        .execute_batch(
-            "DROP TRIGGER events_are_never_updated;
-             UPDATE events SET occurred_on = '2020-02-30' WHERE seq = 2;
+    damage(
+        &db,
+        "UPDATE events SET occurred_on = '2020-02-30' WHERE seq = 2;
              UPDATE events SET evidence = '{\"document\": ' WHERE seq = 3;
              UPDATE events SET date_precision = 'week' WHERE seq = 4;
              UPDATE events SET recorded_at = 'yesterday' WHERE seq = 5;
              UPDATE events SET plan = 'P' WHERE seq = 6;
              UPDATE events SET data = '{\"amount\": ' WHERE seq = 7;",
-        )
-        .unwrap();
-    drop(connection);
+    );
     let (whole, rows) = replayed(&db);
     let seqs = |events: &[(u64, String)]| events.iter().map(|(seq, _)| *seq).collect::<Vec<_>>();
     assert_eq!(
@@ -125,16 +129,12 @@ fn damaged_rows_are_skipped_as_a_scan_skips_them() {
 #[test]
 fn evidence_no_json_value_holds_is_skipped_on_both_paths() {
     let (_dir, db) = log_of_eight();
-    let connection = rusqlite::Connection::open(&db).unwrap();
-    connection
-        .execute_batch(
-            r#"DROP TRIGGER events_are_never_updated;
-             UPDATE events SET evidence = '{"document": "\ud800"}' WHERE seq = 3;
+    damage(
+        &db,
+        r#"UPDATE events SET evidence = '{"document": "\ud800"}' WHERE seq = 3;
              UPDATE events SET evidence = '{"document": 1e400}' WHERE seq = 4;
              UPDATE events SET evidence = '{"a": [' || replace(hex(zeroblob(200)), '00', '[') || ']}' WHERE seq = 5;"#,
-        )
-        .unwrap();
-    drop(connection);
+    );
     let (whole, rows) = replayed(&db);
     let whole_seqs: Vec<u64> = whole.iter().map(|event| event.seq).collect();
     let row_seqs: Vec<u64> = rows.iter().map(|(seq, _)| *seq).collect();
@@ -147,15 +147,11 @@ fn evidence_no_json_value_holds_is_skipped_on_both_paths() {
 #[test]
 fn a_column_of_the_wrong_type_is_a_damaged_row() {
     let (_dir, db) = log_of_eight();
-    let connection = rusqlite::Connection::open(&db).unwrap();
-    connection
-        .execute_batch(
-            r#"DROP TRIGGER events_are_never_updated;
-             UPDATE events SET data = 'not json', hash = X'FF' WHERE seq = 3;
+    damage(
+        &db,
+        r#"UPDATE events SET data = 'not json', hash = X'FF' WHERE seq = 3;
              UPDATE events SET prev_hash = X'00' WHERE seq = 4;"#,
-        )
-        .unwrap();
-    drop(connection);
+    );
     let (whole, rows) = replayed(&db);
     let whole_seqs: Vec<u64> = whole.iter().map(|event| event.seq).collect();
     let row_seqs: Vec<u64> = rows.iter().map(|(seq, _)| *seq).collect();
@@ -167,14 +163,10 @@ fn a_column_of_the_wrong_type_is_a_damaged_row() {
 #[test]
 fn an_instant_at_the_end_of_time_is_a_damaged_row() {
     let (_dir, db) = log_of_eight();
-    let connection = rusqlite::Connection::open(&db).unwrap();
-    connection
-        .execute_batch(
-            "DROP TRIGGER events_are_never_updated;
-             UPDATE events SET recorded_at = '9999-12-30T22:00:00.500Z' WHERE seq = 3;",
-        )
-        .unwrap();
-    drop(connection);
+    damage(
+        &db,
+        "UPDATE events SET recorded_at = '9999-12-30T22:00:00.500Z' WHERE seq = 3;",
+    );
     let (whole, rows) = replayed(&db);
     assert!(whole.iter().all(|event| event.seq != 3));
     assert!(rows.iter().all(|(seq, _)| *seq != 3));

@@ -36,29 +36,22 @@ fn clock() -> Clock {
     Arc::new(|| "2026-11-28T12:00:00.123Z".parse().unwrap())
 }
 
+fn options(on_commit: Option<CommitHook>) -> LogOptions {
+    LogOptions {
+        clock: clock(),
+        on_commit,
+        bulk: false,
+    }
+}
+
 fn open(path: &std::path::Path, on_commit: Option<CommitHook>) -> Log {
-    Log::open(
-        path,
-        LogOptions {
-            clock: clock(),
-            on_commit,
-            bulk: false,
-        },
-    )
-    .unwrap()
+    Log::open(path, options(on_commit)).unwrap()
 }
 
 /// Opens `path` again once the previous writer (dropped by the caller) has let go of it.
 fn reopen(path: &std::path::Path) -> Result<Log, acta_events::StoreError> {
     loop {
-        match Log::open(
-            path,
-            LogOptions {
-                clock: clock(),
-                on_commit: None,
-                bulk: false,
-            },
-        ) {
+        match Log::open(path, options(None)) {
             Err(acta_events::StoreError::Locked(_)) => {
                 std::thread::sleep(std::time::Duration::from_millis(20))
             }

@@ -716,6 +716,14 @@ impl Record {
         }
     }
 
+    /// Keeps a rendered decision version; the payload that names it.
+    fn push_decision(&mut self, rendered: Box<serde_json::value::RawValue>) -> Payload {
+        self.decisions.push(rendered);
+        Payload::Decision {
+            text: u32::try_from(self.decisions.len() - 1).expect("fewer than 2^32 decisions"),
+        }
+    }
+
     /// The compact version of an act, with its cells resolved.
     fn version_of(&mut self, plan: PlanIndex, day: Day, facts: &ActFacts<'_>) -> Version {
         let year = day.to_civil().year();
@@ -727,11 +735,7 @@ impl Record {
             } => {
                 let rendered =
                     crate::yearly::render_decision(day.to_civil(), issuer, number, title);
-                self.decisions.push(rendered);
-                Payload::Decision {
-                    text: u32::try_from(self.decisions.len() - 1)
-                        .expect("fewer than 2^32 decisions"),
-                }
+                self.push_decision(rendered)
             }
             ActFacts::Unit { name } => {
                 let name = self.texts.push(&[name]);
@@ -903,11 +907,7 @@ impl Record {
             Payload::Decision { text } => {
                 let rendered =
                     crate::yearly::redate_decision(&self.decisions[text as usize], day.to_civil());
-                self.decisions.push(rendered);
-                Payload::Decision {
-                    text: u32::try_from(self.decisions.len() - 1)
-                        .expect("fewer than 2^32 decisions"),
-                }
+                self.push_decision(rendered)
             }
             // Funding is charged to its fiscal year, targets to their stated year; units and
             // totals carry no cell that depends on the date.
