@@ -110,13 +110,21 @@ enum Command {
         #[command(flatten)]
         db: DbArg,
     },
-    /// Check the hash chain: exit 0 when intact, 1 naming the first bad seq when not.
+    /// Check the database file and the hash chain: exit 0 when sound, 1 saying what is not.
     Verify {
         #[command(flatten)]
         db: DbArg,
         /// Print the report as JSON (the shape of GET /v1/verify).
         #[arg(long)]
         json: bool,
+        /// Check the file with SQLite's full integrity_check (every index against its table)
+        /// rather than quick_check.
+        #[arg(long)]
+        full: bool,
+        /// The head this copy must reach, as SEQ:HASH (from GET /v1/head or an earlier verify):
+        /// exit 1 if the copy is behind it or holds another event at that seq.
+        #[arg(long, value_name = "SEQ:HASH", value_parser = parse_expected_head)]
+        expect_head: Option<ExpectedHead>,
     },
 }
 
@@ -172,7 +180,12 @@ pub fn main() -> ExitCode {
         Command::Token {
             command: TokenCommand::Create { db, name, role },
         } => create_token(&db.db, &name, &role),
-        Command::Verify { db, json } => verify(&db.db, json),
+        Command::Verify {
+            db,
+            json,
+            full,
+            expect_head,
+        } => verify(&db.db, json, full, expect_head),
     };
     match result {
         Ok(code) => code,
@@ -229,13 +242,38 @@ fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> 
         .with_writer(io::stderr)
         .init();
     let started = std::time::Instant::now();
+    let existed = path.exists();
     let (log, record) = open_log_with_record(path)?;
+    if !existed {
+        eprintln!(
+            "acta: no database at {}: created a new, empty record there",
+            path.display()
+        );
+    }
     let head = log.head().map_err(|error| error.to_string())?;
     eprintln!(
         "acta: {} events loaded into the projections in {} ms",
         head.seq,
         started.elapsed().as_millis()
     );
+    let report = log.verify(&mut |_| {}).map_err(|error| error.to_string())?;
+    if !report.integrity.problems.is_empty() {
+        let cause = format!(
+            "the database file {} is damaged (SQLite's quick_check: {}); appends are refused \
+             until it is repaired or restored from a backup, reads go on",
+            path.display(),
+            report.integrity.problems.join("; ")
+        );
+        eprintln!("acta: WARNING: {cause}");
+        log.refuse_writes(cause);
+    }
+    if let (Some(seq), Some(problem)) = (report.first_bad_seq, &report.problem) {
+        eprintln!(
+            "acta: WARNING: the hash chain of {} is broken at seq {seq}: {problem}. Serving \
+             anyway; GET /v1/verify reports the damage.",
+            path.display()
+        );
+    }
     if demo {
         crate::demo::load(
             &log,
@@ -245,14 +283,6 @@ fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> 
                 .into(),
         )
         .map_err(|error| format!("cannot load the demo data set: {error}"))?;
-    }
-    let report = log.verify(&mut |_| {}).map_err(|error| error.to_string())?;
-    if let (Some(seq), Some(problem)) = (report.first_bad_seq, &report.problem) {
-        eprintln!(
-            "acta: WARNING: the hash chain of {} is broken at seq {seq}: {problem}. Serving \
-             anyway; GET /v1/verify reports the damage.",
-            path.display()
-        );
     }
     let tokens =
         Tokens::open(path).map_err(|error| format!("cannot open {}: {error}", path.display()))?;
@@ -713,28 +743,146 @@ fn export(path: &Path) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify(path: &Path, json: bool) -> Result<ExitCode, String> {
+/// A head an auditor saw earlier (`--expect-head SEQ:HASH`).
+#[derive(Debug, Clone)]
+struct ExpectedHead {
+    seq: u64,
+    hash: String,
+}
+
+fn parse_expected_head(text: &str) -> Result<ExpectedHead, String> {
+    let (seq, hash) = text
+        .split_once(':')
+        .ok_or("write it as SEQ:HASH, e.g. 42:3f9a…(64 hex)")?;
+    let seq: u64 = seq
+        .parse()
+        .map_err(|_| format!("SEQ must be a whole number, got {seq:?}"))?;
+    if seq == 0 {
+        return Err("SEQ must be 1 or more".into());
+    }
+    if hash.len() != 64
+        || !hash
+            .bytes()
+            .all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return Err("HASH must be 64 lowercase hex characters".into());
+    }
+    Ok(ExpectedHead {
+        seq,
+        hash: hash.to_owned(),
+    })
+}
+
+/// Whether the log reaches `expected`: `None` when it holds that very event at that seq, else
+/// why not.
+fn check_expected_head(log: &Log, expected: &ExpectedHead) -> Result<Option<String>, String> {
+    let head = log.head().map_err(|error| error.to_string())?;
+    if head.seq < expected.seq {
+        return Ok(Some(format!(
+            "this copy is BEHIND the expected head: it ends at seq {} but seq {} was expected \
+             ({} events missing). A copy taken with `cp` without its -wal file, or a restore \
+             from an older backup, looks like this",
+            head.seq,
+            expected.seq,
+            expected.seq - head.seq
+        )));
+    }
+    let filter = acta_events::EventFilter {
+        after_seq: expected.seq - 1,
+        limit: 1,
+        plan: None,
+        event_type: None,
+    };
+    let found = log.events(&filter).map_err(|error| error.to_string())?;
+    match found.first() {
+        Some(event) if event.seq == expected.seq && event.hash == expected.hash => Ok(None),
+        Some(event) if event.seq == expected.seq => Ok(Some(format!(
+            "this copy DIVERGES from the expected head: seq {} has hash {}, not {}",
+            event.seq, event.hash, expected.hash
+        ))),
+        _ => Ok(Some(format!(
+            "this copy has no readable event at seq {}",
+            expected.seq
+        ))),
+    }
+}
+
+fn verify(
+    path: &Path,
+    json: bool,
+    full: bool,
+    expect_head: Option<ExpectedHead>,
+) -> Result<ExitCode, String> {
     let log = open_read_only(path, None)?;
     let progress = ProgressBar::new_spinner();
+    progress.set_message(match full {
+        true => "integrity_check of the file",
+        false => "quick_check of the file",
+    });
     let report = log
-        .verify(&mut |checked| progress.set_message(format!("{checked} events checked")))
+        .verify_with(full, &mut |checked| {
+            progress.set_message(format!("{checked} events checked"))
+        })
         .map_err(|error| error.to_string())?;
     progress.finish_and_clear();
+    let behind = match &expect_head {
+        Some(expected) => check_expected_head(&log, expected)?,
+        None => None,
+    };
     if json {
-        println!("{}", crate::http::events_verify_json(&report));
-    } else if let (Some(seq), Some(problem)) = (report.first_bad_seq, &report.problem) {
-        println!("chain BROKEN at seq {seq}: {problem}");
-        println!(
-            "checked {} events; head seq {} hash {}",
-            report.checked, report.head_seq, report.head_hash
-        );
+        let mut answer = crate::http::events_verify_json(&report);
+        if let Some(expected) = &expect_head {
+            answer["expected_head"] = serde_json::json!({
+                "seq": expected.seq,
+                "hash": expected.hash,
+                "reached": behind.is_none(),
+                "problem": behind,
+            });
+        }
+        println!("{answer}");
     } else {
-        println!(
-            "chain intact: {} events; head seq {} hash {}",
-            report.checked, report.head_seq, report.head_hash
-        );
+        let check = if full {
+            "integrity_check"
+        } else {
+            "quick_check"
+        };
+        match report.integrity.problems.as_slice() {
+            [] => println!("file sound ({check}: ok)"),
+            problems => {
+                println!("file DAMAGED ({check}):");
+                for problem in problems {
+                    println!("  {problem}");
+                }
+                println!(
+                    "  Restore from a backup taken with `sqlite3 DB .backup`, `VACUUM INTO` or \
+                     `acta export`; see docs/DESIGN.md"
+                );
+            }
+        }
+        if let (Some(seq), Some(problem)) = (report.first_bad_seq, &report.problem) {
+            println!("chain BROKEN at seq {seq}: {problem}");
+            println!(
+                "checked {} events; head seq {} hash {}",
+                report.checked, report.head_seq, report.head_hash
+            );
+        } else if let Some(problem) = &report.problem {
+            println!("chain UNREADABLE: {problem}");
+        } else {
+            println!(
+                "chain intact: {} events; head seq {} hash {}",
+                report.checked, report.head_seq, report.head_hash
+            );
+        }
+        match (&expect_head, &behind) {
+            (Some(expected), None) => println!(
+                "expected head reached: seq {} hash {}",
+                expected.seq, expected.hash
+            ),
+            (_, Some(problem)) => println!("{problem}"),
+            (None, None) => {}
+        }
     }
-    Ok(if report.ok() {
+    Ok(if report.ok() && behind.is_none() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

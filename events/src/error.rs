@@ -21,6 +21,15 @@ pub enum AppendError {
     /// `500`: the database failed. The message is logged, never sent.
     #[error("storage failed: {0}")]
     Storage(String),
+    /// `507`: the disk holding the database is full. Nothing of the request was stored; the
+    /// message names the cause and may be sent.
+    #[error("{0}")]
+    StorageFull(String),
+    /// `503`: the database cannot be written now (an I/O error, a damaged file, a lock held by
+    /// another process). Nothing of the request was stored; the message names the cause and may
+    /// be sent.
+    #[error("{0}")]
+    Unavailable(String),
     /// `503`: the log is shutting down.
     #[error("the event log is closed")]
     Closed,
@@ -68,9 +77,40 @@ impl AppendError {
     }
 }
 
+/// What the clients of a failed write are told: a full disk (`507`) and a database that cannot
+/// be written now (`503`) name their cause; anything else is an internal error (`500`).
 impl From<rusqlite::Error> for AppendError {
     fn from(error: rusqlite::Error) -> Self {
-        AppendError::Storage(error.to_string())
+        use rusqlite::ErrorCode;
+        let code = match &error {
+            rusqlite::Error::SqliteFailure(failure, _) => Some(failure.code),
+            _ => None,
+        };
+        match code {
+            Some(ErrorCode::DiskFull) => AppendError::StorageFull(
+                "the disk holding the database is full: nothing of this request was stored. \
+                 Free space on it; acta stores again as soon as there is room"
+                    .into(),
+            ),
+            Some(ErrorCode::SystemIoFailure) => AppendError::Unavailable(format!(
+                "the database could not be written (an I/O error: {error}): nothing of this \
+                 request was stored"
+            )),
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => AppendError::Unavailable(
+                "the database is locked by another connection: nothing of this request \
+                     was stored; try again"
+                    .into(),
+            ),
+            Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen) => AppendError::Unavailable(format!(
+                "the database cannot be written ({error}): nothing of this request was stored"
+            )),
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                AppendError::Unavailable(format!(
+                    "the database file is damaged ({error}): nothing of this request was stored"
+                ))
+            }
+            _ => AppendError::Storage(error.to_string()),
+        }
     }
 }
 
@@ -87,10 +127,14 @@ pub enum StoreError {
     #[error("stored event at seq {seq} cannot be read: {problem}")]
     Corrupt { seq: u64, problem: String },
     #[error(
-        "another acta process (acta serve or acta import) is writing to {0}; only one may. \
-         Stop it first, or use export, verify or report, which only read"
+        "{path} is being written by {held_by}; only one process may write a database, whatever \
+         name it is reached by. Stop that one first, or use export, verify or report, which only \
+         read"
     )]
-    Locked(String),
+    Locked { path: String, held_by: String },
+    /// The file is there but must not be opened as a record (empty, not acta's, two names).
+    #[error("{0}")]
+    Refused(String),
     #[error("{0}")]
     Io(String),
 }

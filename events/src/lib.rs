@@ -15,7 +15,8 @@
 //! - [`stored`]: the stored shape and the chain hash.
 //! - [`jcs`]: canonical JSON (RFC 8785).
 //! - [`schema`]: migrations keyed by `PRAGMA user_version`.
-//! - [`store`]: the log — one writer thread with group commit, pooled readers, verification.
+//! - [`store`]: the log — one writer thread with group commit, pooled readers, verification;
+//!   `store::file` decides which file a path names and locks it for the one writer.
 //! - [`tokens`]: access tokens and roles, stored as hashes.
 //! - [`error`]: the errors of this layer, each documenting its HTTP status.
 
@@ -35,7 +36,8 @@ pub use error::{AppendError, StoreError};
 pub use fields::{FieldError, FieldErrors, Text};
 pub use request::{BATCH_EVENTS_MAX, Evidence, NewEvent};
 pub use store::{
-    AppendOutcome, AppendRequest, Clock, EventFilter, EventRow, Head, Log, LogOptions, VerifyReport,
+    AppendOutcome, AppendRequest, Clock, DatabaseFile, EventFilter, EventRow, Head, Integrity, Log,
+    LogOptions, VerifyReport, WriterHealth, WriterStatus,
 };
 pub use stored::{GENESIS_HASH, StoredEvent};
 pub use tokens::{Caller, Role, TokenError, Tokens};

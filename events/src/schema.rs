@@ -62,6 +62,31 @@ pub fn current_version() -> u32 {
     MIGRATIONS.len() as u32
 }
 
+/// Refuses an SQLite database that is not acta's: one with tables but no acta schema version
+/// (another program's file, or a mistyped path to one). A file this open created passes.
+pub fn check_is_acta(
+    connection: &Connection,
+    database: &crate::store::DatabaseFile,
+) -> Result<(), StoreError> {
+    let version: u32 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version > 0 || database.created {
+        return Ok(());
+    }
+    let tables: i64 = connection.query_row(
+        "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table'",
+        [],
+        |row| row.get(0),
+    )?;
+    if tables > 0 {
+        return Err(StoreError::Refused(format!(
+            "{} is an SQLite database with {tables} tables but no acta schema: it is another \
+             program's file, not a record of acta's",
+            database.path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Brings the database to the current schema in one exclusive transaction.
 pub fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     let transaction =

@@ -128,8 +128,11 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    /// Opens the tokens of the existing database at `path` (never creating one: a mistyped
+    /// path is an error, not a new record).
     pub fn open(path: &Path) -> Result<Tokens, StoreError> {
-        let mut connection = open_connection(path)?;
+        let database = crate::store::file::existing(path)?;
+        let mut connection = open_connection(&database.path)?;
         crate::schema::migrate(&mut connection)?;
         Ok(Tokens {
             connection: std::sync::Mutex::new(connection),
@@ -243,7 +246,9 @@ mod tests {
     #[test]
     fn tokens_work_until_revoked() {
         let dir = tempfile::tempdir().unwrap();
-        let tokens = Tokens::open(&dir.path().join("acta.db")).unwrap();
+        let path = dir.path().join("acta.db");
+        crate::schema::migrate(&mut rusqlite::Connection::open(&path).unwrap()).unwrap();
+        let tokens = Tokens::open(&path).unwrap();
         assert!(tokens.is_empty().unwrap());
         let name: PlanKey = "phong-sxsh".parse().unwrap();
         let token = tokens.create(&name, Role::Recorder, now()).unwrap();

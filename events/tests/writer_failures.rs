@@ -52,7 +52,7 @@ fn open(path: &std::path::Path, on_commit: Option<CommitHook>) -> Log {
 fn reopen(path: &std::path::Path) -> Result<Log, acta_events::StoreError> {
     loop {
         match Log::open(path, options(None)) {
-            Err(acta_events::StoreError::Locked(_)) => {
+            Err(acta_events::StoreError::Locked { .. }) => {
                 std::thread::sleep(std::time::Duration::from_millis(20))
             }
             other => return other,

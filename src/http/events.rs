@@ -260,6 +260,11 @@ pub fn verify_json(report: &acta_events::VerifyReport) -> Value {
         "checked": report.checked,
         "head": { "seq": report.head_seq, "hash": report.head_hash },
         "first_bad_seq": report.first_bad_seq,
-        "problem": report.problem,
+        "problem": report.problem_text(),
+        "integrity": {
+            "check": if report.integrity.full { "integrity_check" } else { "quick_check" },
+            "ok": report.integrity.problems.is_empty(),
+            "problems": report.integrity.problems,
+        },
     })
 }

@@ -51,6 +51,13 @@ pub enum ApiError {
     /// `503`: the service is shutting down.
     #[error("the service is shutting down; retry shortly")]
     Unavailable,
+    /// `503`: the database cannot be written now; the cause is told (it names no internals
+    /// beyond what an operator must know: an I/O error, a damaged file, a lock).
+    #[error("{0}")]
+    StorageUnavailable(String),
+    /// `507`: the disk holding the database is full; nothing was stored.
+    #[error("{0}")]
+    InsufficientStorage(String),
     /// `500`: logged with its cause; the client hears nothing of internals.
     #[error("internal error: {0}")]
     Internal(String),
@@ -83,7 +90,10 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::StorageUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,6 +111,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "urn:acta:problem:unsupported-media-type",
             ApiError::Unprocessable { .. } => "urn:acta:problem:unprocessable",
             ApiError::Unavailable => "urn:acta:problem:unavailable",
+            ApiError::StorageUnavailable(_) => "urn:acta:problem:storage-unavailable",
+            ApiError::InsufficientStorage(_) => "urn:acta:problem:insufficient-storage",
             ApiError::Internal(_) => "urn:acta:problem:internal",
         }
     }
@@ -145,6 +157,9 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::INSUFFICIENT_STORAGE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(
                 header::WWW_AUTHENTICATE,
@@ -168,6 +183,8 @@ impl From<AppendError> for ApiError {
             },
             AppendError::Conflict { detail, errors } => ApiError::Conflict { detail, errors },
             AppendError::Storage(cause) => ApiError::Internal(cause),
+            AppendError::StorageFull(cause) => ApiError::InsufficientStorage(cause),
+            AppendError::Unavailable(cause) => ApiError::StorageUnavailable(cause),
             AppendError::Closed => ApiError::Unavailable,
         }
     }

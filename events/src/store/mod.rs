@@ -8,6 +8,12 @@
 //!
 //! Readers use their own connections (WAL lets them read while the writer writes).
 
+pub mod file;
+mod health;
+
+pub use file::DatabaseFile;
+pub use health::{WriterHealth, WriterStatus};
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -92,7 +98,8 @@ pub struct Head {
     pub recorded_at: Option<Instant>,
 }
 
-/// The answer of a chain verification (`GET /v1/verify`, `acta verify`).
+/// The answer of a verification (`GET /v1/verify`, `acta verify`): SQLite's check of the file,
+/// then the hash chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
     pub checked: u64,
@@ -100,11 +107,33 @@ pub struct VerifyReport {
     pub head_hash: String,
     pub first_bad_seq: Option<u64>,
     pub problem: Option<String>,
+    /// Which check of the file ran, and what SQLite found wrong (empty when sound).
+    pub integrity: Integrity,
+}
+
+/// The result of SQLite's check of the database file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Integrity {
+    /// `PRAGMA integrity_check` rather than `quick_check`.
+    pub full: bool,
+    /// What SQLite says is wrong, at most [`INTEGRITY_PROBLEMS_MAX`] lines.
+    pub problems: Vec<String>,
 }
 
 impl VerifyReport {
+    /// The chain is intact and the file sound.
     pub fn ok(&self) -> bool {
-        self.first_bad_seq.is_none()
+        self.first_bad_seq.is_none() && self.integrity.problems.is_empty()
+    }
+
+    /// What is wrong, in one sentence: the chain's first problem, else the file's.
+    pub fn problem_text(&self) -> Option<String> {
+        self.problem.clone().or_else(|| {
+            self.integrity
+                .problems
+                .first()
+                .map(|first| format!("the database file is damaged: SQLite reports \"{first}\""))
+        })
     }
 }
 
@@ -132,6 +161,8 @@ pub struct LogOptions {
 pub struct Log {
     writer: Option<mpsc::SyncSender<WriteJob>>,
     readers: Arc<Readers>,
+    /// What the writer last found when it committed (see [`WriterHealth`]).
+    health: Arc<health::Health>,
 }
 
 /// Feeds every stored event to `on_replay`, in `seq` order. A row that cannot be read (edited
@@ -195,31 +226,38 @@ impl Log {
         options: LogOptions,
         replay: impl FnOnce(&Readers) -> Result<(), StoreError>,
     ) -> Result<Log, StoreError> {
-        let writer_lock = lock_for_writing(path)?;
-        let mut connection = open_connection(path)?;
+        let (database, writer_lock) = file::lock_for_writing(path, &holder_name())?;
+        let writer_lock = Arc::new(writer_lock);
+        let mut connection = open_connection(&database.path)?;
         let writer_cache_kib = match options.bulk {
             true => BULK_WRITER_CACHE_KIB,
             false => WRITER_CACHE_KIB,
         };
         connection.pragma_update(None, "cache_size", -writer_cache_kib)?;
+        schema::check_is_acta(&connection, &database)?;
         schema::migrate(&mut connection)?;
         let readers = Arc::new(Readers {
-            path: path.to_owned(),
+            path: database.path.clone(),
             read_only: false,
             idle: Mutex::new(Vec::new()),
+            _lock: Some(Arc::clone(&writer_lock)),
         });
         replay(&readers)?;
         let state = WriterState::load(&connection)?;
+        let health = Arc::new(health::Health::default());
         let (sender, receiver) = mpsc::sync_channel(WRITE_QUEUE_DEPTH_MAX);
-        let writer = Writer {
+        let mut writer = Writer {
             connection,
             state,
             hash_buffer: String::with_capacity(1024),
             stale: false,
+            seen_data_version: 0,
             clock: options.clock,
             on_commit: options.on_commit,
+            health: Arc::clone(&health),
             _lock: writer_lock,
         };
+        writer.seen_data_version = writer.data_version()?;
         thread::Builder::new()
             .name("acta-writer".into())
             .spawn(move || writer.run(receiver))
@@ -227,6 +265,7 @@ impl Log {
         Ok(Log {
             writer: Some(sender),
             readers,
+            health,
         })
     }
 
@@ -253,13 +292,12 @@ impl Log {
         path: &Path,
         replay: impl FnOnce(&Readers) -> Result<(), StoreError>,
     ) -> Result<Log, StoreError> {
-        if !path.is_file() {
-            return Err(StoreError::Io(format!("{} does not exist", path.display())));
-        }
+        let database = file::existing(path)?;
         let readers = Arc::new(Readers {
-            path: path.to_owned(),
+            path: database.path,
             read_only: true,
             idle: Mutex::new(Vec::new()),
+            _lock: None,
         });
         // Fail now, not on the first read, if the file is no acta database.
         readers.with(|reader| {
@@ -270,6 +308,7 @@ impl Log {
         Ok(Log {
             writer: None,
             readers,
+            health: Arc::default(),
         })
     }
 
@@ -349,9 +388,55 @@ impl Log {
         })
     }
 
-    /// Checks the whole chain; `progress` is told how many events were checked so far.
+    /// Checks the file (`PRAGMA quick_check`) and the whole chain; `progress` is told how many
+    /// events were checked so far.
     pub fn verify(&self, progress: &mut dyn FnMut(u64)) -> Result<VerifyReport, StoreError> {
-        self.read(|connection| verify_chain(connection, progress))
+        self.verify_with(false, progress)
+    }
+
+    /// As [`Log::verify`]; with `full`, the file's check is `PRAGMA integrity_check`.
+    pub fn verify_with(
+        &self,
+        full: bool,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<VerifyReport, StoreError> {
+        let problems = self.integrity_check(full)?;
+        let chain = self.read(|connection| verify_chain(connection, progress));
+        let mut report = match chain {
+            Ok(report) => report,
+            // A file damaged beneath the events table cannot be read through: report what
+            // SQLite found rather than fail.
+            Err(StoreError::Sqlite(error)) if !problems.is_empty() => VerifyReport {
+                checked: 0,
+                head_seq: 0,
+                head_hash: GENESIS_HASH.to_owned(),
+                first_bad_seq: None,
+                problem: Some(format!("the events cannot be read through: {error}")),
+                integrity: Integrity::default(),
+            },
+            Err(error) => return Err(error),
+        };
+        report.integrity = Integrity { full, problems };
+        Ok(report)
+    }
+
+    /// Whether the writer can commit, and why not (see [`WriterHealth`]).
+    pub fn writer_health(&self) -> WriterHealth {
+        self.health.get()
+    }
+
+    /// Makes the writer refuse every append (`503` naming `cause`) until the process restarts:
+    /// for a database file found damaged.
+    pub fn refuse_writes(&self, cause: String) {
+        self.health.refuse(cause);
+    }
+
+    /// SQLite's own check of the file: `PRAGMA quick_check` (its B-trees and pages, in time
+    /// linear in the file's size), or with `full` `PRAGMA integrity_check` (also every index
+    /// against its table). Returns what SQLite says is wrong, at most [`INTEGRITY_PROBLEMS_MAX`]
+    /// lines; empty when the file is sound.
+    pub fn integrity_check(&self, full: bool) -> Result<Vec<String>, StoreError> {
+        self.read(|connection| integrity_check(connection, full))
     }
 
     /// Calls `visit` with every stored event after `after_seq`, in `seq` order, in chunks.
@@ -364,29 +449,18 @@ impl Log {
     }
 }
 
-/// Takes the lock that makes this process the database's only writer: an exclusive lock on
-/// `<database>.lock`, held until the writer stops (the operating system releases it if the
-/// process dies).
-fn lock_for_writing(path: &Path) -> Result<std::fs::File, StoreError> {
-    let mut lock_path = path.as_os_str().to_owned();
-    lock_path.push(".lock");
-    let lock_path = PathBuf::from(lock_path);
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|error| StoreError::Io(format!("cannot open {}: {error}", lock_path.display())))?;
-    match lock.try_lock() {
-        Ok(()) => Ok(lock),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            Err(StoreError::Locked(path.display().to_string()))
-        }
-        Err(std::fs::TryLockError::Error(error)) => Err(StoreError::Io(format!(
-            "cannot lock {}: {error}",
-            lock_path.display()
-        ))),
-    }
+/// Who the lock's side file names as the writer: this process's command line, cut short.
+fn holder_name() -> String {
+    let command: Vec<String> = std::env::args()
+        .enumerate()
+        .map(|(index, arg)| match index {
+            0 => Path::new(&arg)
+                .file_name()
+                .map_or(arg.clone(), |name| name.to_string_lossy().into_owned()),
+            _ => arg,
+        })
+        .collect();
+    command.join(" ").chars().take(200).collect()
 }
 
 /// Opens a connection with the settings every connection of acta uses.
@@ -418,6 +492,10 @@ struct Readers {
     path: PathBuf,
     read_only: bool,
     idle: Mutex<Vec<Connection>>,
+    /// Closed after `idle` (fields drop in order): closing any descriptor of the database file
+    /// drops the process's POSIX locks on it, SQLite's included, so the lock's descriptor is
+    /// closed only once no connection of this log is left.
+    _lock: Option<Arc<file::WriterLock>>,
 }
 
 impl Readers {
@@ -725,6 +803,39 @@ fn scan_events(
     Ok(())
 }
 
+/// Most lines of SQLite's integrity report kept: the first ones say where the damage is.
+pub const INTEGRITY_PROBLEMS_MAX: usize = 20;
+
+fn integrity_check(connection: &Connection, full: bool) -> Result<Vec<String>, StoreError> {
+    let pragma = match full {
+        true => format!("PRAGMA integrity_check({INTEGRITY_PROBLEMS_MAX})"),
+        false => format!("PRAGMA quick_check({INTEGRITY_PROBLEMS_MAX})"),
+    };
+    let mut statement = match connection.prepare(&pragma) {
+        Ok(statement) => statement,
+        // A file damaged where the schema lives cannot even be asked.
+        Err(error) => return Ok(vec![error.to_string()]),
+    };
+    let mut rows = statement.query([])?;
+    let mut problems = Vec::new();
+    loop {
+        match rows.next() {
+            Ok(Some(row)) => {
+                let line: String = row.get(0)?;
+                if line != "ok" {
+                    problems.push(line);
+                }
+            }
+            Ok(None) => break,
+            Err(error) => {
+                problems.push(error.to_string());
+                break;
+            }
+        }
+    }
+    Ok(problems)
+}
+
 /// How often (in events) verification reports progress.
 const VERIFY_PROGRESS_EVERY: u64 = 10_000;
 
@@ -741,6 +852,7 @@ fn verify_chain(
         head_hash: GENESIS_HASH.to_owned(),
         first_bad_seq: None,
         problem: None,
+        integrity: Integrity::default(),
     };
     let mut previous_hash = GENESIS_HASH.to_owned();
     while let Some(row) = rows.next()? {
@@ -979,10 +1091,16 @@ struct Writer {
     /// Set when a failed commit left `state` unknown (its reload failed too): the next group
     /// reloads it inside its transaction before appending anything.
     stale: bool,
+    /// `PRAGMA data_version` when this writer last looked: it changes when any other
+    /// connection commits, so a commit made behind the writer's back is seen (see
+    /// [`Writer::catch_up`]).
+    seen_data_version: i64,
     clock: Clock,
     on_commit: Option<CommitHook>,
-    /// Held for as long as this writer runs: see [`lock_for_writing`].
-    _lock: std::fs::File,
+    health: Arc<health::Health>,
+    /// Held for as long as this writer runs (declared last, so the connection closes first):
+    /// see [`file::lock_for_writing`].
+    _lock: Arc<file::WriterLock>,
 }
 
 impl Writer {
@@ -1005,11 +1123,86 @@ impl Writer {
         self.connection.prepare_cached(sql)?.execute([]).map(drop)
     }
 
+    /// `PRAGMA data_version` of the writer's connection: unchanged by its own commits.
+    fn data_version(&self) -> Result<i64, rusqlite::Error> {
+        self.connection
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |row| row.get(0))
+    }
+
+    /// Makes the writer's state describe the database as it is, inside the write transaction.
+    /// Another connection may have committed: this process's token writes (no events), or —
+    /// were the lock ever got past — another writer. Events appended behind the writer's back
+    /// are handed to the commit hook, so the projections miss nothing; a database whose head
+    /// went back or changed (replaced or restored beneath the server) is refused for writing.
+    fn catch_up(&mut self) -> Result<(), AppendError> {
+        let version = self.data_version()?;
+        if version == self.seen_data_version && !self.stale {
+            return Ok(());
+        }
+        let believed = self.state.head.clone();
+        let found = read_head(&self.connection).map_err(storage)?;
+        let still_there = match believed.seq {
+            0 => true,
+            seq => {
+                self.connection
+                    .prepare_cached("SELECT hash FROM events WHERE seq = ?1")?
+                    .query_row([seq], |row| row.get::<_, String>(0))
+                    .optional()?
+                    .as_deref()
+                    == Some(believed.hash.as_str())
+            }
+        };
+        if !still_there {
+            let cause = format!(
+                "the database changed beneath the running writer: its event at seq {} is no \
+                 longer the one this server wrote (the file was replaced or restored while it ran). \
+                 Appends are refused; restart acta on the right file",
+                believed.seq
+            );
+            eprintln!("acta: {cause}");
+            self.health.refuse(cause.clone());
+            return Err(AppendError::Unavailable(cause));
+        }
+        if found.seq > believed.seq {
+            eprintln!(
+                "acta: WARNING: events {}..={} were appended by another connection; the writer \
+                 reloads its state and the projections take them in",
+                believed.seq + 1,
+                found.seq
+            );
+            if let Some(on_commit) = &self.on_commit {
+                let mut missed = Vec::new();
+                scan_events(
+                    &self.connection,
+                    believed.seq,
+                    Unreadable::Skip,
+                    &mut |chunk| {
+                        missed.extend_from_slice(chunk);
+                        Ok(())
+                    },
+                )
+                .map_err(storage)?;
+                on_commit(&missed);
+            }
+        }
+        self.state = WriterState::load(&self.connection).map_err(storage)?;
+        self.stale = false;
+        self.seen_data_version = version;
+        Ok(())
+    }
+
     fn commit_group(&mut self, group: Vec<WriteJob>) {
         let (requests, replies): (Vec<AppendRequest>, Vec<Reply>) = group
             .into_iter()
             .map(|job| (job.request, job.reply))
             .unzip();
+        if let Some(refusal) = self.health.refusal() {
+            for reply in replies {
+                reply(Err(refusal.clone()));
+            }
+            return;
+        }
         let clock_now = Instant::from_timestamp((self.clock)());
         // recorded_at never decreases along seq, even if the system clock steps back.
         let now = match self.state.head.recorded_at {
@@ -1023,15 +1216,12 @@ impl Writer {
         let mut results: Vec<Result<AppendOutcome, AppendError>> =
             Vec::with_capacity(replies.len());
         let mut committed: Vec<StoredEvent> = Vec::new();
-        let outcome = (|| -> Result<(), rusqlite::Error> {
+        let outcome = (|| -> Result<(), AppendError> {
             self.control("BEGIN IMMEDIATE")?;
-            // The state must describe the database as it is. If it may not (a failed commit
-            // whose state could not be reloaded), reload it now, inside the transaction, rather
-            // than chain onto a head that is not there.
-            if self.stale {
-                self.state = WriterState::load(&self.connection).map_err(store_to_sqlite)?;
-                self.stale = false;
-            }
+            // The state must describe the database as it is: reload it now, inside the
+            // transaction, if another connection committed or a failed commit left it unknown,
+            // rather than chain onto a head that is not there.
+            self.catch_up()?;
             // A request alone in its group (every import batch) is undone, if refused, by
             // rolling the whole transaction back.
             let alone = requests.len() == 1;
@@ -1058,14 +1248,17 @@ impl Writer {
                         // transaction back: nothing of the group is left, and going on would
                         // run the next requests in autocommit mode.
                         if self.connection.is_autocommit() {
-                            return Err(rusqlite::Error::SqliteFailure(
-                                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
-                                Some(format!("the transaction was rolled back: {error}")),
-                            ));
+                            return Err(error);
                         }
                         if savepoint {
                             self.control("ROLLBACK TO request")?;
                             self.control("RELEASE request")?;
+                        }
+                        // A statement that failed in the database (a constraint the state
+                        // should have foreseen, such as a taken seq) means the state may not
+                        // describe the database: reload it before the next group.
+                        if matches!(error, AppendError::Storage(_)) {
+                            self.stale = true;
                         }
                         refused_alone = alone;
                         self.state.roll_back(undo);
@@ -1073,25 +1266,29 @@ impl Writer {
                     }
                 }
             }
-            self.control(if refused_alone { "ROLLBACK" } else { "COMMIT" })
+            Ok(self.control(if refused_alone { "ROLLBACK" } else { "COMMIT" })?)
         })();
-        if let Err(error) = outcome {
-            // Nothing of this group is durable: undo it all and tell every client.
+        let failure = outcome.err().map(|error| {
+            // Nothing of this group is durable: undo it all and tell every client why.
             let _ = self.connection.execute_batch("ROLLBACK");
-            let message = error.to_string();
+            let failure = error;
+            eprintln!("acta: a commit failed, nothing of it is stored: {failure}");
             match WriterState::load(&self.connection) {
                 Ok(state) => self.state = state,
                 Err(load_error) => {
-                    self.stale = true;
                     eprintln!("acta: cannot reload the writer state: {load_error}");
                 }
             }
+            // Whatever happened, look again at the database before the next group.
+            self.stale = true;
             committed.clear();
             for result in &mut results {
-                *result = Err(AppendError::Storage(message.clone()));
+                *result = Err(failure.clone());
             }
-            results.resize(replies.len(), Err(AppendError::Storage(message)));
-        }
+            results.resize(replies.len(), Err(failure.clone()));
+            failure
+        });
+        self.health.record(failure.as_ref());
         committed.sort_by_key(|event| event.seq);
         if !committed.is_empty()
             && let Some(on_commit) = &self.on_commit
@@ -1584,13 +1781,9 @@ fn check_fiscal_year(data: &EventData, period: Period, pointer: &str) -> Result<
     }
 }
 
-fn store_to_sqlite(error: StoreError) -> rusqlite::Error {
-    match error {
-        StoreError::Sqlite(error) => error,
-        other => rusqlite::Error::ToSqlConversionFailure(Box::new(other)),
-    }
-}
-
 fn storage(error: StoreError) -> AppendError {
-    AppendError::Storage(error.to_string())
+    match error {
+        StoreError::Sqlite(error) => error.into(),
+        other => AppendError::Storage(other.to_string()),
+    }
 }
