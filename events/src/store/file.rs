@@ -18,8 +18,10 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::StoreError;
+use std::collections::BTreeSet;
 
 /// The first 16 bytes of every SQLite database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
@@ -41,21 +43,35 @@ pub struct DatabaseFile {
 /// `<database>.lock` names the holder, for the message another process gets.
 #[derive(Debug)]
 pub struct WriterLock {
-    _file: File,
+    file: File,
+    inode: (u64, u64),
+}
+
+impl Drop for WriterLock {
+    fn drop(&mut self) {
+        locked_here().remove(&self.inode);
+        // The flock goes with the descriptor; nothing else to undo.
+        let _ = &self.file;
+    }
 }
 
 /// Resolves `path` to an existing database that may be read: it must exist, be a regular file
-/// with one name only, and start like an SQLite database.
+/// with one name only, and not be empty. Looks with `stat` only: closing any descriptor of the
+/// file would drop this process's POSIX locks on it — SQLite's, held by the connections of a
+/// log already open here (see [`WriterLock`]). Whether it is an SQLite database SQLite says on
+/// the first read ("file is not a database").
 pub fn existing(path: &Path) -> Result<DatabaseFile, StoreError> {
-    let file = File::open(path).map_err(|error| match error.kind() {
+    let metadata = std::fs::metadata(path).map_err(|error| match error.kind() {
         std::io::ErrorKind::NotFound => StoreError::Io(format!(
             "{} does not exist (no database there; check the path)",
             path.display()
         )),
         _ => StoreError::Io(format!("cannot open {}: {error}", path.display())),
     })?;
-    check_one_name(&file, path)?;
-    check_content(&file, path)?;
+    check_one_name(&metadata, path)?;
+    if metadata.len() == 0 {
+        check_empty_has_wal(path)?;
+    }
     Ok(DatabaseFile {
         path: canonical(path)?,
         created: false,
@@ -120,18 +136,32 @@ pub fn lock_for_writing(
             )));
         }
     }
-    check_one_name(&file, path)?;
+    let metadata = file
+        .metadata()
+        .map_err(|error| StoreError::Io(format!("cannot stat {}: {error}", path.display())))?;
+    check_one_name(&metadata, path)?;
     if !created {
         check_content(&file, path)?;
     }
     write_holder(&info_path, holder);
+    let inode = (metadata.dev(), metadata.ino());
+    locked_here().insert(inode);
     Ok((
         DatabaseFile {
             path: canonical_path,
             created,
         },
-        WriterLock { _file: file },
+        WriterLock { file, inode },
     ))
+}
+
+/// The (device, inode) of every database this process holds the writer's lock on.
+fn locked_here() -> std::sync::MutexGuard<'static, BTreeSet<(u64, u64)>> {
+    static LOCKED: Mutex<BTreeSet<(u64, u64)>> = Mutex::new(BTreeSet::new());
+    // A poisoned set is still the right set: it is only ever inserted into and removed from.
+    LOCKED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// `<path><suffix>`, beside the database (SQLite's own side files are named the same way).
@@ -157,10 +187,7 @@ fn display_names(typed: &Path, canonical: &Path) -> String {
 }
 
 /// Refuses anything but a regular file with exactly one name.
-fn check_one_name(file: &File, path: &Path) -> Result<(), StoreError> {
-    let metadata = file
-        .metadata()
-        .map_err(|error| StoreError::Io(format!("cannot stat {}: {error}", path.display())))?;
+fn check_one_name(metadata: &std::fs::Metadata, path: &Path) -> Result<(), StoreError> {
     if !metadata.is_file() {
         return Err(StoreError::Refused(format!(
             "{} is not a regular file",
@@ -202,15 +229,7 @@ fn check_content(file: &File, path: &Path) -> Result<(), StoreError> {
         }
     }
     if read == 0 {
-        let wal_len = std::fs::metadata(side_path(path, "-wal")).map_or(0, |meta| meta.len());
-        if wal_len > 0 {
-            return Ok(());
-        }
-        return Err(StoreError::Refused(format!(
-            "{} exists but is empty: acta creates a new record only where no file is. If this \
-             is a restore, restore the right file; to start a new record, delete the empty file",
-            path.display()
-        )));
+        return check_empty_has_wal(path);
     }
     if read < header.len() || &header != SQLITE_HEADER {
         return Err(StoreError::Refused(format!(
@@ -220,6 +239,20 @@ fn check_content(file: &File, path: &Path) -> Result<(), StoreError> {
         )));
     }
     Ok(())
+}
+
+/// An empty database file is sound only while its write-ahead log holds every page (a new
+/// database before its first checkpoint); otherwise it is a bad restore or a stray file.
+fn check_empty_has_wal(path: &Path) -> Result<(), StoreError> {
+    let wal_len = std::fs::metadata(side_path(path, "-wal")).map_or(0, |meta| meta.len());
+    if wal_len > 0 {
+        return Ok(());
+    }
+    Err(StoreError::Refused(format!(
+        "{} exists but is empty: acta creates a new record only where no file is. If this is a \
+         restore, restore the right file; to start a new record, delete the empty file",
+        path.display()
+    )))
 }
 
 /// Records who holds the lock, for the message a second writer gets. Best effort: the lock
@@ -307,8 +340,8 @@ mod tests {
                 }
                 other => panic!("expected Refused, got {other:?}"),
             }
-            assert!(matches!(existing(path), Err(StoreError::Refused(_))));
         }
+        assert!(matches!(existing(&empty), Err(StoreError::Refused(_))));
     }
 
     #[test]
