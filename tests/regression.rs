@@ -27,7 +27,11 @@ fn a_second_writer_is_refused_and_the_server_goes_on() {
     ]);
     assert_eq!(output.status.code(), Some(1));
     let said = String::from_utf8_lossy(&output.stderr);
-    assert!(said.contains("another acta process"), "{said}");
+    // The refusal names the running writer (issue 17: "naming the running one").
+    assert!(
+        said.contains("is being written by") && said.contains("serve"),
+        "{said}"
+    );
     let (status, body) = server.post("/v1/events", &register("r", None));
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["seq"], 2);

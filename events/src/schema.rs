@@ -64,12 +64,19 @@ pub fn current_version() -> u32 {
 
 /// Refuses an SQLite database that is not acta's: one with tables but no acta schema version
 /// (another program's file, or a mistyped path to one). A file this open created passes.
-pub fn check_is_acta(
-    connection: &Connection,
-    database: &crate::store::DatabaseFile,
-) -> Result<(), StoreError> {
+///
+/// Looks through a read-only connection of its own, before any connection sets a pragma that
+/// writes (`journal_mode = WAL` rewrites the header): a refused file is left as it was.
+pub fn check_is_acta(database: &crate::store::DatabaseFile) -> Result<(), StoreError> {
+    if database.created {
+        return Ok(());
+    }
+    let connection = Connection::open_with_flags(
+        &database.path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
     let version: u32 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    if version > 0 || database.created {
+    if version > 0 {
         return Ok(());
     }
     let tables: i64 = connection.query_row(

@@ -259,3 +259,101 @@ fn the_writer_hashes_by_the_contract_recipe() {
     }
     assert!(log.verify(&mut |_| {}).unwrap().ok());
 }
+
+/// Events committed by another connection behind the writer's back (the lock can be got past
+/// only by hand, e.g. with the sqlite3 shell): the writer sees them at its next group, hands
+/// them to the projections, and chains its own events after them — no `500` for a taken seq.
+/// See: issue 17 — after an import through a symbolic link every append was `500` (`UNIQUE
+/// constraint failed: events.seq`) and the projections missed the imported events.
+#[test]
+fn events_committed_behind_the_writers_back_are_taken_in_and_chained_after() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two logs with the same first two events (same clock, same ids): the second then gets a
+    // third event, which is copied into the first one's file with raw SQL.
+    let (first, second) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    let with_id = |mut body: Value, id: &str| {
+        body["id"] = json!(id);
+        body
+    };
+    let shared = [
+        with_id(registration(), "01JD0000000000000000000001"),
+        with_id(training(1), "01JD0000000000000000000002"),
+    ];
+    let hooked: Arc<Mutex<Vec<u64>>> = Arc::default();
+    let hook: CommitHook = {
+        let hooked = hooked.clone();
+        Arc::new(move |events: &[StoredEvent]| {
+            hooked.lock().unwrap().extend(events.iter().map(|e| e.seq))
+        })
+    };
+    let log = open(&first, Some(hook));
+    let other = open(&second, None);
+    for body in &shared {
+        log.append_blocking(request(body.clone(), "a")).unwrap();
+        other.append_blocking(request(body.clone(), "a")).unwrap();
+    }
+    let third = other.append_blocking(request(training(3), "a")).unwrap();
+    drop(other);
+    let raw = rusqlite::Connection::open(&first).unwrap();
+    raw.execute("ATTACH DATABASE ?1 AS other", [second.to_str().unwrap()])
+        .unwrap();
+    raw.execute(
+        "INSERT INTO main.events SELECT * FROM other.events WHERE seq = 3",
+        [],
+    )
+    .unwrap();
+    drop(raw);
+
+    let fourth = log.append_blocking(request(training(4), "a")).unwrap();
+    let stored = &fourth.events[0];
+    assert_eq!(
+        stored.seq, 4,
+        "chained after the event stored behind its back"
+    );
+    assert_eq!(stored.prev_hash, third.events[0].hash);
+    assert_eq!(
+        *hooked.lock().unwrap(),
+        vec![1, 2, 3, 4],
+        "the projections miss nothing"
+    );
+    let report = log.verify(&mut |_| {}).unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(report.checked, 4);
+}
+
+/// A database whose events changed beneath the running writer (the file restored from another
+/// copy while the server ran) is refused for writing, with the cause, rather than chained onto.
+#[test]
+fn a_database_rewritten_beneath_the_writer_is_refused_for_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acta.db");
+    let log = open(&path, None);
+    log.append_blocking(request(registration(), "a")).unwrap();
+    log.append_blocking(request(training(1), "a")).unwrap();
+    // Behind its back, the newest event goes (the delete trigger dropped first, as someone
+    // with the sqlite3 shell could).
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch("DROP TRIGGER events_are_never_deleted; DELETE FROM events WHERE seq = 2;")
+        .unwrap();
+    drop(raw);
+    let refused = log.append_blocking(request(training(2), "a")).unwrap_err();
+    match &refused {
+        AppendError::Unavailable(cause) => {
+            assert!(
+                cause.contains("changed beneath the running writer"),
+                "{cause}"
+            )
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    assert_eq!(
+        log.writer_health().status,
+        acta_events::WriterStatus::Refusing
+    );
+    // And it stays refused: nothing more is written into that file by this writer.
+    assert!(matches!(
+        log.append_blocking(request(training(3), "a")),
+        Err(AppendError::Unavailable(_))
+    ));
+    assert_eq!(log.head().unwrap().seq, 1);
+}

@@ -263,3 +263,10 @@ pub fn funds(kind: &str, plan: &str, fiscal_year: i64, amount: i64) -> Value {
 pub fn new_id() -> String {
     ulid::Ulid::new().to_string()
 }
+
+/// `<db><suffix>`: one of the files SQLite and acta keep beside a database.
+pub fn side(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}

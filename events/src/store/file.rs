@@ -114,6 +114,12 @@ pub fn lock_for_writing(
             )));
         }
     };
+    // Two names are refused before the lock is tried: the holder of the lock cannot be named
+    // through another name of the file, and this is the mistake to tell.
+    let metadata = file
+        .metadata()
+        .map_err(|error| StoreError::Io(format!("cannot stat {}: {error}", path.display())))?;
+    check_one_name(&metadata, path)?;
     let canonical_path = canonical(path)?;
     let info_path = side_path(&canonical_path, ".lock");
     match file.try_lock() {
@@ -136,10 +142,6 @@ pub fn lock_for_writing(
             )));
         }
     }
-    let metadata = file
-        .metadata()
-        .map_err(|error| StoreError::Io(format!("cannot stat {}: {error}", path.display())))?;
-    check_one_name(&metadata, path)?;
     if !created {
         check_content(&file, path)?;
     }

@@ -227,14 +227,31 @@ impl Log {
         replay: impl FnOnce(&Readers) -> Result<(), StoreError>,
     ) -> Result<Log, StoreError> {
         let (database, writer_lock) = file::lock_for_writing(path, &holder_name())?;
-        let writer_lock = Arc::new(writer_lock);
+        let created = database.created.then(|| database.path.clone());
+        let opened = Log::start_writer(database, Arc::new(writer_lock), options, replay);
+        if let (Err(_), Some(created)) = (&opened, created) {
+            // A database this open created and could not set up is removed again, so that the
+            // next start is a first start, not a refusal of an empty file.
+            for suffix in ["", "-wal", "-shm", ".lock"] {
+                let _ = std::fs::remove_file(file::side_path(&created, suffix));
+            }
+        }
+        opened
+    }
+
+    fn start_writer(
+        database: DatabaseFile,
+        writer_lock: Arc<file::WriterLock>,
+        options: LogOptions,
+        replay: impl FnOnce(&Readers) -> Result<(), StoreError>,
+    ) -> Result<Log, StoreError> {
+        schema::check_is_acta(&database)?;
         let mut connection = open_connection(&database.path)?;
         let writer_cache_kib = match options.bulk {
             true => BULK_WRITER_CACHE_KIB,
             false => WRITER_CACHE_KIB,
         };
         connection.pragma_update(None, "cache_size", -writer_cache_kib)?;
-        schema::check_is_acta(&connection, &database)?;
         schema::migrate(&mut connection)?;
         let readers = Arc::new(Readers {
             path: database.path.clone(),
