@@ -1,5 +1,8 @@
 // The HTTP client for `/v1` (CONTRACT §1, §3): bearer token from sessionStorage, JSON in and
-// out, problem+json errors turned into ApiError.
+// out, problem+json errors turned into ApiError. Every answer is read by json.js's `parseJson`,
+// so an integer beyond 2^53 − 1 (a national funding sum) arrives as an exact BigInt.
+
+import { parseJson } from './json.js';
 
 const TOKEN_KEY = 'acta.token';
 
@@ -33,7 +36,7 @@ export function setUnauthorizedHandler(handler) {
 /**
  * Sends one request. `query` values that are null, undefined or '' are left out. `body` is a
  * string of JSON (the caller serialises, see forms.js on numbers sent exactly as typed).
- * Resolves to `{status, body}`; rejects with ApiError.
+ * Resolves to `{status, body}` (integers outside the safe range as BigInt); rejects with ApiError.
  */
 export async function request(path, { query = {}, method = 'GET', body, tokenValue } = {}) {
   const url = new URL(path, window.location.origin);
@@ -51,7 +54,7 @@ export async function request(path, { query = {}, method = 'GET', body, tokenVal
   const text = await response.text();
   let json = null;
   try {
-    json = text ? JSON.parse(text) : null;
+    json = text ? parseJson(text) : null;
   } catch {
     json = null;
   }

@@ -6,6 +6,7 @@ import { fundingChart, indicatorBars, sourceClass, sourcesOf, STAGES } from './c
 import { h, fill } from './dom.js';
 import { formatInt, formatMoney, instantToLocalInput, localInputToInstant, today } from './format.js';
 import { applyLabels, LANGUAGES, setLanguage, t } from './i18n.js';
+import { stringifyJson } from './json.js';
 import { RecordForm, serialize, TYPE_GROUPS } from './forms.js';
 
 const $ = (id) => document.getElementById(id);
@@ -399,7 +400,8 @@ function renderFunding() {
         h('th', { scope: 'col' }, t('funding.total')))),
       h('tbody', {}, metrics.map((metric) => h('tr', {},
         h('th', { scope: 'row' }, t(`stage.${metric}`)),
-        sources.map((source) => h('td', { class: 'money' }, formatMoney(bySource.find((row) => row.source === source)[metric]))),
+        sources.map((source) => h('td', { class: 'money', 'data-source': source, 'data-field': metric },
+          formatMoney(bySource.find((row) => row.source === source)[metric]))),
         h('td', { class: 'money total', 'data-testid': `funding-total-${metric}` }, formatMoney(totals[metric]))))))),
     h('p', { class: 'in-words' }, h('span', {}, `${t('funding.in_words')}: `),
       h('strong', { 'data-testid': 'budget-in-words' }, inWords ?? '—')),
@@ -409,7 +411,7 @@ function renderFunding() {
           metrics.map((metric) => h('th', { scope: 'col' }, t(`stage.${metric}`))))),
         h('tbody', {}, byYear.map((row) => h('tr', { 'data-testid': 'funding-row', 'data-year': row.fiscal_year, 'data-source': row.source },
           h('th', { scope: 'row' }, String(row.fiscal_year)), h('td', {}, t(`source.${row.source}`)),
-          metrics.map((metric) => h('td', { class: 'money' }, formatMoney(row[metric]))))))))) : null);
+          metrics.map((metric) => h('td', { class: 'money', 'data-field': metric }, formatMoney(row[metric]))))))))) : null);
   drawFundingChart();
 }
 
@@ -436,7 +438,7 @@ function renderYearly() {
     .map((c) => h('li', { 'data-channel': c }, `${t(`channel.${c}`)}: ${formatInt(counts[c])}`)));
   const fundingList = (money) => h('ul', { class: 'plain money' }, STAGES.map((stage) =>
     h('li', { 'data-field': `funding-${stage}` }, `${t(`stage.${stage}`)}: ${formatMoney(money[stage])}`)));
-  const unitName = (unit) => (typeof unit === 'string' ? unit : unit.name ?? JSON.stringify(unit));
+  const unitName = (unit) => (typeof unit === 'string' ? unit : unit.name ?? stringifyJson(unit));
   const cell = (field, ...content) => h('td', { 'data-field': field }, ...content);
   fill($('yearly'), h('div', { class: 'table-scroll' }, h('table', { class: 'yearly', 'data-testid': 'yearly-table' },
     h('thead', {},
@@ -547,7 +549,7 @@ function renderLog() {
       h('td', { class: 'nowrap' }, e.occurred_on, e.date_precision === 'day' ? null : h('small', {}, ` (${t(`precision.${e.date_precision}`)})`)),
       h('td', { class: 'nowrap' }, e.recorded_at),
       h('td', {}, e.actor),
-      h('td', {}, h('code', { class: 'data-json' }, JSON.stringify(e.data))),
+      h('td', {}, h('code', { class: 'data-json' }, stringifyJson(e.data))),
       h('td', { class: 'hashes' },
         h('code', { class: 'hash', title: e.hash, 'data-testid': 'event-hash' }, e.hash),
         h('code', { class: 'hash prev', title: `${t('event.prev_hash')}: ${e.prev_hash}` }, `← ${e.prev_hash}`))))))));
@@ -605,7 +607,7 @@ function renderEventDetail() {
       [t('event.hash'), h('code', { class: 'hash-full', 'data-testid': 'event-detail-hash' }, e.hash)],
     ]),
     h('h4', {}, t('event.data')),
-    h('pre', { class: 'code', 'data-testid': 'event-data' }, JSON.stringify(e.data, null, 2)),
+    h('pre', { class: 'code', 'data-testid': 'event-data' }, stringifyJson(e.data, 2)),
     h('div', { class: 'actions' },
       correctable ? h('button', { type: 'button', 'data-testid': 'correct-event', onclick: () => startCorrection(e, 'event.corrected') }, t('event.correct')) : null,
       correctable ? h('button', { type: 'button', 'data-testid': 'retract-event', onclick: () => startCorrection(e, 'event.retracted') }, t('event.retract')) : null,
@@ -659,7 +661,7 @@ function startCorrection(e, type) {
     plan: e.plan,
     occurred_on: today(),
     'data.target': e.id,
-    'data.data': type === 'event.corrected' ? JSON.stringify(e.data, null, 2) : null,
+    'data.data': type === 'event.corrected' ? stringifyJson(e.data, 2) : null,
   });
   fill($('record-result'));
   $('record-panel').scrollIntoView({ block: 'start' });

@@ -1,6 +1,8 @@
 // Charts drawn by the page itself: the funding chart in SVG (sized to its container in real
 // pixels so that its text stays legible on a phone) and the targets-vs-actuals bars in HTML.
-// Amounts stay integers: bar lengths are proportions, labels are formatted from BigInt sums.
+// Amounts stay integers (Number, or BigInt beyond 2^53 − 1: json.js): bar lengths are
+// proportions worked out in Number, printed figures are formatted from the exact values and
+// their BigInt sums.
 
 import { h } from './dom.js';
 import { t } from './i18n.js';
@@ -37,6 +39,7 @@ export function fundingChart(byYear, width) {
   const amount = (year, source, stage) =>
     byYear.find((row) => row.fiscal_year === year && row.source === source)?.[stage] ?? 0;
   const stackTotal = (year, stage) => sources.reduce((sum, source) => sum + BigInt(amount(year, source, stage)), 0n);
+  // The scale only: a double's rounding moves a bar by far less than a pixel.
   const max = Math.max(1, ...years.flatMap((year) => STAGES.map((stage) => Number(stackTotal(year, stage)))));
 
   const labelWidth = Math.min(110, Math.round(width * 0.28));
@@ -55,7 +58,7 @@ export function fundingChart(byYear, width) {
       for (const source of sources) {
         const value = amount(year, source, stage);
         if (value <= 0) continue;
-        const length = (value / max) * barArea;
+        const length = (Number(value) / max) * barArea;
         svg.append(s('rect', {
           x, y, width: Math.max(length, 1), height: barHeight,
           class: sourceClass(source),
@@ -63,7 +66,7 @@ export function fundingChart(byYear, width) {
         }, s('title', {}, `${year} · ${t(`stage.${stage}`)} · ${t(`source.${source}`)}: ${formatMoney(value)}`)));
         x += length;
       }
-      svg.append(s('text', { x: width - 2, y: y + 13, 'text-anchor': 'end', class: 'chart-amount' },
+      svg.append(s('text', { x: width - 2, y: y + 13, 'text-anchor': 'end', class: 'chart-amount', 'data-year': year, 'data-stage': stage },
         formatMoney(stackTotal(year, stage))));
       y += barHeight + 4;
     }
@@ -78,13 +81,14 @@ export function fundingChart(byYear, width) {
 export function indicatorBars(indicators) {
   return h('ul', { class: 'indicator-bars' }, indicators.map(({ indicator, year, target, actual }) => {
     // Indicators count different things (booklets, enterprises), so each row has its own scale.
-    const scale = Math.max(1, actual, target ?? 0);
+    // Actuals are sums and may be BigInt: the scale is a Number, the comparison exact.
+    const scale = Math.max(1, Number(actual), Number(target ?? 0));
     // Without a target a full bar means nothing more than "some was done": draw it grey.
     const state = target === null ? 'untargeted' : actual >= target ? 'met' : '';
     const fill = h('div', { class: `bar-actual ${state}` });
-    fill.style.width = `${(actual / scale) * 100}%`;
+    fill.style.width = `${(Number(actual) / scale) * 100}%`;
     const marker = target === null ? null : h('div', { class: 'bar-target' });
-    if (marker) marker.style.left = `calc(${(target / scale) * 100}% - 1px)`;
+    if (marker) marker.style.left = `calc(${(Number(target) / scale) * 100}% - 1px)`;
     const values = target === null
       ? `${t('detail.actual')} ${formatInt(actual)} · ${t('detail.no_target')}`
       : `${t('detail.actual')} ${formatInt(actual)} / ${t('detail.target')} ${formatInt(target)}`;

@@ -5,6 +5,7 @@
 import { h } from './dom.js';
 import { t, applyLabels } from './i18n.js';
 import { formatMoney } from './format.js';
+import { parseJson, RawNumber, stringifyJson } from './json.js';
 
 export const TYPE_GROUPS = [
   ['record.group_lifecycle', ['plan.registered', 'plan.submitted', 'plan.approved', 'plan.completed', 'plan.cancelled']],
@@ -87,12 +88,6 @@ const DATA_FIELDS = {
 // the field, instead of the page rounding it or quietly turning it into something valid.
 // Any other text is sent as a string, which the server refuses just as clearly.
 
-class RawNumber {
-  constructor(text) {
-    this.text = text;
-  }
-}
-
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 export function numberValue(typed) {
@@ -102,11 +97,9 @@ export function numberValue(typed) {
   return typed;
 }
 
-/** JSON text of `body`, with RawNumber values written as their digits. */
+/** JSON text of `body`, with RawNumber values written as typed and BigInts as their digits. */
 export function serialize(body) {
-  const mark = `\u2063raw${Math.random().toString(36).slice(2)}\u2063`;
-  const json = JSON.stringify(body, (key, value) => (value instanceof RawNumber ? `${mark}${value.text}${mark}` : value));
-  return json.split(`"${mark}`).join('').split(`${mark}"`).join('');
+  return stringifyJson(body);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -328,7 +321,7 @@ export class RecordForm {
       case 'json':
         if (control.value.trim() === '') return;
         try {
-          data[spec.name] = JSON.parse(control.value);
+          data[spec.name] = parseJson(control.value); // a big integer stays exact
         } catch (error) {
           errors.push({ field: `/${slotKey(name)}`, message: t('record.bad_json', { message: error.message }) });
         }

@@ -50,6 +50,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../web/forms.js"),
     ),
     (
+        "json.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/json.js"),
+    ),
+    (
         "i18n.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/i18n.js"),

@@ -3,7 +3,7 @@
 // Starts `acta serve --demo` on a temporary database and a free port, drives Debian's Chromium
 // through playwright-core, and checks what the page shows against the Đồng Nai demo figures of
 // data/demo/EXPECTED.md. Every assertion reads the page, not the API (the API is used only to
-// create the auditor's token). Screenshots go to target/browser-screenshots/NN-step.png.
+// create the auditor's token and, in step 8, to record the events whose sums pass 2^53 − 1). Screenshots go to target/browser-screenshots/NN-step.png.
 //
 // Run from the repository root: `node --test web/tests/` (after `npm ci` in web/tests and
 // `cargo build --release`), or `.ci/browser-tests`, which installs what is missing.
@@ -139,6 +139,19 @@ async function createToken(server, name, role) {
   assert.equal(response.status, 201, `POST /v1/tokens: ${JSON.stringify(body)}`);
   assert.equal(typeof body?.token, 'string', 'POST /v1/tokens answers with the token');
   return body.token;
+}
+
+/** Records one request-shaped event through the API with the admin token; resolves to the stored event. */
+async function postEvent(server, event) {
+  const response = await fetch(`${server.base}/v1/events`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(event),
+  });
+  // Stored events carry amounts of at most 2^53 − 1 (CONTRACT §1), so JSON.parse is exact here.
+  const body = await response.json().catch(() => null);
+  assert.equal(response.status, 201, `POST /v1/events ${event.type}: ${JSON.stringify(body)}`);
+  return body;
 }
 
 // ----- Page helpers ------------------------------------------------------------------------------
@@ -579,6 +592,91 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
       .filter((el) => { const r = el.getBoundingClientRect(); return r.left < -0.5 || r.right > document.documentElement.clientWidth + 0.5; })
       .map((el) => el.id || el.name || el.textContent.trim().slice(0, 30)));
     assert.deepEqual(outside, [], 'controls outside the screen at 390 px');
+    assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
+  }, { independent: true });
+
+  step(8, 'beyond-2-53', 'funding sums above 2^53 − 1 are printed exactly, wherever they are printed', async () => {
+    // Two allocations of 2^53 − 1 (the largest amount the contract takes) in one year and
+    // source: every sum over them is 2^54 − 2 = 18014398509481982. That one happens to be a
+    // double; the figures around it are not (one đồng disbursed makes the unspent sum odd, the
+    // demo's money makes the whole record's sums miss the doubles there, 4 apart), so a page that
+    // reads the answers with plain JSON.parse prints them wrong.
+    const MAX = 9007199254740991;
+    const plan = 'big-sums';
+    const at = (occurred_on, type, data) => postEvent(server, {
+      type, plan, occurred_on, data, evidence: { document: 'Browser test (web/tests): sums beyond 2^53' },
+    });
+    await at('2020-01-01', 'plan.registered', { title: 'Sums beyond 2^53', kind: 'programme', period: { from_year: 2020, to_year: 2021 } });
+    await at('2020-03-01', 'funds.allocated', { fiscal_year: 2020, source: 'central', amount: MAX });
+    await at('2020-03-02', 'funds.allocated', { fiscal_year: 2020, source: 'central', amount: MAX });
+    await at('2020-04-01', 'funds.disbursed', { fiscal_year: 2020, source: 'central', amount: 1 });
+    // An indicator whose actual passes 2^53 as well (the bars scale by it; its figures are printed).
+    await at('2020-01-02', 'target.set', { indicator: 'big.items', year: 2020, quantity: MAX });
+    for (const quantity of [MAX, MAX, 1]) await at('2020-06-01', 'progress.reported', { indicator: 'big.items', quantity });
+    // A claim of 1 đồng allocated: the total_mismatch finding's computed side and difference are big.
+    await at('2021-01-15', 'total.reported', { metric: 'funding.allocated', amount: 1 });
+
+    const SUM = '18.014.398.509.481.982 ₫'; // 2 × (2^53 − 1)
+    const UNSPENT = '18.014.398.509.481.981 ₫'; // the same less the one đồng disbursed
+
+    const own = await context.newPage();
+    shown = own;
+    const ownErrors = watchErrors(own);
+    await own.goto(`${server.base}/?lang=vi&plan=${plan}`);
+    await signIn(own, server.token, 'admin');
+    await panelsSettled(own);
+    assert.equal(await own.locator(`[data-testid=plan-node][data-plan="${plan}"]`).getAttribute('aria-current'), 'true', 'the plan is selected');
+
+    // The totals table: the total column and the source's column.
+    const totals = { planned: '0 ₫', allocated: SUM, disbursed: '1 ₫', budget: SUM, unspent: UNSPENT };
+    for (const [metric, figure] of Object.entries(totals)) {
+      await expectText(own, `[data-testid=funding-total-${metric}]`, figure, `the plan's total ${metric}`);
+      await expectText(own, `[data-testid=funding-totals] td[data-source=central][data-field=${metric}]`, figure, `the plan's central ${metric}`);
+      await expectText(own, `[data-testid=funding-row][data-year="2020"][data-source=central] td[data-field=${metric}]`, figure,
+        `the plan's 2020 central ${metric}`);
+    }
+    // The chart: the stack's printed sum and the bar's own figure.
+    await expectText(own, '[data-testid=funding-chart] text.chart-amount[data-year="2020"][data-stage=allocated]', SUM, 'the chart\'s allocated sum');
+    const bar = normalize(await own.locator('[data-testid=funding-chart] rect[data-year="2020"][data-stage=allocated][data-source=central] title').textContent());
+    assert.ok(bar.endsWith(`: ${SUM}`), `the allocated bar's title: ${bar}`);
+    // The yearly summary: the year and the total.
+    const yearly = async (row, stage) => normalize(await own.locator(`#yearly ${row} td[data-field=funding] [data-field=funding-${stage}]`).textContent());
+    assert.equal(await yearly('[data-testid=yearly-row][data-year="2020"]', 'allocated'), `Được cấp: ${SUM}`, 'the yearly summary\'s 2020');
+    assert.equal(await yearly('[data-testid=yearly-total]', 'allocated'), `Được cấp: ${SUM}`, 'the yearly summary\'s total');
+    assert.equal(await yearly('[data-testid=yearly-total]', 'disbursed'), 'Giải ngân: 1 ₫', 'the yearly summary\'s disbursed');
+    // The reconciliation: the claim of 1 đồng against the computed sum.
+    const claim = own.locator('#reconciliation [data-testid=finding][data-kind=total_mismatch]');
+    await claim.waitFor({ state: 'visible' });
+    assert.equal(await claim.count(), 1, 'one total_mismatch finding');
+    assert.deepEqual(
+      await claim.locator('[data-field]').evaluateAll((els) => Object.fromEntries(els.map((el) => [el.dataset.field, el.textContent.trim()]))),
+      { expected: '1 ₫', actual: SUM, difference: UNSPENT }, 'the finding\'s figures');
+    // The plan detail's indicator: 2 × (2^53 − 1) + 1 done against a target of 2^53 − 1.
+    const indicator = own.locator('#plan-detail [data-testid=indicator-row][data-indicator="big.items"][data-year="2020"]');
+    assert.equal(normalize(await indicator.locator('.indicator-values').textContent()),
+      'thực hiện 18.014.398.509.481.983 / chỉ tiêu 9.007.199.254.740.991', 'the indicator\'s figures');
+    assert.equal(await indicator.locator('.bar-actual.met').count(), 1, 'the target is met');
+    await shot(own, '08-beyond-2-53-plan');
+
+    // The whole record: the demo's money added to the big sums.
+    await own.locator('[data-testid=plan-all]').click();
+    await expectUrl(own, (url) => !url.searchParams.has('plan'), 'the URL loses plan');
+    await panelsSettled(own);
+    const whole = {
+      planned: '520.000.000 ₫', allocated: '18.014.399.265.481.982 ₫', disbursed: '756.000.001 ₫',
+      budget: '18.014.399.785.481.982 ₫', unspent: UNSPENT,
+    };
+    for (const [metric, figure] of Object.entries(whole)) {
+      await expectText(own, `[data-testid=funding-total-${metric}]`, figure, `the whole record's total ${metric}`);
+    }
+    await expectText(own, '[data-testid=funding-totals] td[data-source=central][data-field=allocated]', '18.014.398.599.481.982 ₫',
+      'the whole record\'s central allocated');
+    assert.equal(await yearly('[data-testid=yearly-total]', 'allocated'), 'Được cấp: 18.014.399.265.481.982 ₫', 'the whole record\'s yearly total');
+    // The event log, filtered to the plan, prints the stored amounts (safe integers) as sent.
+    await own.locator('#log-plan').selectOption(plan);
+    await own.locator('#log-load').click();
+    await own.waitForFunction(() => document.querySelectorAll('#event-log [data-testid=event-row]').length === 9);
+    assert.match(normalize(await own.locator('#event-log').textContent()), /"amount":9007199254740991/, 'the log shows the amount');
     assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
   }, { independent: true });
 });
