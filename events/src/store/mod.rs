@@ -260,8 +260,21 @@ impl Log {
             _lock: Some(Arc::clone(&writer_lock)),
         });
         replay(&readers)?;
-        let state = WriterState::load(&connection)?;
         let health = Arc::new(health::Health::default());
+        // A file damaged where the writer's state is read from (an index) still serves its
+        // reads: the writer then refuses every append, naming the damage.
+        let state = match WriterState::load(&connection) {
+            Ok(state) => state,
+            Err(StoreError::Sqlite(error)) if is_damage(&error) => {
+                health.refuse(format!(
+                    "the database file {} is damaged ({error}); appends are refused until it is \
+                     repaired or restored from a backup, reads go on",
+                    database.path.display()
+                ));
+                WriterState::empty()
+            }
+            Err(error) => return Err(error),
+        };
         let (sender, receiver) = mpsc::sync_channel(WRITE_QUEUE_DEPTH_MAX);
         let mut writer = Writer {
             connection,
@@ -318,6 +331,18 @@ impl Log {
         });
         // Fail now, not on the first read, if the file is no acta database.
         readers.with(|reader| {
+            let has_events: bool = reader.query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'events')",
+                [],
+                |row| row.get(0),
+            )?;
+            if !has_events {
+                return Err(StoreError::Refused(format!(
+                    "{} holds no acta record (no events table): an empty or foreign SQLite \
+                     file, or a copy taken with cp without its -wal file, which held everything",
+                    readers.path.display()
+                )));
+            }
             reader.query_row("SELECT COUNT(*) FROM events WHERE seq < 0", [], |_| Ok(()))?;
             Ok(())
         })?;
@@ -986,7 +1011,28 @@ struct Undo {
     plans: Vec<(PlanKey, Option<PlanStream>)>,
 }
 
+/// Whether SQLite says the file itself is damaged.
+fn is_damage(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
 impl WriterState {
+    /// The state of a writer that refuses every append: it is never consulted.
+    fn empty() -> WriterState {
+        WriterState {
+            head: Head {
+                seq: 0,
+                hash: GENESIS_HASH.to_owned(),
+                recorded_at: None,
+            },
+            plans: HashMap::new(),
+            newest_id: None,
+        }
+    }
+
     fn load(connection: &Connection) -> Result<WriterState, StoreError> {
         let head = read_head(connection)?;
         let mut plans = HashMap::new();
