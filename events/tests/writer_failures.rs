@@ -357,3 +357,28 @@ fn a_database_rewritten_beneath_the_writer_is_refused_for_writing() {
     ));
     assert_eq!(log.head().unwrap().seq, 1);
 }
+
+/// An id the server makes takes its time from the injected clock, not the machine's, and ids
+/// made by one writer rise with `seq` (the lookup-free path for new ids leans on that order).
+/// See: issue 18 — `Ulid::new()` in the writer read the wall clock.
+#[test]
+fn generated_ids_take_their_time_from_the_injected_clock_and_rise() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(&dir.path().join("acta.db"), None);
+    log.append_blocking(request(registration(), "a")).unwrap();
+    let clock_ms = u64::try_from(clock()().as_millisecond()).unwrap();
+    let mut previous = None;
+    for sessions in 1..=50 {
+        let stored = log
+            .append_blocking(request(training(sessions), "a"))
+            .unwrap();
+        let id = stored.events[0].id.ulid();
+        assert_eq!(
+            id.timestamp_ms(),
+            clock_ms,
+            "the id's time is the injected clock's"
+        );
+        assert!(previous < Some(id), "ids rise with seq");
+        previous = Some(id);
+    }
+}

@@ -998,6 +998,22 @@ struct WriterState {
 }
 
 impl WriterState {
+    /// A new event id: its time is the commit's `recorded_at` (from the injected clock), its
+    /// 80 random bits the operating system's; above every id stored, so that appending it
+    /// needs no lookup and ids made by one writer rise with `seq`.
+    fn fresh_id(&self, at: Instant) -> EventId {
+        let mut random = [0u8; 16];
+        // Without the OS's randomness the id stays unique by the increment below.
+        let _ = getrandom::fill(&mut random[6..]);
+        let milliseconds = u64::try_from(at.as_millisecond()).unwrap_or(0);
+        let candidate = ulid::Ulid::from_parts(milliseconds, u128::from_be_bytes(random));
+        let id = match self.newest_id.map(EventId::ulid) {
+            Some(newest) if candidate <= newest => newest.increment().unwrap_or(candidate),
+            _ => candidate,
+        };
+        EventId::from_ulid(id)
+    }
+
     /// Whether an event with `id` may already be stored (and must be looked up).
     fn may_hold(&self, id: EventId) -> bool {
         self.newest_id.is_some_and(|newest| id <= newest)
@@ -1477,9 +1493,7 @@ impl Writer {
             ));
         }
 
-        let id = event
-            .id
-            .unwrap_or_else(|| EventId::from_ulid(ulid::Ulid::new()));
+        let id = event.id.unwrap_or_else(|| self.state.fresh_id(now.at));
         let mut next_stream = stream.clone();
         match &event.data {
             EventData::PlanRegistered(registered) => {
