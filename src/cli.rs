@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::Value;
 
 use std::sync::Arc;
 
@@ -390,8 +389,13 @@ struct ParsedBatch {
 }
 
 fn parse_line(text: &str, today: acta_events::CivilDate) -> Result<NewEvent, String> {
-    let value =
-        serde_json::from_str::<Value>(text).map_err(|error| format!("not JSON: {error}"))?;
+    let value = acta_events::json::parse(text.as_bytes()).map_err(|error| match error {
+        acta_events::json::JsonError::Syntax(message) => format!("not JSON: {message}"),
+        other => match other.field() {
+            "" => other.message(),
+            field => format!("{field}: {}", other.message()),
+        },
+    })?;
     NewEvent::parse(&value, "", today).map_err(|errors| describe(&AppendError::from_fields(errors)))
 }
 

@@ -366,28 +366,6 @@ pub fn count_map(value: &Value) -> Result<BTreeMap<Text, u64>, String> {
         .collect()
 }
 
-/// How deeply a request body may nest (`400` beyond).
-pub const JSON_DEPTH_MAX: usize = 64;
-
-/// The nesting depth of a JSON value: a scalar is 0, `[]` is 1.
-pub fn depth(value: &Value) -> usize {
-    // Iterative, so that a hostile body cannot exhaust the stack here.
-    let mut deepest = 0;
-    let mut stack = vec![(value, 0usize)];
-    while let Some((value, level)) = stack.pop() {
-        deepest = deepest.max(level);
-        match value {
-            Value::Array(items) => stack.extend(items.iter().map(|item| (item, level + 1))),
-            Value::Object(map) => stack.extend(map.values().map(|item| (item, level + 1))),
-            _ => deepest = deepest.max(level),
-        }
-        if let Value::Array(_) | Value::Object(_) = value {
-            deepest = deepest.max(level + 1);
-        }
-    }
-    deepest
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,13 +395,6 @@ mod tests {
         assert!(count(&json!(1.0)).is_err());
         assert!(count(&json!("3")).is_err());
         assert!(count(&json!(9_007_199_254_740_992u64)).is_err());
-    }
-
-    #[test]
-    fn depth_counts_containers() {
-        assert_eq!(depth(&json!(1)), 0);
-        assert_eq!(depth(&json!([])), 1);
-        assert_eq!(depth(&json!({"a": [1, {"b": 2}]})), 3);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use acta_events::json::JsonError;
 use acta_events::{AppendError, FieldError, StoreError};
 
 /// The media type of every error response.
@@ -169,6 +170,21 @@ impl From<AppendError> for ApiError {
             AppendError::Conflict { detail, errors } => ApiError::Conflict { detail, errors },
             AppendError::Storage(cause) => ApiError::Internal(cause),
             AppendError::Closed => ApiError::Unavailable,
+        }
+    }
+}
+
+impl From<JsonError> for ApiError {
+    fn from(error: JsonError) -> Self {
+        match &error {
+            JsonError::DuplicateKey { pointer } => ApiError::BadRequest {
+                detail: format!(
+                    "{pointer}: the body sends this key twice in one object, so what it means \
+                     depends on which one a reader keeps"
+                ),
+                errors: vec![FieldError::new(error.field(), error.message())],
+            },
+            JsonError::Syntax(_) | JsonError::TooDeep => ApiError::malformed_body(error.message()),
         }
     }
 }
