@@ -143,3 +143,113 @@ fn serde_jsons_raw_value_marker_is_an_unknown_field_like_any_other() {
         "/data/$serde_json::private::RawValue",
     );
 }
+
+// See: issue 17 point 5 — a zero-width space made a second copy of a decision look new.
+#[test]
+fn format_characters_are_refused_in_every_text_naming_the_field_and_character() {
+    let server = server_with_plan();
+    let (status, registered) = server.get("/v1/events?type=plan.registered");
+    assert_eq!(status, 200);
+    let registration_id = registered["events"][0]["id"].as_str().unwrap().to_owned();
+    let decision = |number: &str, issuer: &str| {
+        json!({"type": "decision.issued", "plan": "p", "occurred_on": "2012-02-10",
+               "data": {"number": number, "issuer": issuer, "title": "Giao nhiệm vụ"}})
+    };
+    let training = |groups: Value| {
+        json!({"type": "training.held", "plan": "p", "occurred_on": "2012-03-01",
+               "data": {"topic": "cleaner_production", "sessions": 1, "participants_by_group": groups}})
+    };
+    let cases: Vec<(&str, Value, &str, &str)> = vec![
+        (
+            "a zero-width space in a plan's title",
+            json!({"type": "plan.registered", "plan": "q", "occurred_on": "2011-12-07",
+                   "data": {"title": "Kế hoạch\u{200B}", "kind": "plan",
+                            "period": {"from_year": 2011, "to_year": 2015}}}),
+            "/data/title",
+            "U+200B, an invisible format character, at character 9",
+        ),
+        (
+            "a byte-order mark in a decision number",
+            decision("\u{FEFF}3269/QĐ-UBND", "UBND tỉnh Đồng Nai"),
+            "/data/number",
+            "U+FEFF",
+        ),
+        (
+            "a soft hyphen in an issuer",
+            decision("3269/QĐ-UBND", "UBND tỉnh Đồng\u{AD}Nai"),
+            "/data/issuer",
+            "U+00AD",
+        ),
+        (
+            "a right-to-left override in evidence",
+            json!({"type": "funds.allocated", "plan": "p", "occurred_on": "2012-12-31",
+                   "data": {"fiscal_year": 2012, "source": "local", "amount": 1},
+                   "evidence": {"document": "Báo cáo \u{202E}5102", "locator": "mục 4"}}),
+            "/evidence/document",
+            "U+202E",
+        ),
+        (
+            "a word joiner in a basis entry",
+            json!({"type": "decision.issued", "plan": "p", "occurred_on": "2012-02-10",
+                   "data": {"number": "1/QĐ", "issuer": "X", "title": "T",
+                            "basis": ["1419/QĐ-TTg", "2\u{2060}/QĐ"]}}),
+            "/data/basis/1",
+            "U+2060",
+        ),
+        (
+            "a zero-width joiner in a name of participants_by_group",
+            training(json!({"Nông\u{200D}dân": 10})),
+            "/data/participants_by_group/Nông\u{200D}dân",
+            "this name contains U+200D",
+        ),
+        (
+            "a left-to-right isolate in a correction's replacement data",
+            json!({"type": "event.corrected", "plan": "p", "occurred_on": "2012-01-01",
+                   "data": {"target": registration_id, "reason": "title",
+                            "data": {"title": "\u{2066}Kế hoạch", "kind": "plan",
+                                     "period": {"from_year": 2011, "to_year": 2015}}}}),
+            "/data/data/title",
+            "U+2066",
+        ),
+    ];
+    for (name, body, field, said) in cases {
+        let problem = refused(&server, "/v1/events", &body.to_string(), 422, field);
+        assert_eq!(problem["type"], "urn:acta:problem:unprocessable", "{name}");
+        let message = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|error| error["field"] == field)
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(message.contains(said), "{name}: {message}");
+    }
+    // Inside a batch the pointer starts at the event.
+    let good = decision("5/QĐ", "X");
+    let bad = decision("6/QĐ", "X\u{200E}");
+    refused(
+        &server,
+        "/v1/events/batch",
+        &json!({"events": [good, bad]}).to_string(),
+        422,
+        "/events/1/data/issuer",
+    );
+}
+
+#[test]
+fn texts_are_still_stored_exactly_as_sent() {
+    let server = server_with_plan();
+    // Surrounding white space, a decomposed "ệ" (e, combining circumflex, combining dot below)
+    // and a no-break space are not format characters: they are stored byte for byte.
+    let title = "  Ke\u{302}\u{323} hoa\u{323}ch\u{A0}2012\t";
+    let (status, stored) = server.post(
+        "/v1/events",
+        &json!({"type": "decision.issued", "plan": "p", "occurred_on": "2012-02-10",
+                "data": {"number": " 7/QĐ ", "issuer": "X", "title": title}}),
+    );
+    assert_eq!(status, 201, "{stored}");
+    assert_eq!(stored["data"]["title"], title);
+    assert_eq!(stored["data"]["number"], " 7/QĐ ");
+}

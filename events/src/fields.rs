@@ -68,6 +68,11 @@ pub fn pointer_token(token: &str) -> String {
 
 /// Text as sent, checked: 1..=500 Unicode scalar values after trimming surrounding white space,
 /// no control characters but tab, line feed and carriage return. Stored exactly as sent.
+///
+/// A request's texts must also be free of invisible format characters; that rule is checked
+/// over the whole request by [`refuse_format_characters`], not here, because stored events are
+/// read back through this check at every start, and a text recorded before the rule must
+/// still read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct Text(String);
@@ -111,6 +116,130 @@ impl std::fmt::Display for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Whether `c` is an invisible format character: Unicode general category Cf — the soft hyphen
+/// U+00AD, the zero-width space, joiners and direction marks U+200B..=U+200F, the bidirectional
+/// embeddings, overrides and isolates U+202A..=U+202E and U+2066..=U+2069, the word joiner and
+/// invisible operators U+2060..=U+2064, the byte-order mark U+FEFF, U+061C, U+180E, tags, and
+/// the rest of the category (`unicode-properties`' table). None is visible, so two texts that
+/// differ by one look the same to every reader, and a bidirectional control can make a text
+/// display in another order than it reads.
+pub fn is_format_character(c: char) -> bool {
+    // The category's first character is U+00AD; every text of Latin script stays below it or
+    // is a letter, so the table is asked only about the rest.
+    u32::from(c) >= 0xAD
+        && unicode_properties::UnicodeGeneralCategory::general_category(c)
+            == unicode_properties::GeneralCategory::Format
+}
+
+/// The first format character of `text` and its position, counted in characters from 1.
+pub fn format_character(text: &str) -> Option<(usize, char)> {
+    if text.is_ascii() {
+        return None;
+    }
+    text.chars()
+        .enumerate()
+        .find(|&(_, c)| is_format_character(c))
+        .map(|(index, c)| (index + 1, c))
+}
+
+/// Refuses invisible format characters in every string of a request, `value` found at
+/// `pointer`: in every text field (`data`, `evidence`, a correction's replacement data) and in
+/// every name of a map (`participants_by_group`). The other strings of a request (keys, ids,
+/// dates, kinds) are ASCII patterns, which refuse them already: a field with a problem recorded
+/// is not named again, nor is anything inside an unknown field.
+pub fn refuse_format_characters(value: &Value, pointer: &str, errors: &mut FieldErrors) {
+    /// One reference token of the path to a value.
+    #[derive(Clone, Copy)]
+    enum Token<'a> {
+        Name(&'a str),
+        Index(usize),
+    }
+    let pointer_at = |path: &[Token<'_>]| {
+        let mut at = pointer.to_owned();
+        for token in path {
+            at.push('/');
+            match token {
+                Token::Name(name) => at.push_str(&pointer_token(name)),
+                Token::Index(index) => at.push_str(&index.to_string()),
+            }
+        }
+        at
+    };
+    // Depth first, in document order, without recursion: `path` holds the tokens down to the
+    // value popped last, and each stacked value the length `path` has above it.
+    let mut path: Vec<Token<'_>> = Vec::new();
+    let mut stack: Vec<(&Value, usize, Option<Token<'_>>)> = vec![(value, 0, None)];
+    while let Some((value, depth, token)) = stack.pop() {
+        path.truncate(depth);
+        path.extend(token);
+        match value {
+            Value::String(text) => {
+                if let Some((position, c)) = format_character(text) {
+                    let message = format!(
+                        "contains U+{:04X}, an invisible format character, at character \
+                         {position}: texts may not hold format characters (Unicode category Cf)",
+                        u32::from(c)
+                    );
+                    report(errors, pointer_at(&path), message);
+                }
+            }
+            Value::Array(items) => {
+                let below = path.len();
+                stack.extend(
+                    items
+                        .iter()
+                        .enumerate()
+                        .rev()
+                        .map(|(index, item)| (item, below, Some(Token::Index(index)))),
+                );
+            }
+            Value::Object(entries) => {
+                let below = path.len();
+                for (name, _) in entries.iter() {
+                    if let Some((position, c)) = format_character(name) {
+                        path.push(Token::Name(name));
+                        let message = format!(
+                            "this name contains U+{:04X}, an invisible format character, at \
+                             character {position}: names may not hold format characters \
+                             (Unicode category Cf)",
+                            u32::from(c)
+                        );
+                        report(errors, pointer_at(&path), message);
+                        path.pop();
+                    }
+                }
+                stack.extend(
+                    entries
+                        .iter()
+                        .rev()
+                        .map(|(name, item)| (item, below, Some(Token::Name(name)))),
+                );
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+/// Records a format character at `at` unless that field already has a problem or lies inside
+/// an unknown field.
+fn report(errors: &mut FieldErrors, at: String, message: String) {
+    let reported = errors.invalid.iter().any(|error| error.field == at)
+        || errors
+            .unknown
+            .iter()
+            .any(|error| at == error.field || is_below(&at, &error.field));
+    if !reported {
+        errors.invalid(at, message);
+    }
+}
+
+/// Whether `pointer` lies strictly inside the value at `ancestor`.
+fn is_below(pointer: &str, ancestor: &str) -> bool {
+    pointer
+        .strip_prefix(ancestor)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Reads the fields of one JSON object, recording problems under `pointer`.
@@ -395,6 +524,106 @@ mod tests {
         assert!(count(&json!(1.0)).is_err());
         assert!(count(&json!("3")).is_err());
         assert!(count(&json!(9_007_199_254_740_992u64)).is_err());
+    }
+
+    #[test]
+    fn every_format_character_is_found_with_its_position() {
+        for c in [
+            '\u{AD}',
+            '\u{600}',
+            '\u{61C}',
+            '\u{6DD}',
+            '\u{70F}',
+            '\u{180E}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{202A}',
+            '\u{202E}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{FEFF}',
+            '\u{FFF9}',
+            '\u{110BD}',
+            '\u{1D173}',
+            '\u{E0001}',
+            '\u{E0041}',
+        ] {
+            assert!(is_format_character(c), "U+{:04X}", u32::from(c));
+            assert_eq!(format_character(&format!("Số{c}1")), Some((3, c)));
+        }
+        // Look-alikes that are not format characters: spaces, letters, combining marks,
+        // controls (which the text rule refuses on its own), and the characters beside U+00AD.
+        for c in [
+            ' ',
+            '\u{A0}',
+            '\u{AC}',
+            '\u{AE}',
+            '\u{2009}',
+            '\u{3000}',
+            'Đ',
+            'ệ',
+            '\u{301}',
+            '\u{7}',
+            '\u{2028}',
+            '\u{FFFC}',
+            '\u{1F600}',
+        ] {
+            assert!(!is_format_character(c), "U+{:04X}", u32::from(c));
+        }
+        assert_eq!(format_character("3269/QĐ-UBND"), None);
+        assert_eq!(format_character("plain ascii"), None);
+    }
+
+    #[test]
+    fn format_characters_are_refused_in_every_string_and_name_of_a_request() {
+        let body = json!({
+            "plan": "p\u{200B}",
+            "data": {"title": "Kế\u{200B}hoạch", "basis": ["a", "b\u{FEFF}"],
+                     "groups": {"Nông\u{200C}dân": 1, "a/b\u{2066}": 2}},
+            "evidence": {"document": "ok", "locator": "\u{202E}4 cụm"},
+            "colour": {"x": "\u{200B}"}
+        });
+        let mut errors = FieldErrors::default();
+        errors.invalid("/events/2/plan", "must match the pattern");
+        errors
+            .unknown
+            .push(FieldError::new("/events/2/colour", "unknown field"));
+        refuse_format_characters(&body, "/events/2", &mut errors);
+        let found: Vec<(&str, &str)> = errors.invalid[1..]
+            .iter()
+            .map(|error| (error.field.as_str(), error.message.as_str()))
+            .collect();
+        let fields: Vec<&str> = found.iter().map(|(field, _)| *field).collect();
+        assert_eq!(
+            fields,
+            [
+                "/events/2/data/basis/1",
+                "/events/2/data/groups/Nông\u{200C}dân",
+                "/events/2/data/groups/a~1b\u{2066}",
+                "/events/2/data/title",
+                "/events/2/evidence/locator",
+            ]
+        );
+        assert!(
+            found[3]
+                .1
+                .starts_with("contains U+200B, an invisible format character, at character 3"),
+            "{}",
+            found[3].1
+        );
+        assert!(found[1].1.starts_with("this name contains U+200C"));
+        assert!(
+            found[4]
+                .1
+                .contains("U+202E, an invisible format character, at character 1")
+        );
+        // The field already refused (`/plan`) and the unknown one are not named again.
+        assert_eq!(errors.invalid.len(), 6);
     }
 
     #[test]
