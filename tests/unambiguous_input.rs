@@ -253,3 +253,123 @@ fn texts_are_still_stored_exactly_as_sent() {
     assert_eq!(stored["data"]["title"], title);
     assert_eq!(stored["data"]["number"], " 7/QĐ ");
 }
+
+/// A `decision.issued` request of plan `p`.
+fn decision_of(number: &str, issuer: &str, occurred_on: &str) -> Value {
+    json!({"type": "decision.issued", "plan": "p", "occurred_on": occurred_on,
+           "data": {"number": number, "issuer": issuer, "title": "Ban hành kế hoạch"}})
+}
+
+/// "UBND tỉnh Đồng Nai" in Unicode NFD: each accented letter as a base and combining marks.
+const ISSUER_DECOMPOSED: &str = "UBND ti\u{309}nh \u{110}o\u{302}\u{300}ng Nai";
+
+// See: issue 17 point 5 — four look-alike copies of 3269/QĐ-UBND were each accepted as new.
+#[test]
+fn look_alike_copies_of_a_decision_number_are_conflicts() {
+    let server = server_with_plan();
+    let original = decision_of("3269/QĐ-UBND", "UBND tỉnh Đồng Nai", "2011-12-07");
+    let (status, stored) = server.post("/v1/events", &original);
+    assert_eq!(status, 201, "{stored}");
+    for (name, number, issuer) in [
+        ("a trailing space", "3269/QĐ-UBND ", "UBND tỉnh Đồng Nai"),
+        ("the issuer in NFD", "3269/QĐ-UBND", ISSUER_DECOMPOSED),
+        (
+            "a doubled inner space",
+            "3269/QĐ-UBND",
+            "UBND  tỉnh Đồng Nai",
+        ),
+        (
+            "a no-break space",
+            "3269/QĐ-UBND",
+            "UBND tỉnh\u{A0}Đồng Nai",
+        ),
+    ] {
+        let copy = decision_of(number, issuer, "2011-12-20");
+        let problem = refused(
+            &server,
+            "/v1/events",
+            &copy.to_string(),
+            409,
+            "/data/number",
+        );
+        assert_eq!(problem["type"], "urn:acta:problem:conflict", "{name}");
+    }
+    // The fourth copy of the issue, with a zero-width space, is not even a text.
+    let hidden = decision_of("3269/QĐ\u{200B}-UBND", "UBND tỉnh Đồng Nai", "2011-12-20");
+    refused(
+        &server,
+        "/v1/events",
+        &hidden.to_string(),
+        422,
+        "/data/number",
+    );
+    // Case is kept: a different letter case is a different number, and so is another year.
+    for other in [
+        decision_of("3269/Qđ-UBND", "UBND tỉnh Đồng Nai", "2011-12-20"),
+        decision_of("3269/QĐ-UBND ", "UBND tỉnh Đồng Nai", "2012-01-05"),
+    ] {
+        let (status, stored) = server.post("/v1/events", &other);
+        assert_eq!(status, 201, "{stored}");
+    }
+    // The stored number is the one sent, trailing space and all.
+    let (_, page) = server.get("/v1/events?type=decision.issued");
+    assert_eq!(page["events"][2]["data"]["number"], "3269/QĐ-UBND ");
+}
+
+#[test]
+fn a_correction_to_a_look_alike_of_another_decision_is_a_conflict() {
+    let server = server_with_plan();
+    let first = decision_of("3269/QĐ-UBND", "UBND tỉnh Đồng Nai", "2011-12-07");
+    assert_eq!(server.post("/v1/events", &first).0, 201);
+    let (status, second) = server.post(
+        "/v1/events",
+        &decision_of("06/QĐ-SCT", "Sở Công Thương", "2011-12-08"),
+    );
+    assert_eq!(status, 201);
+    let correction = json!({"type": "event.corrected", "plan": "p", "occurred_on": "2011-12-09",
+        "data": {"target": second["id"], "reason": "số sai",
+                 "data": {"number": " 3269/QĐ-UBND", "issuer": ISSUER_DECOMPOSED, "title": "t"}}});
+    refused(
+        &server,
+        "/v1/events",
+        &correction.to_string(),
+        409,
+        "/data/data/number",
+    );
+}
+
+#[test]
+fn a_database_keyed_before_normalising_is_rekeyed_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("acta.db");
+    let mut server = Server::start_new(&db, &[]);
+    let token = server.token.clone();
+    let (status, body) = server.post("/v1/events", &register("p", None));
+    assert_eq!(status, 201, "{body}");
+    let decision = decision_of("3269/QĐ-UBND ", ISSUER_DECOMPOSED, "2011-12-07");
+    assert_eq!(server.post("/v1/events", &decision).0, 201);
+    server.kill();
+    // Make the database what an older acta left: the index keyed by the texts as sent, and
+    // schema version 2.
+    {
+        let connection = rusqlite::Connection::open(&db).unwrap();
+        let rekeyed = connection
+            .execute(
+                "UPDATE decision_numbers SET issuer = ?1, number = '3269/QĐ-UBND '",
+                [ISSUER_DECOMPOSED],
+            )
+            .unwrap();
+        assert_eq!(rekeyed, 1);
+        connection.pragma_update(None, "user_version", 2).unwrap();
+    }
+    let mut server = Server::start_on(&db, &[]);
+    server.token = token;
+    let copy = decision_of("3269/QĐ-UBND", "UBND tỉnh Đồng Nai", "2011-12-20");
+    refused(
+        &server,
+        "/v1/events",
+        &copy.to_string(),
+        409,
+        "/data/number",
+    );
+}

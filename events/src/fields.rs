@@ -242,6 +242,27 @@ fn is_below(pointer: &str, ancestor: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('/'))
 }
 
+/// The form in which two spellings of one document's number or issuer are equal, for the
+/// uniqueness of decision numbers: surrounding white space trimmed, each inner run of white
+/// space made one space, and Unicode NFC (so a letter typed as a base and combining marks
+/// equals the same letter precomposed). Letter case is kept: `QĐ` and `Qđ` stay distinct. What
+/// is stored is the text as sent; only the key of the uniqueness index is this form.
+pub fn comparable_form(text: &str) -> String {
+    let mut spaced = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !spaced.is_empty() {
+            spaced.push(' ');
+        }
+        spaced.push_str(word);
+    }
+    if unicode_normalization::is_nfc_quick(spaced.chars())
+        == unicode_normalization::IsNormalized::Yes
+    {
+        return spaced;
+    }
+    unicode_normalization::UnicodeNormalization::nfc(spaced.as_str()).collect()
+}
+
 /// Reads the fields of one JSON object, recording problems under `pointer`.
 pub struct ObjectReader<'a, 'e> {
     object: &'a Map<String, Value>,
@@ -624,6 +645,30 @@ mod tests {
         );
         // The field already refused (`/plan`) and the unknown one are not named again.
         assert_eq!(errors.invalid.len(), 6);
+    }
+
+    #[test]
+    fn comparable_forms_of_look_alike_numbers_are_equal() {
+        let number = "3269/QĐ-UBND";
+        for look_alike in [
+            "3269/QĐ-UBND ",
+            " 3269/QĐ-UBND",
+            "\t3269/QĐ-UBND\n",
+            "3269/QĐ-UBND\u{3000}",
+        ] {
+            assert_eq!(comparable_form(look_alike), number, "{look_alike:?}");
+        }
+        let issuer = "UBND tỉnh Đồng Nai";
+        let decomposed: String = unicode_normalization::UnicodeNormalization::nfd(issuer).collect();
+        assert_ne!(decomposed, issuer);
+        assert_eq!(comparable_form(&decomposed), issuer);
+        assert_eq!(comparable_form("UBND  tỉnh\u{A0}Đồng \t Nai "), issuer);
+        // Case and punctuation are kept: these are different numbers.
+        assert_ne!(comparable_form("3269/Qđ-UBND"), number);
+        assert_ne!(comparable_form("3269/QĐ/UBND"), number);
+        // Already comparable text comes back as it was.
+        assert_eq!(comparable_form(number), number);
+        assert_eq!(comparable_form(""), "");
     }
 
     #[test]

@@ -1258,8 +1258,8 @@ impl Writer {
                          VALUES (?1, ?2, ?3, ?4)",
                     )?
                     .execute(params![
-                        decision.issuer.as_str(),
-                        decision.number.as_str(),
+                        crate::fields::comparable_form(decision.issuer.as_str()),
+                        crate::fields::comparable_form(decision.number.as_str()),
                         event.occurred_on.year(),
                         id.to_string()
                     ])?;
@@ -1514,8 +1514,8 @@ impl Writer {
             return Ok(());
         };
         if let Some(EventData::DecisionIssued(decision)) = replacement {
-            issuer = decision.issuer.to_string();
-            number = decision.number.to_string();
+            issuer = crate::fields::comparable_form(decision.issuer.as_str());
+            number = crate::fields::comparable_form(decision.number.as_str());
         }
         if let Some(date) = new_date {
             year = i64::from(date.year());
