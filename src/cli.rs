@@ -608,18 +608,28 @@ fn describe(error: &AppendError) -> String {
     match error {
         AppendError::UnknownFields { errors }
         | AppendError::Invalid { errors }
-        | AppendError::Conflict { errors, .. } => errors
-            .iter()
-            .map(|field_error| {
-                let field = if field_error.field.is_empty() {
-                    "the event"
-                } else {
-                    &field_error.field
-                };
-                format!("{field}: {}", field_error.message)
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        | AppendError::Conflict { errors, .. } => {
+            // As bounded as an HTTP answer: a line with thousands of unknown fields is named by
+            // its first problems and a count.
+            let listed = crate::http::problem::ERRORS_LISTED_MAX;
+            let mut said = errors
+                .iter()
+                .take(listed)
+                .map(|field_error| {
+                    let field = if field_error.field.is_empty() {
+                        "the event"
+                    } else {
+                        &field_error.field
+                    };
+                    format!("{field}: {}", field_error.message)
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            if errors.len() > listed {
+                said.push_str(&format!("; and {} more problems", errors.len() - listed));
+            }
+            said
+        }
         other => other.to_string(),
     }
 }

@@ -373,3 +373,96 @@ fn a_database_keyed_before_normalising_is_rekeyed_when_opened() {
         "/data/number",
     );
 }
+
+/// The length of `problem` as the server wrote it (compact JSON, as serde_json writes it).
+fn length(problem: &Value) -> usize {
+    problem.to_string().len()
+}
+
+// See: issue 17 point 5 — a 65 KB query value came back whole in the 422, a 900 KB field name
+// as a 1.8 MB answer, a batch of bad types as 17 MB.
+#[test]
+fn error_answers_quote_a_short_prefix_of_what_was_sent() {
+    let server = server_with_plan();
+    let long = "x".repeat(65_000);
+    for path in [
+        format!("/v1/funding?as_of={long}"),
+        format!("/v1/plans?known_at={long}"),
+        format!("/v1/events?after={long}"),
+        format!("/v1/events?type={long}"),
+        format!("/v1/events?{long}=1"),
+    ] {
+        let before = server.head();
+        let (status, problem) = server.get(&path);
+        assert_eq!(status, 422, "{problem}");
+        assert!(length(&problem) < 2048, "{path:.40}: {problem}");
+        let said = problem.to_string();
+        assert!(
+            said.contains(&format!("\"{}…", "x".repeat(64))),
+            "{path:.40}: {said}"
+        );
+        assert_eq!(server.head(), before);
+    }
+    // A path that quotes its parameter.
+    let (status, problem) = server.get(&format!("/v1/events/{}", "0".repeat(30_000)));
+    assert_eq!(status, 404);
+    assert!(length(&problem) < 2048, "{problem}");
+
+    // A field name of 900 KB is named by a cut pointer.
+    let name = "n".repeat(900_000);
+    let body = json!({"type": "funds.allocated", "plan": "p", "occurred_on": "2012-12-31",
+                      "data": {"fiscal_year": 2012, "source": "local", "amount": 1, name.clone(): 1}});
+    let cut_pointer = format!("/data/{}…", "n".repeat(64));
+    let problem = refused(&server, "/v1/events", &body.to_string(), 400, &cut_pointer);
+    assert!(length(&problem) < 2048, "{problem}");
+    // So is a duplicate of one (of 400 KB: twice that is within the 1 MiB a body may be).
+    let key = format!("\"{}\": 1", &name[..400_000]);
+    let twice = format!(r#"{{"data": {{{key}, {key}}}}}"#);
+    let problem = refused(&server, "/v1/events", &twice, 400, &cut_pointer);
+    assert!(length(&problem) < 2048, "{problem}");
+    // And a text of 1 MB (white space around a word) with a format character at its end, by
+    // its position alone.
+    let text = format!("{}a\u{200B}", " ".repeat(1_000_000));
+    let body = json!({"type": "funds.allocated", "plan": "p", "occurred_on": "2012-12-31",
+                      "data": {"fiscal_year": 2012, "source": "local", "amount": 1, "document": text}});
+    let problem = refused(
+        &server,
+        "/v1/events",
+        &body.to_string(),
+        422,
+        "/data/document",
+    );
+    assert!(length(&problem) < 2048, "{problem}");
+    assert!(problem.to_string().contains("at character 1000002"));
+}
+
+#[test]
+fn a_batch_of_10000_bad_events_answers_a_bounded_body() {
+    let server = server_with_plan();
+    let event = json!({"type": format!("funds.{}", "stolen".repeat(200)), "plan": "p",
+                       "occurred_on": "2012-12-31", "data": {}});
+    let batch = json!({"events": vec![event; 10_000]}).to_string();
+    let problem = refused(&server, "/v1/events/batch", &batch, 422, "/events/0/type");
+    assert!(length(&problem) <= 64 * 1024, "{} bytes", length(&problem));
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 100);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.ends_with("(and 9999 more problems); errors lists the first 100 of 10000 problems"),
+        "{detail}"
+    );
+    // Unknown fields, 10,000 events of them: a 400, as bounded.
+    let event = json!({"type": "funds.allocated", "plan": "p", "occurred_on": "2012-12-31",
+                       "data": {"fiscal_year": 2012, "source": "local", "amount": 1},
+                       "colour": "red", "size": "large"});
+    let batch = json!({"events": vec![event; 10_000]}).to_string();
+    let problem = refused(&server, "/v1/events/batch", &batch, 400, "/events/0/colour");
+    assert!(length(&problem) <= 64 * 1024, "{} bytes", length(&problem));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("errors lists the first 100 of 20000 problems"),
+        "{}",
+        problem["detail"]
+    );
+}

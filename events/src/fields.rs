@@ -4,6 +4,7 @@
 //! bodies are read through [`ObjectReader`] instead. A reader knows the fields its object may
 //! carry: anything else is an unknown field (`400`), everything else wrong is `422`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
@@ -61,9 +62,37 @@ impl FieldErrors {
     }
 }
 
-/// Escapes one reference token of a JSON Pointer (RFC 6901).
+/// Most characters of a value or a name that an error quotes: a longer one is cut there and
+/// marked `…`, so that no input, however long, is echoed back whole.
+pub const QUOTED_CHARS_MAX: usize = 64;
+
+/// `text` cut to its first [`QUOTED_CHARS_MAX`] characters, with `…` where it was cut.
+pub fn cut(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(QUOTED_CHARS_MAX) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+    }
+}
+
+/// `text` as an error message quotes it: in double quotes, escaped as Rust's `{:?}` does, cut
+/// to [`QUOTED_CHARS_MAX`] characters and then followed by its whole length:
+/// `"xxxx…" (65536 characters)`.
+pub fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS_MAX) {
+        None => format!("{text:?}"),
+        Some((end, _)) => {
+            let shown = format!("{:?}", &text[..end]);
+            let unquoted = &shown[..shown.len() - 1];
+            format!("{unquoted}…\" ({} characters)", text.chars().count())
+        }
+    }
+}
+
+/// Escapes one reference token of a JSON Pointer (RFC 6901), cut to [`QUOTED_CHARS_MAX`]
+/// characters (then `…`): a pointer names a field the request sent, and a name of a megabyte
+/// must not come back whole. A cut pointer no longer resolves, but shows which field it was.
 pub fn pointer_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    cut(token).replace('~', "~0").replace('/', "~1")
 }
 
 /// Text as sent, checked: 1..=500 Unicode scalar values after trimming surrounding white space,
@@ -508,9 +537,9 @@ pub fn count_map(value: &Value) -> Result<BTreeMap<Text, u64>, String> {
         .map(|(name, count)| {
             let key: Text = name
                 .parse()
-                .map_err(|message| format!("name {name:?}: {message}"))?;
-            let count =
-                integer_at_least(0)(count).map_err(|message| format!("{name:?}: {message}"))?;
+                .map_err(|message| format!("name {}: {message}", quoted(name)))?;
+            let count = integer_at_least(0)(count)
+                .map_err(|message| format!("{}: {message}", quoted(name)))?;
             Ok((key, count))
         })
         .collect()
@@ -669,6 +698,26 @@ mod tests {
         // Already comparable text comes back as it was.
         assert_eq!(comparable_form(number), number);
         assert_eq!(comparable_form(""), "");
+    }
+
+    #[test]
+    fn quotes_and_pointer_tokens_are_cut_at_64_characters() {
+        let edge = "ệ".repeat(QUOTED_CHARS_MAX);
+        assert_eq!(cut(&edge), edge.as_str());
+        assert_eq!(quoted(&edge), format!("\"{edge}\""));
+        assert_eq!(pointer_token(&edge), edge);
+        let over = format!("{edge}x");
+        assert_eq!(cut(&over), format!("{edge}…"));
+        assert_eq!(quoted(&over), format!("\"{edge}…\" (65 characters)"));
+        assert_eq!(pointer_token(&over), format!("{edge}…"));
+        // Escapes are Rust's, and counted after the cut; pointer tokens are escaped after it.
+        assert_eq!(quoted("a\"b\u{7}"), r#""a\"b\u{7}""#);
+        let huge = "/~".repeat(450_000);
+        assert_eq!(
+            quoted(&huge).chars().count(),
+            2 + 64 + 1 + " (900000 characters)".len()
+        );
+        assert_eq!(pointer_token(&huge), format!("{}…", "~1~0".repeat(32)));
     }
 
     #[test]

@@ -1267,9 +1267,10 @@ impl Writer {
                     return Err(AppendError::conflict(
                         "/data/number",
                         format!(
-                            "decision {} of {} is already recorded for {}",
-                            decision.number,
-                            decision.issuer,
+                            "decision {} of {} is already recorded for {} (numbers and \
+                             issuers compare with white space trimmed and collapsed, in NFC)",
+                            crate::fields::quoted(decision.number.as_str()),
+                            crate::fields::quoted(decision.issuer.as_str()),
                             event.occurred_on.year()
                         ),
                     ));
@@ -1528,7 +1529,12 @@ impl Writer {
         if inserted == 0 {
             return Err(AppendError::conflict(
                 "/data/data/number",
-                format!("decision {number} of {issuer} is already recorded for {year}"),
+                format!(
+                    "decision {} of {} is already recorded for {year} (numbers and \
+                     issuers compare with white space trimmed and collapsed, in NFC)",
+                    crate::fields::quoted(&number),
+                    crate::fields::quoted(&issuer)
+                ),
             ));
         }
         Ok(())

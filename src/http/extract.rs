@@ -79,7 +79,7 @@ impl QueryParams {
         for (name, value) in &self.0 {
             let Some(index) = known.iter().position(|k| k == name) else {
                 return Err(ApiError::invalid_parameter(
-                    name,
+                    &acta_events::fields::cut(name),
                     format!("unknown parameter; this path accepts: {}", known.join(", ")),
                 ));
             };
