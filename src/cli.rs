@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::Value;
 
 use std::sync::Arc;
 
@@ -420,8 +419,13 @@ struct ParsedBatch {
 }
 
 fn parse_line(text: &str, today: acta_events::CivilDate) -> Result<NewEvent, String> {
-    let value =
-        serde_json::from_str::<Value>(text).map_err(|error| format!("not JSON: {error}"))?;
+    let value = acta_events::json::parse(text.as_bytes()).map_err(|error| match error {
+        acta_events::json::JsonError::Syntax(message) => format!("not JSON: {message}"),
+        other => match other.field() {
+            "" => other.message(),
+            field => format!("{field}: {}", other.message()),
+        },
+    })?;
     NewEvent::parse(&value, "", today).map_err(|errors| describe(&AppendError::from_fields(errors)))
 }
 
@@ -634,18 +638,28 @@ fn describe(error: &AppendError) -> String {
     match error {
         AppendError::UnknownFields { errors }
         | AppendError::Invalid { errors }
-        | AppendError::Conflict { errors, .. } => errors
-            .iter()
-            .map(|field_error| {
-                let field = if field_error.field.is_empty() {
-                    "the event"
-                } else {
-                    &field_error.field
-                };
-                format!("{field}: {}", field_error.message)
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
+        | AppendError::Conflict { errors, .. } => {
+            // As bounded as an HTTP answer: a line with thousands of unknown fields is named by
+            // its first problems and a count.
+            let listed = crate::http::problem::ERRORS_LISTED_MAX;
+            let mut said = errors
+                .iter()
+                .take(listed)
+                .map(|field_error| {
+                    let field = if field_error.field.is_empty() {
+                        "the event"
+                    } else {
+                        &field_error.field
+                    };
+                    format!("{field}: {}", field_error.message)
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            if errors.len() > listed {
+                said.push_str(&format!("; and {} more problems", errors.len() - listed));
+            }
+            said
+        }
         other => other.to_string(),
     }
 }

@@ -38,8 +38,9 @@ macro_rules! string_enum {
                 match text {
                     $($text => Ok($name::$variant),)+
                     _ => Err(format!(
-                        "must be one of {}, got {text:?}",
-                        [$($text),+].map(|t| format!("\"{t}\"")).join(", ")
+                        "must be one of {}, got {}",
+                        [$($text),+].map(|t| format!("\"{t}\"")).join(", "),
+                        $crate::fields::quoted(text)
                     )),
                 }
             }

@@ -4,6 +4,7 @@
 //! bodies are read through [`ObjectReader`] instead. A reader knows the fields its object may
 //! carry: anything else is an unknown field (`400`), everything else wrong is `422`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
@@ -61,13 +62,46 @@ impl FieldErrors {
     }
 }
 
-/// Escapes one reference token of a JSON Pointer (RFC 6901).
+/// Most characters of a value or a name that an error quotes: a longer one is cut there and
+/// marked `…`, so that no input, however long, is echoed back whole.
+pub const QUOTED_CHARS_MAX: usize = 64;
+
+/// `text` cut to its first [`QUOTED_CHARS_MAX`] characters, with `…` where it was cut.
+pub fn cut(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(QUOTED_CHARS_MAX) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
+    }
+}
+
+/// `text` as an error message quotes it: in double quotes, escaped as Rust's `{:?}` does, cut
+/// to [`QUOTED_CHARS_MAX`] characters and then followed by its whole length:
+/// `"xxxx…" (65536 characters)`.
+pub fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS_MAX) {
+        None => format!("{text:?}"),
+        Some((end, _)) => {
+            let shown = format!("{:?}", &text[..end]);
+            let unquoted = &shown[..shown.len() - 1];
+            format!("{unquoted}…\" ({} characters)", text.chars().count())
+        }
+    }
+}
+
+/// Escapes one reference token of a JSON Pointer (RFC 6901), cut to [`QUOTED_CHARS_MAX`]
+/// characters (then `…`): a pointer names a field the request sent, and a name of a megabyte
+/// must not come back whole. A cut pointer no longer resolves, but shows which field it was.
 pub fn pointer_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    cut(token).replace('~', "~0").replace('/', "~1")
 }
 
 /// Text as sent, checked: 1..=500 Unicode scalar values after trimming surrounding white space,
 /// no control characters but tab, line feed and carriage return. Stored exactly as sent.
+///
+/// A request's texts must also be free of invisible format characters; that rule is checked
+/// over the whole request by [`refuse_format_characters`], not here, because stored events are
+/// read back through this check at every start, and a text recorded before the rule must
+/// still read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct Text(String);
@@ -111,6 +145,151 @@ impl std::fmt::Display for Text {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Whether `c` is an invisible format character: Unicode general category Cf — the soft hyphen
+/// U+00AD, the zero-width space, joiners and direction marks U+200B..=U+200F, the bidirectional
+/// embeddings, overrides and isolates U+202A..=U+202E and U+2066..=U+2069, the word joiner and
+/// invisible operators U+2060..=U+2064, the byte-order mark U+FEFF, U+061C, U+180E, tags, and
+/// the rest of the category (`unicode-properties`' table). None is visible, so two texts that
+/// differ by one look the same to every reader, and a bidirectional control can make a text
+/// display in another order than it reads.
+pub fn is_format_character(c: char) -> bool {
+    // The category's first character is U+00AD; every text of Latin script stays below it or
+    // is a letter, so the table is asked only about the rest.
+    u32::from(c) >= 0xAD
+        && unicode_properties::UnicodeGeneralCategory::general_category(c)
+            == unicode_properties::GeneralCategory::Format
+}
+
+/// The first format character of `text` and its position, counted in characters from 1.
+pub fn format_character(text: &str) -> Option<(usize, char)> {
+    if text.is_ascii() {
+        return None;
+    }
+    text.chars()
+        .enumerate()
+        .find(|&(_, c)| is_format_character(c))
+        .map(|(index, c)| (index + 1, c))
+}
+
+/// Refuses invisible format characters in every string of a request, `value` found at
+/// `pointer`: in every text field (`data`, `evidence`, a correction's replacement data) and in
+/// every name of a map (`participants_by_group`). The other strings of a request (keys, ids,
+/// dates, kinds) are ASCII patterns, which refuse them already: a field with a problem recorded
+/// is not named again, nor is anything inside an unknown field.
+pub fn refuse_format_characters(value: &Value, pointer: &str, errors: &mut FieldErrors) {
+    /// One reference token of the path to a value.
+    #[derive(Clone, Copy)]
+    enum Token<'a> {
+        Name(&'a str),
+        Index(usize),
+    }
+    let pointer_at = |path: &[Token<'_>]| {
+        let mut at = pointer.to_owned();
+        for token in path {
+            at.push('/');
+            match token {
+                Token::Name(name) => at.push_str(&pointer_token(name)),
+                Token::Index(index) => at.push_str(&index.to_string()),
+            }
+        }
+        at
+    };
+    // Depth first, in document order, without recursion: `path` holds the tokens down to the
+    // value popped last, and each stacked value the length `path` has above it.
+    let mut path: Vec<Token<'_>> = Vec::new();
+    let mut stack: Vec<(&Value, usize, Option<Token<'_>>)> = vec![(value, 0, None)];
+    while let Some((value, depth, token)) = stack.pop() {
+        path.truncate(depth);
+        path.extend(token);
+        match value {
+            Value::String(text) => {
+                if let Some((position, c)) = format_character(text) {
+                    let message = format!(
+                        "contains U+{:04X}, an invisible format character, at character \
+                         {position}: texts may not hold format characters (Unicode category Cf)",
+                        u32::from(c)
+                    );
+                    report(errors, pointer_at(&path), message);
+                }
+            }
+            Value::Array(items) => {
+                let below = path.len();
+                stack.extend(
+                    items
+                        .iter()
+                        .enumerate()
+                        .rev()
+                        .map(|(index, item)| (item, below, Some(Token::Index(index)))),
+                );
+            }
+            Value::Object(entries) => {
+                let below = path.len();
+                for (name, _) in entries.iter() {
+                    if let Some((position, c)) = format_character(name) {
+                        path.push(Token::Name(name));
+                        let message = format!(
+                            "this name contains U+{:04X}, an invisible format character, at \
+                             character {position}: names may not hold format characters \
+                             (Unicode category Cf)",
+                            u32::from(c)
+                        );
+                        report(errors, pointer_at(&path), message);
+                        path.pop();
+                    }
+                }
+                stack.extend(
+                    entries
+                        .iter()
+                        .rev()
+                        .map(|(name, item)| (item, below, Some(Token::Name(name)))),
+                );
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+/// Records a format character at `at` unless that field already has a problem or lies inside
+/// an unknown field.
+fn report(errors: &mut FieldErrors, at: String, message: String) {
+    let reported = errors.invalid.iter().any(|error| error.field == at)
+        || errors
+            .unknown
+            .iter()
+            .any(|error| at == error.field || is_below(&at, &error.field));
+    if !reported {
+        errors.invalid(at, message);
+    }
+}
+
+/// Whether `pointer` lies strictly inside the value at `ancestor`.
+fn is_below(pointer: &str, ancestor: &str) -> bool {
+    pointer
+        .strip_prefix(ancestor)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The form in which two spellings of one document's number or issuer are equal, for the
+/// uniqueness of decision numbers: surrounding white space trimmed, each inner run of white
+/// space made one space, and Unicode NFC (so a letter typed as a base and combining marks
+/// equals the same letter precomposed). Letter case is kept: `QĐ` and `Qđ` stay distinct. What
+/// is stored is the text as sent; only the key of the uniqueness index is this form.
+pub fn comparable_form(text: &str) -> String {
+    let mut spaced = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !spaced.is_empty() {
+            spaced.push(' ');
+        }
+        spaced.push_str(word);
+    }
+    if unicode_normalization::is_nfc_quick(spaced.chars())
+        == unicode_normalization::IsNormalized::Yes
+    {
+        return spaced;
+    }
+    unicode_normalization::UnicodeNormalization::nfc(spaced.as_str()).collect()
 }
 
 /// Reads the fields of one JSON object, recording problems under `pointer`.
@@ -358,34 +537,12 @@ pub fn count_map(value: &Value) -> Result<BTreeMap<Text, u64>, String> {
         .map(|(name, count)| {
             let key: Text = name
                 .parse()
-                .map_err(|message| format!("name {name:?}: {message}"))?;
-            let count =
-                integer_at_least(0)(count).map_err(|message| format!("{name:?}: {message}"))?;
+                .map_err(|message| format!("name {}: {message}", quoted(name)))?;
+            let count = integer_at_least(0)(count)
+                .map_err(|message| format!("{}: {message}", quoted(name)))?;
             Ok((key, count))
         })
         .collect()
-}
-
-/// How deeply a request body may nest (`400` beyond).
-pub const JSON_DEPTH_MAX: usize = 64;
-
-/// The nesting depth of a JSON value: a scalar is 0, `[]` is 1.
-pub fn depth(value: &Value) -> usize {
-    // Iterative, so that a hostile body cannot exhaust the stack here.
-    let mut deepest = 0;
-    let mut stack = vec![(value, 0usize)];
-    while let Some((value, level)) = stack.pop() {
-        deepest = deepest.max(level);
-        match value {
-            Value::Array(items) => stack.extend(items.iter().map(|item| (item, level + 1))),
-            Value::Object(map) => stack.extend(map.values().map(|item| (item, level + 1))),
-            _ => deepest = deepest.max(level),
-        }
-        if let Value::Array(_) | Value::Object(_) = value {
-            deepest = deepest.max(level + 1);
-        }
-    }
-    deepest
 }
 
 #[cfg(test)]
@@ -420,10 +577,147 @@ mod tests {
     }
 
     #[test]
-    fn depth_counts_containers() {
-        assert_eq!(depth(&json!(1)), 0);
-        assert_eq!(depth(&json!([])), 1);
-        assert_eq!(depth(&json!({"a": [1, {"b": 2}]})), 3);
+    fn every_format_character_is_found_with_its_position() {
+        for c in [
+            '\u{AD}',
+            '\u{600}',
+            '\u{61C}',
+            '\u{6DD}',
+            '\u{70F}',
+            '\u{180E}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{202A}',
+            '\u{202E}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{FEFF}',
+            '\u{FFF9}',
+            '\u{110BD}',
+            '\u{1D173}',
+            '\u{E0001}',
+            '\u{E0041}',
+        ] {
+            assert!(is_format_character(c), "U+{:04X}", u32::from(c));
+            assert_eq!(format_character(&format!("Số{c}1")), Some((3, c)));
+        }
+        // Look-alikes that are not format characters: spaces, letters, combining marks,
+        // controls (which the text rule refuses on its own), and the characters beside U+00AD.
+        for c in [
+            ' ',
+            '\u{A0}',
+            '\u{AC}',
+            '\u{AE}',
+            '\u{2009}',
+            '\u{3000}',
+            'Đ',
+            'ệ',
+            '\u{301}',
+            '\u{7}',
+            '\u{2028}',
+            '\u{FFFC}',
+            '\u{1F600}',
+        ] {
+            assert!(!is_format_character(c), "U+{:04X}", u32::from(c));
+        }
+        assert_eq!(format_character("3269/QĐ-UBND"), None);
+        assert_eq!(format_character("plain ascii"), None);
+    }
+
+    #[test]
+    fn format_characters_are_refused_in_every_string_and_name_of_a_request() {
+        let body = json!({
+            "plan": "p\u{200B}",
+            "data": {"title": "Kế\u{200B}hoạch", "basis": ["a", "b\u{FEFF}"],
+                     "groups": {"Nông\u{200C}dân": 1, "a/b\u{2066}": 2}},
+            "evidence": {"document": "ok", "locator": "\u{202E}4 cụm"},
+            "colour": {"x": "\u{200B}"}
+        });
+        let mut errors = FieldErrors::default();
+        errors.invalid("/events/2/plan", "must match the pattern");
+        errors
+            .unknown
+            .push(FieldError::new("/events/2/colour", "unknown field"));
+        refuse_format_characters(&body, "/events/2", &mut errors);
+        let found: Vec<(&str, &str)> = errors.invalid[1..]
+            .iter()
+            .map(|error| (error.field.as_str(), error.message.as_str()))
+            .collect();
+        let fields: Vec<&str> = found.iter().map(|(field, _)| *field).collect();
+        assert_eq!(
+            fields,
+            [
+                "/events/2/data/basis/1",
+                "/events/2/data/groups/Nông\u{200C}dân",
+                "/events/2/data/groups/a~1b\u{2066}",
+                "/events/2/data/title",
+                "/events/2/evidence/locator",
+            ]
+        );
+        assert!(
+            found[3]
+                .1
+                .starts_with("contains U+200B, an invisible format character, at character 3"),
+            "{}",
+            found[3].1
+        );
+        assert!(found[1].1.starts_with("this name contains U+200C"));
+        assert!(
+            found[4]
+                .1
+                .contains("U+202E, an invisible format character, at character 1")
+        );
+        // The field already refused (`/plan`) and the unknown one are not named again.
+        assert_eq!(errors.invalid.len(), 6);
+    }
+
+    #[test]
+    fn comparable_forms_of_look_alike_numbers_are_equal() {
+        let number = "3269/QĐ-UBND";
+        for look_alike in [
+            "3269/QĐ-UBND ",
+            " 3269/QĐ-UBND",
+            "\t3269/QĐ-UBND\n",
+            "3269/QĐ-UBND\u{3000}",
+        ] {
+            assert_eq!(comparable_form(look_alike), number, "{look_alike:?}");
+        }
+        let issuer = "UBND tỉnh Đồng Nai";
+        let decomposed: String = unicode_normalization::UnicodeNormalization::nfd(issuer).collect();
+        assert_ne!(decomposed, issuer);
+        assert_eq!(comparable_form(&decomposed), issuer);
+        assert_eq!(comparable_form("UBND  tỉnh\u{A0}Đồng \t Nai "), issuer);
+        // Case and punctuation are kept: these are different numbers.
+        assert_ne!(comparable_form("3269/Qđ-UBND"), number);
+        assert_ne!(comparable_form("3269/QĐ/UBND"), number);
+        // Already comparable text comes back as it was.
+        assert_eq!(comparable_form(number), number);
+        assert_eq!(comparable_form(""), "");
+    }
+
+    #[test]
+    fn quotes_and_pointer_tokens_are_cut_at_64_characters() {
+        let edge = "ệ".repeat(QUOTED_CHARS_MAX);
+        assert_eq!(cut(&edge), edge.as_str());
+        assert_eq!(quoted(&edge), format!("\"{edge}\""));
+        assert_eq!(pointer_token(&edge), edge);
+        let over = format!("{edge}x");
+        assert_eq!(cut(&over), format!("{edge}…"));
+        assert_eq!(quoted(&over), format!("\"{edge}…\" (65 characters)"));
+        assert_eq!(pointer_token(&over), format!("{edge}…"));
+        // Escapes are Rust's, and counted after the cut; pointer tokens are escaped after it.
+        assert_eq!(quoted("a\"b\u{7}"), r#""a\"b\u{7}""#);
+        let huge = "/~".repeat(450_000);
+        assert_eq!(
+            quoted(&huge).chars().count(),
+            2 + 64 + 1 + " (900000 characters)".len()
+        );
+        assert_eq!(pointer_token(&huge), format!("{}…", "~1~0".repeat(32)));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //!
 //! - [`types`]: newtypes that parse — plan key, civil date, amount, indicator key, event id,
 //!   instant.
+//! - [`json`]: reading a request's JSON text, refusing duplicate keys and deep nesting.
 //! - [`fields`]: reading a JSON object field by field, collecting every problem.
 //! - [`catalogue`]: every event type of CONTRACT §2.1–§2.3 as typed Rust.
 //! - [`request`]: request-shaped events and batches.
@@ -24,6 +25,7 @@ pub mod catalogue;
 pub mod error;
 pub mod fields;
 pub mod jcs;
+pub mod json;
 pub mod request;
 pub mod schema;
 pub mod store;

@@ -163,6 +163,7 @@ impl NewEvent {
             r.errors()
                 .invalid(format!("{data_pointer}/occurred_on"), message);
         }
+        fields::refuse_format_characters(body, pointer, r.errors());
         // Only a `data` the catalogue accepted (which refuses floats) is written canonically.
         let accepted = data_json.as_ref().filter(|_| data.is_some());
         let data_canonical = match accepted.map(crate::jcs::canonical_json) {
@@ -358,6 +359,19 @@ mod tests {
             invalid,
             ["/plan", "/occurred_on", "/data/source", "/data/amount"]
         );
+    }
+
+    #[test]
+    fn a_format_character_is_refused_in_a_request_but_a_stored_one_still_reads() {
+        let data = json!({"title": "Kế hoạch\u{200B}", "kind": "plan",
+                          "period": {"from_year": 2011, "to_year": 2015}});
+        let body = json!({"type": "plan.registered", "plan": "p", "occurred_on": "2011-12-07",
+                          "data": data});
+        let errors = NewEvent::parse(&body, "/events/4", today()).unwrap_err();
+        let fields: Vec<_> = errors.invalid.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["/events/4/data/title"]);
+        // An event recorded before the rule is read back (at every start) as it was stored.
+        assert!(EventData::parse(EventType::PlanRegistered, &data, "/data").is_ok());
     }
 
     #[test]

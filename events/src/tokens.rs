@@ -61,7 +61,8 @@ impl FromStr for Role {
             "recorder" => Ok(Role::Recorder),
             "auditor" => Ok(Role::Auditor),
             _ => Err(format!(
-                "must be \"admin\", \"recorder\" or \"auditor\", got {text:?}"
+                "must be \"admin\", \"recorder\" or \"auditor\", got {}",
+                crate::fields::quoted(text)
             )),
         }
     }

@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
 
+use crate::fields::quoted;
+
 /// The largest integer a JSON number carries exactly in every language (2^53 − 1). Money and
 /// every other count in an event is bounded by it so that no client ever rounds a figure.
 pub const JSON_SAFE_INTEGER_MAX: u64 = 9_007_199_254_740_991;
@@ -57,8 +59,9 @@ impl FromStr for PlanKey {
         } else {
             Err(format!(
                 "must match ^[a-z0-9][a-z0-9-]{{0,63}}$ (lowercase letters, digits and '-', \
-                 at most {} characters), got {text:?}",
-                Self::CHARS_MAX
+                 at most {} characters), got {}",
+                Self::CHARS_MAX,
+                quoted(text)
             ))
         }
     }
@@ -102,7 +105,8 @@ impl FromStr for IndicatorKey {
         } else {
             Err(format!(
                 "must match ^[a-z][a-z_]*(\\.[a-z][a-z_]*)*$ (e.g. training.participants), \
-                 got {text:?}"
+                 got {}",
+                quoted(text)
             ))
         }
     }
@@ -164,16 +168,23 @@ impl FromStr for CivilDate {
                 .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
         if !shape_ok {
             return Err(match day_month_year_hint(text) {
-                Some(hint) => format!("dates are written YYYY-MM-DD: write {hint}, not {text:?}"),
-                None => format!("dates are written YYYY-MM-DD (e.g. 2011-12-07), got {text:?}"),
+                Some(hint) => format!(
+                    "dates are written YYYY-MM-DD: write {hint}, not {}",
+                    quoted(text)
+                ),
+                None => format!(
+                    "dates are written YYYY-MM-DD (e.g. 2011-12-07), got {}",
+                    quoted(text)
+                ),
             });
         }
         let number = |range: std::ops::Range<usize>| -> i16 {
             text[range].parse().expect("checked to be ASCII digits")
         };
         let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-        let month = i8::try_from(month).map_err(|_| format!("{text:?} has no such month"))?;
-        let day = i8::try_from(day).map_err(|_| format!("{text:?} has no such day"))?;
+        let month =
+            i8::try_from(month).map_err(|_| format!("{} has no such month", quoted(text)))?;
+        let day = i8::try_from(day).map_err(|_| format!("{} has no such day", quoted(text)))?;
         Self::new(year, month, day)
     }
 }
@@ -292,7 +303,8 @@ impl FromStr for EventId {
         match ulid::Ulid::from_string(text) {
             Ok(ulid) if canonical => Ok(EventId(ulid)),
             _ => Err(format!(
-                "must be a ULID: 26 characters of Crockford base32 in upper case, got {text:?}"
+                "must be a ULID: 26 characters of Crockford base32 in upper case, got {}",
+                quoted(text)
             )),
         }
     }
@@ -339,7 +351,8 @@ impl FromStr for DatePrecision {
             "month" => Ok(DatePrecision::Month),
             "year" => Ok(DatePrecision::Year),
             _ => Err(format!(
-                "must be \"day\", \"month\" or \"year\", got {text:?}"
+                "must be \"day\", \"month\" or \"year\", got {}",
+                quoted(text)
             )),
         }
     }
@@ -435,7 +448,7 @@ impl FromStr for Instant {
                 .map_err(|error| error.to_string())
                 .and_then(|zoned| {
                     Instant::truncated(zoned.timestamp())
-                        .ok_or_else(|| format!("{text:?} is too late an instant"))
+                        .ok_or_else(|| format!("{} is too late an instant", quoted(text)))
                 });
         }
         text.parse::<jiff::Timestamp>()
@@ -444,7 +457,8 @@ impl FromStr for Instant {
             .ok_or_else(|| {
                 format!(
                     "must be an RFC 3339 instant such as 2026-11-28T20:15:00.123Z (or a date \
-                     YYYY-MM-DD, read as the end of that day in UTC), got {text:?}"
+                     YYYY-MM-DD, read as the end of that day in UTC), got {}",
+                    quoted(text)
                 )
             })
     }

@@ -156,9 +156,10 @@ fn token_error(error: TokenError) -> ApiError {
             detail: format!("a token named {name} exists (names of revoked tokens stay taken)"),
             errors: vec![acta_events::FieldError::new("/name", "is in use")],
         },
-        TokenError::NoSuchName(name) => {
-            ApiError::NotFound(format!("no active token is named {name}"))
-        }
+        TokenError::NoSuchName(name) => ApiError::NotFound(format!(
+            "no active token is named {}",
+            fields::quoted(&name)
+        )),
         TokenError::Store(error) => error.into(),
     }
 }

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+use acta_events::fields::quoted;
 use acta_events::{AppendError, AppendRequest, EventFilter, EventId, EventType, NewEvent, PlanKey};
 
 use super::extract::{Actor, JsonBody, QueryParams};
@@ -162,7 +163,7 @@ pub async fn list(
         Some(text) => text.parse::<u64>().map_err(|_| {
             ApiError::invalid_parameter(
                 "after",
-                format!("must be a seq (an integer ≥ 0), got {text:?}"),
+                format!("must be a seq (an integer ≥ 0), got {}", quoted(text)),
             )
         })?,
     };
@@ -175,7 +176,10 @@ pub async fn list(
             .ok_or_else(|| {
                 ApiError::invalid_parameter(
                     "limit",
-                    format!("must be an integer within 1..={PAGE_EVENTS_MAX}, got {text:?}"),
+                    format!(
+                        "must be an integer within 1..={PAGE_EVENTS_MAX}, got {}",
+                        quoted(text)
+                    ),
                 )
             })?,
     };
@@ -219,7 +223,7 @@ pub async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no event has id {id:?}"));
+    let not_found = || ApiError::NotFound(format!("no event has id {}", quoted(&id)));
     let Ok(event_id) = id.parse::<EventId>() else {
         return Err(not_found());
     };

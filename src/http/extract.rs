@@ -6,8 +6,6 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts};
 use serde_json::Value;
 
-use acta_events::fields::{JSON_DEPTH_MAX, depth};
-
 use super::problem::ApiError;
 
 /// Most bytes `POST /v1/events` accepts.
@@ -15,8 +13,9 @@ pub const EVENT_BODY_BYTES_MAX: usize = acta_events::request::EVENT_JSON_BYTES_M
 /// Most bytes `POST /v1/events/batch` accepts.
 pub const BATCH_BODY_BYTES_MAX: usize = 16 * 1024 * 1024;
 
-/// A JSON request body: declared `application/json`, within the route's size limit, valid JSON,
-/// nested at most 64 levels. Its fields are checked by the handler.
+/// A JSON request body: declared `application/json`, within the route's size limit, valid JSON
+/// with no key twice in one object, nested at most 64 levels (`acta_events::json`). Its fields
+/// are checked by the handler.
 pub struct JsonBody(pub Value);
 
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
@@ -39,13 +38,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                     ApiError::malformed_body(rejection.body_text())
                 }
             })?;
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|error| ApiError::malformed_body(error.to_string()))?;
-        if depth(&value) > JSON_DEPTH_MAX {
-            return Err(ApiError::malformed_body(format!(
-                "the body nests deeper than {JSON_DEPTH_MAX} levels"
-            )));
-        }
+        let value = acta_events::json::parse(&bytes)?;
         Ok(JsonBody(value))
     }
 }
@@ -86,7 +79,7 @@ impl QueryParams {
         for (name, value) in &self.0 {
             let Some(index) = known.iter().position(|k| k == name) else {
                 return Err(ApiError::invalid_parameter(
-                    name,
+                    &acta_events::fields::cut(name),
                     format!("unknown parameter; this path accepts: {}", known.join(", ")),
                 ));
             };

@@ -5,10 +5,24 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use acta_events::json::JsonError;
 use acta_events::{AppendError, FieldError, StoreError};
 
 /// The media type of every error response.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// Most entries one answer's `errors` lists (a batch of 10,000 bad events has at least
+/// 10,000); `detail` then says how many there were in all.
+pub const ERRORS_LISTED_MAX: usize = 100;
+
+/// Most characters of `detail` and of one entry's `field` or `message`. What quotes the
+/// request is cut far shorter where it is written (`fields::QUOTED_CHARS_MAX`); this bounds
+/// whatever else might grow.
+pub const PROBLEM_TEXT_CHARS_MAX: usize = 1024;
+
+/// Most bytes of an error answer's body, whatever the request was: entries that would pass it
+/// are left out, as those beyond [`ERRORS_LISTED_MAX`] are.
+pub const PROBLEM_BODY_BYTES_MAX: usize = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -144,12 +158,14 @@ impl IntoResponse for ApiError {
             | ApiError::Unprocessable { errors, .. } => errors.as_slice(),
             _ => &[],
         };
+        let title = status.canonical_reason().unwrap_or("Error");
+        let (detail, errors) = bounded(self.problem_type(), title, detail, errors);
         let body = ProblemBody {
             problem_type: self.problem_type(),
-            title: status.canonical_reason().unwrap_or("Error"),
+            title,
             status: status.as_u16(),
             detail,
-            errors,
+            errors: &errors,
         };
         let mut response = (status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
@@ -170,6 +186,57 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The `detail` and `errors` of an answer, bounded: at most [`ERRORS_LISTED_MAX`] entries,
+/// each text at most [`PROBLEM_TEXT_CHARS_MAX`] characters, and the whole body at most
+/// [`PROBLEM_BODY_BYTES_MAX`] bytes; when entries are left out, `detail` says how many there
+/// were.
+fn bounded(
+    problem_type: &str,
+    title: &str,
+    detail: String,
+    errors: &[FieldError],
+) -> (String, Vec<FieldError>) {
+    let cut = |text: &str| match text.char_indices().nth(PROBLEM_TEXT_CHARS_MAX) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}…", &text[..end]),
+    };
+    let mut detail = cut(&detail);
+    let left_out_note = |listed: usize| {
+        format!(
+            "; errors lists the first {listed} of {} problems",
+            errors.len()
+        )
+    };
+    // The body without entries, with the longest note it may carry: an upper bound.
+    let fixed = json_bytes(&ProblemBody {
+        problem_type,
+        title,
+        status: 0,
+        detail: format!("{detail}{}", left_out_note(ERRORS_LISTED_MAX)),
+        errors: &[],
+    }) + "000".len();
+    let mut used = fixed;
+    let mut listed = Vec::new();
+    for error in errors.iter().take(ERRORS_LISTED_MAX) {
+        let entry = FieldError::new(cut(&error.field), cut(&error.message));
+        // One more for the comma between entries.
+        used += json_bytes(&entry) + 1;
+        if used > PROBLEM_BODY_BYTES_MAX {
+            break;
+        }
+        listed.push(entry);
+    }
+    if listed.len() < errors.len() {
+        detail.push_str(&left_out_note(listed.len()));
+    }
+    (detail, listed)
+}
+
+/// The length of `value` as JSON.
+fn json_bytes(value: &impl Serialize) -> usize {
+    serde_json::to_vec(value).map_or(0, |bytes| bytes.len())
+}
+
 impl From<AppendError> for ApiError {
     fn from(error: AppendError) -> Self {
         match error {
@@ -186,6 +253,21 @@ impl From<AppendError> for ApiError {
             AppendError::StorageFull(cause) => ApiError::InsufficientStorage(cause),
             AppendError::Unavailable(cause) => ApiError::StorageUnavailable(cause),
             AppendError::Closed => ApiError::Unavailable,
+        }
+    }
+}
+
+impl From<JsonError> for ApiError {
+    fn from(error: JsonError) -> Self {
+        match &error {
+            JsonError::DuplicateKey { pointer } => ApiError::BadRequest {
+                detail: format!(
+                    "{pointer}: the body sends this key twice in one object, so what it means \
+                     depends on which one a reader keeps"
+                ),
+                errors: vec![FieldError::new(error.field(), error.message())],
+            },
+            JsonError::Syntax(_) | JsonError::TooDeep => ApiError::malformed_body(error.message()),
         }
     }
 }
@@ -216,5 +298,82 @@ fn pointer_label(pointer: &str) -> &str {
         "the body"
     } else {
         pointer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+    use serde_json::Value;
+
+    fn errors(count: usize, message: &str) -> Vec<FieldError> {
+        (0..count)
+            .map(|index| FieldError::new(format!("/events/{index}/type"), message))
+            .collect()
+    }
+
+    async fn rendered(error: ApiError) -> (usize, Value) {
+        let body = error.into_response().into_body().collect().await.unwrap();
+        let bytes = body.to_bytes();
+        (bytes.len(), serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[test]
+    fn at_most_100_entries_are_listed_and_detail_says_how_many_there_were() {
+        let (detail, listed) = bounded("t", "T", "bad".into(), &errors(ERRORS_LISTED_MAX, "m"));
+        assert_eq!((detail.as_str(), listed.len()), ("bad", ERRORS_LISTED_MAX));
+        let (detail, listed) = bounded("t", "T", "bad".into(), &errors(ERRORS_LISTED_MAX + 1, "m"));
+        assert_eq!(listed.len(), ERRORS_LISTED_MAX);
+        assert_eq!(detail, "bad; errors lists the first 100 of 101 problems");
+    }
+
+    #[test]
+    fn each_text_is_cut_at_1024_characters() {
+        let edge = "ệ".repeat(PROBLEM_TEXT_CHARS_MAX);
+        let (detail, listed) = bounded("t", "T", edge.clone(), &errors(1, &edge));
+        assert_eq!(
+            (detail.as_str(), listed[0].message.as_str()),
+            (&*edge, &*edge)
+        );
+        let over = format!("{edge}x");
+        let (detail, listed) = bounded("t", "T", over.clone(), &[FieldError::new(&over, &over)]);
+        let cut = format!("{edge}…");
+        assert_eq!(detail, cut);
+        assert_eq!(
+            (listed[0].field.as_str(), listed[0].message.as_str()),
+            (&*cut, &*cut)
+        );
+    }
+
+    #[tokio::test]
+    async fn no_answer_is_larger_than_64_kib() {
+        // The worst case for JSON: every character of every text escaped as six bytes.
+        let worst = "\u{1}".repeat(10 * PROBLEM_TEXT_CHARS_MAX);
+        let error = ApiError::Unprocessable {
+            detail: worst.clone(),
+            errors: (0..10_000)
+                .map(|_| FieldError::new(&worst, &worst))
+                .collect(),
+        };
+        let (bytes, body) = rendered(error).await;
+        assert!(bytes <= PROBLEM_BODY_BYTES_MAX, "{bytes}");
+        let listed = body["errors"].as_array().unwrap().len();
+        assert!((1..ERRORS_LISTED_MAX).contains(&listed), "{listed}");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(
+            detail.ends_with(&format!(
+                "; errors lists the first {listed} of 10000 problems"
+            )),
+            "{detail}"
+        );
+        // An ordinary answer is listed whole.
+        let (_, body) = rendered(ApiError::Unprocessable {
+            detail: "d".into(),
+            errors: errors(3, "m"),
+        })
+        .await;
+        assert_eq!(body["errors"].as_array().unwrap().len(), 3);
+        assert_eq!(body["detail"], "d");
     }
 }

@@ -9,6 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use acta_events::fields::quoted;
 use acta_events::{CivilDate, Instant, PlanKey};
 use acta_projections::{PlanStatusView, Query, Record};
 
@@ -121,8 +122,12 @@ pub async fn plan(
     params: QueryParams,
 ) -> Result<Response, ApiError> {
     let query = read_query(&state, &params, false)?;
-    let not_registered =
-        || ApiError::NotFound(format!("plan {plan:?} is not registered as of that time"));
+    let not_registered = || {
+        ApiError::NotFound(format!(
+            "plan {} is not registered as of that time",
+            quoted(&plan)
+        ))
+    };
     let key = plan.parse::<PlanKey>().map_err(|_| not_registered())?;
     respond(&state, &format!("plan/{key}"), &query, |record, query| {
         render(&record.plan(&key, query).ok_or_else(not_registered)?)

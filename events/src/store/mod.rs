@@ -1532,8 +1532,8 @@ impl Writer {
                          VALUES (?1, ?2, ?3, ?4)",
                     )?
                     .execute(params![
-                        decision.issuer.as_str(),
-                        decision.number.as_str(),
+                        crate::fields::comparable_form(decision.issuer.as_str()),
+                        crate::fields::comparable_form(decision.number.as_str()),
                         event.occurred_on.year(),
                         id.to_string()
                     ])?;
@@ -1541,9 +1541,10 @@ impl Writer {
                     return Err(AppendError::conflict(
                         "/data/number",
                         format!(
-                            "decision {} of {} is already recorded for {}",
-                            decision.number,
-                            decision.issuer,
+                            "decision {} of {} is already recorded for {} (numbers and \
+                             issuers compare with white space trimmed and collapsed, in NFC)",
+                            crate::fields::quoted(decision.number.as_str()),
+                            crate::fields::quoted(decision.issuer.as_str()),
                             event.occurred_on.year()
                         ),
                     ));
@@ -1788,8 +1789,8 @@ impl Writer {
             return Ok(());
         };
         if let Some(EventData::DecisionIssued(decision)) = replacement {
-            issuer = decision.issuer.to_string();
-            number = decision.number.to_string();
+            issuer = crate::fields::comparable_form(decision.issuer.as_str());
+            number = crate::fields::comparable_form(decision.number.as_str());
         }
         if let Some(date) = new_date {
             year = i64::from(date.year());
@@ -1802,7 +1803,12 @@ impl Writer {
         if inserted == 0 {
             return Err(AppendError::conflict(
                 "/data/data/number",
-                format!("decision {number} of {issuer} is already recorded for {year}"),
+                format!(
+                    "decision {} of {} is already recorded for {year} (numbers and \
+                     issuers compare with white space trimmed and collapsed, in NFC)",
+                    crate::fields::quoted(&number),
+                    crate::fields::quoted(&issuer)
+                ),
             ));
         }
         Ok(())
