@@ -1,19 +1,16 @@
 //! The command line of CONTRACT §4.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use std::sync::Arc;
 
-use acta_events::{
-    AppendError, AppendRequest, Log, LogOptions, NewEvent, Role, StoreError, Tokens,
-};
+use acta_events::{CivilDate, Instant, Log, LogOptions, PlanKey, Role, StoreError, Tokens};
 
 use crate::clock;
 use crate::http::auth::{FIRST_ADMIN_NAME, first_admin_token};
@@ -59,7 +56,7 @@ enum Command {
         file: PathBuf,
         /// The name recorded as the events' actor.
         #[arg(long, default_value = "import")]
-        actor: String,
+        actor: PlanKey,
     },
     /// Manage access tokens.
     Token {
@@ -72,13 +69,13 @@ enum Command {
         db: DbArg,
         /// Only events that took effect on or before this date (YYYY-MM-DD).
         #[arg(long)]
-        as_of: Option<String>,
+        as_of: Option<CivilDate>,
         /// The record as it was known at this instant (RFC 3339, or a date: the end of that day).
         #[arg(long)]
-        known_at: Option<String>,
+        known_at: Option<Instant>,
         /// Only this plan and the plans below it.
         #[arg(long)]
-        plan: Option<String>,
+        plan: Option<PlanKey>,
         /// Print one JSON object with the four answers instead of tables.
         #[arg(long)]
         json: bool,
@@ -135,10 +132,10 @@ enum TokenCommand {
         db: DbArg,
         /// The token's name: recorded as the actor of every event it records.
         #[arg(long)]
-        name: String,
+        name: PlanKey,
         /// admin (everything), recorder (append and read) or auditor (read only).
         #[arg(long)]
-        role: String,
+        role: Role,
     },
 }
 
@@ -146,7 +143,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve { db, addr, demo } => serve(&db.db, addr, demo),
-        Command::Import { db, file, actor } => import(&db.db, &file, &actor),
+        Command::Import { db, file, actor } => crate::import::import(&db.db, &file, &actor),
         Command::Export { db } => export(&db.db),
         Command::Bench {
             events,
@@ -178,7 +175,7 @@ pub fn main() -> ExitCode {
         } => report(&db.db, as_of, known_at, plan, json),
         Command::Token {
             command: TokenCommand::Create { db, name, role },
-        } => create_token(&db.db, &name, &role),
+        } => create_token(&db.db, &name, role),
         Command::Verify {
             db,
             json,
@@ -193,19 +190,6 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Opens the log for a bulk load: no projections, a writer sized for large batches.
-fn open_log_for_import(path: &Path) -> Result<Log, String> {
-    Log::open(
-        path,
-        LogOptions {
-            clock: clock::system(),
-            on_commit: None,
-            bulk: true,
-        },
-    )
-    .map_err(|error| format!("cannot open {}: {error}", path.display()))
 }
 
 /// Opens the log with live projections: every stored event is folded in at open (the cold
@@ -335,347 +319,12 @@ async fn shutdown_signal() {
     eprintln!("acta: shutting down");
 }
 
-fn import(path: &Path, file: &Path, actor: &str) -> Result<ExitCode, String> {
-    let actor_name: acta_events::PlanKey = actor
-        .parse()
-        .map_err(|message| format!("--actor {message}"))?;
-    let log = open_log_for_import(path)?;
-    let (reader, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if file == Path::new("-") {
-        (Box::new(io::stdin()), None)
-    } else {
-        let opened =
-            File::open(file).map_err(|error| format!("cannot read {}: {error}", file.display()))?;
-        let length = opened.metadata().map(|metadata| metadata.len()).ok();
-        (Box::new(opened), length)
-    };
-    let progress = match total_bytes {
-        Some(total) => ProgressBar::new(total).with_style(
-            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
-                .expect("valid template"),
-        ),
-        None => ProgressBar::new_spinner(),
-    };
-    let mut importer = Importer {
-        log: &log,
-        actor: actor_name.to_string(),
-        stored_new: 0,
-        repeated: 0,
-    };
-    // This thread reads and checks the next batch while the writer commits the previous one,
-    // so parsing and committing overlap. Batches are committed in order, one at a time, so a
-    // bad line still stops the import with everything before it stored and nothing of it or
-    // after. Each batch's events are also dropped on this thread, which made them: freeing on
-    // another thread than the allocating one cost the system allocator dearly.
-    let mut batches = Batches::new(reader);
-    let mut lines_read = 0;
-    let mut in_flight: Option<InFlight> = None;
-    let outcome = (|| -> Result<(), String> {
-        loop {
-            let batch = batches.next_batch();
-            if let Some(flight) = in_flight.take() {
-                importer.finish(flight)?;
-                progress.set_message(format!(
-                    "{} events",
-                    importer.stored_new + importer.repeated
-                ));
-            }
-            let Some(batch) = batch else {
-                return Ok(());
-            };
-            progress.inc(batch.bytes);
-            lines_read = batch.last_line;
-            if let Some((line_number, message)) = batch.failure {
-                if let Some(flight) = importer.submit(batch.lines) {
-                    importer.finish(flight)?;
-                }
-                return Err(format!(
-                    "line {line_number}: {message}\n{} events stored before it ({} already present); nothing of line {line_number} or after was stored",
-                    importer.stored_new, importer.repeated
-                ));
-            }
-            in_flight = importer.submit(batch.lines);
-        }
-    })();
-    progress.finish_and_clear();
-    outcome?;
-    eprintln!(
-        "acta: imported {} new events from {lines_read} lines ({} already present)",
-        importer.stored_new, importer.repeated
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Events per append while importing: large enough to share fsyncs, small enough to report a
-/// bad line quickly.
-const IMPORT_BATCH_EVENTS: usize = 10_000;
-
-/// Checked lines of the import file, ending at a bad line if there is one.
-struct ParsedBatch {
-    /// (line number, line text, event): the text lets a failed batch be cut and re-sent.
-    lines: Vec<(usize, String, NewEvent)>,
-    failure: Option<(usize, String)>,
-    last_line: usize,
-    bytes: u64,
-}
-
-fn parse_line(text: &str, today: acta_events::CivilDate) -> Result<NewEvent, String> {
-    let value = acta_events::json::parse(text.as_bytes()).map_err(|error| match error {
-        acta_events::json::JsonError::Syntax(message) => format!("not JSON: {message}"),
-        other => match other.field() {
-            "" => other.message(),
-            field => format!("{field}: {}", other.message()),
-        },
-    })?;
-    NewEvent::parse(&value, "", today).map_err(|errors| describe(&AppendError::from_fields(errors)))
-}
-
-/// Reads `reader` line by line into batches of checked events, in order; the batch holding the
-/// first bad line ends there (its `failure`), and is the last.
-struct Batches {
-    lines: BufReader<Box<dyn Read + Send>>,
-    line_number: usize,
-    done: bool,
-    clock: acta_events::Clock,
-}
-
-impl Batches {
-    fn new(reader: Box<dyn Read + Send>) -> Batches {
-        Batches {
-            lines: BufReader::new(reader),
-            line_number: 0,
-            done: false,
-            clock: clock::system(),
-        }
-    }
-
-    /// The next batch of up to `IMPORT_BATCH_EVENTS` events; `None` after the last.
-    fn next_batch(&mut self) -> Option<ParsedBatch> {
-        if self.done {
-            return None;
-        }
-        let mut batch = ParsedBatch {
-            lines: Vec::with_capacity(IMPORT_BATCH_EVENTS),
-            failure: None,
-            last_line: self.line_number,
-            bytes: 0,
-        };
-        let today = acta_events::Instant::from_timestamp((self.clock)())
-            .date_utc()
-            .into();
-        while batch.lines.len() < IMPORT_BATCH_EVENTS {
-            let mut text = String::new();
-            match self.lines.read_line(&mut text) {
-                Ok(0) => {
-                    self.done = true;
-                    break;
-                }
-                Ok(read) => batch.bytes += read as u64,
-                Err(error) => {
-                    batch.failure = Some((self.line_number + 1, format!("cannot read: {error}")));
-                    self.done = true;
-                    break;
-                }
-            }
-            self.line_number += 1;
-            batch.last_line = self.line_number;
-            if text.trim().is_empty() {
-                continue;
-            }
-            match parse_line(&text, today) {
-                Ok(event) => batch.lines.push((self.line_number, text, event)),
-                Err(message) => {
-                    batch.failure = Some((self.line_number, message));
-                    self.done = true;
-                    break;
-                }
-            }
-        }
-        Some(batch)
-    }
-}
-
-/// A batch handed to the writer, not yet answered.
-struct InFlight {
-    answer: std::sync::mpsc::Receiver<Result<acta_events::store::AppendOutcome, AppendError>>,
-    line_numbers: Vec<usize>,
-    texts: Vec<String>,
-}
-
-struct Importer<'a> {
-    log: &'a Log,
-    actor: String,
-    stored_new: usize,
-    repeated: usize,
-}
-
-impl Importer<'_> {
-    /// Hands the events of `lines` to the writer as one batch, without waiting.
-    fn submit(&self, lines: Vec<(usize, String, NewEvent)>) -> Option<InFlight> {
-        if lines.is_empty() {
-            return None;
-        }
-        let mut line_numbers = Vec::with_capacity(lines.len());
-        let mut texts = Vec::with_capacity(lines.len());
-        let mut events = Vec::with_capacity(lines.len());
-        for (line_number, text, event) in lines {
-            line_numbers.push(line_number);
-            texts.push(text);
-            events.push(event);
-        }
-        let (sender, answer) = std::sync::mpsc::channel();
-        let request = AppendRequest {
-            events,
-            actor: self.actor.clone(),
-            is_batch: true,
-        };
-        self.log.append_with(
-            request,
-            Box::new(move |result| {
-                let _ = sender.send(result);
-            }),
-        );
-        Some(InFlight {
-            answer,
-            line_numbers,
-            texts,
-        })
-    }
-
-    /// Waits for a submitted batch. If an event was refused, appends the ones before it and
-    /// fails naming its line, so nothing of that line is stored.
-    fn finish(&mut self, flight: InFlight) -> Result<(), String> {
-        let count = flight.texts.len();
-        let result = flight.answer.recv().unwrap_or(Err(AppendError::Closed));
-        let (index, error) = match result {
-            Ok(outcome) => {
-                self.stored_new += outcome.stored_new;
-                self.repeated += count - outcome.stored_new;
-                return Ok(());
-            }
-            Err(error) => {
-                let index = failing_index(&error).unwrap_or(0);
-                (index, strip_index(error, index))
-            }
-        };
-        // Re-read the lines before the refused one (they were valid) and store them.
-        let today = acta_events::Instant::from_timestamp(clock::system()())
-            .date_utc()
-            .into();
-        let before: Vec<NewEvent> = flight.texts[..index]
-            .iter()
-            .map(|text| parse_line(text, today))
-            .collect::<Result<_, _>>()?;
-        self.append(before).map_err(|(_, error)| describe(&error))?;
-        Err(format!(
-            "line {}: {}\n{} events stored before it ({} already present); nothing of that line or after was stored",
-            flight.line_numbers[index],
-            describe(&error),
-            self.stored_new,
-            self.repeated
-        ))
-    }
-
-    /// Appends `events` as one batch; on refusal returns the index of the event at fault.
-    fn append(&mut self, events: Vec<NewEvent>) -> Result<(), (usize, AppendError)> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        let count = events.len();
-        let request = AppendRequest {
-            events,
-            actor: self.actor.clone(),
-            is_batch: true,
-        };
-        match self.log.append_blocking(request) {
-            Ok(outcome) => {
-                self.stored_new += outcome.stored_new;
-                self.repeated += count - outcome.stored_new;
-                Ok(())
-            }
-            Err(error) => {
-                let index = failing_index(&error).unwrap_or(0);
-                Err((index, strip_index(error, index)))
-            }
-        }
-    }
-}
-
-/// The batch index an error's first field pointer names (`/events/<i>/…`).
-fn failing_index(error: &AppendError) -> Option<usize> {
-    let (AppendError::UnknownFields { errors }
-    | AppendError::Invalid { errors }
-    | AppendError::Conflict { errors, .. }) = error
-    else {
-        return None;
-    };
-    let pointer = &errors.first()?.field;
-    pointer
-        .strip_prefix("/events/")?
-        .split('/')
-        .next()?
-        .parse()
-        .ok()
-}
-
-/// Rewrites `/events/<i>/field` to `/field`: on the command line the line number says which.
-fn strip_index(mut error: AppendError, index: usize) -> AppendError {
-    let prefix = format!("/events/{index}");
-    if let AppendError::UnknownFields { errors }
-    | AppendError::Invalid { errors }
-    | AppendError::Conflict { errors, .. } = &mut error
-    {
-        for field_error in errors {
-            if let Some(rest) = field_error.field.strip_prefix(&prefix) {
-                field_error.field = rest.to_owned();
-            }
-        }
-    }
-    error
-}
-
-/// A one-line account of an append error for the terminal.
-fn describe(error: &AppendError) -> String {
-    match error {
-        AppendError::UnknownFields { errors }
-        | AppendError::Invalid { errors }
-        | AppendError::Conflict { errors, .. } => {
-            // As bounded as an HTTP answer: a line with thousands of unknown fields is named by
-            // its first problems and a count.
-            let listed = crate::http::problem::ERRORS_LISTED_MAX;
-            let mut said = errors
-                .iter()
-                .take(listed)
-                .map(|field_error| {
-                    let field = if field_error.field.is_empty() {
-                        "the event"
-                    } else {
-                        &field_error.field
-                    };
-                    format!("{field}: {}", field_error.message)
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            if errors.len() > listed {
-                said.push_str(&format!("; and {} more problems", errors.len() - listed));
-            }
-            said
-        }
-        other => other.to_string(),
-    }
-}
-
-fn create_token(path: &Path, name: &str, role: &str) -> Result<ExitCode, String> {
-    let name: acta_events::PlanKey = name
-        .parse()
-        .map_err(|message| format!("--name {message}"))?;
-    let role: Role = role
-        .parse()
-        .map_err(|message| format!("--role {message}"))?;
+fn create_token(path: &Path, name: &PlanKey, role: Role) -> Result<ExitCode, String> {
     let tokens =
         Tokens::open(path).map_err(|error| format!("cannot open {}: {error}", path.display()))?;
     let now = acta_events::Instant::from_timestamp(clock::system()());
     let token = tokens
-        .create(&name, role, now)
+        .create(name, role, now)
         .map_err(|error| error.to_string())?;
     println!("{token}");
     Ok(ExitCode::SUCCESS)
@@ -683,29 +332,11 @@ fn create_token(path: &Path, name: &str, role: &str) -> Result<ExitCode, String>
 
 fn report(
     path: &Path,
-    as_of: Option<String>,
-    known_at: Option<String>,
-    plan: Option<String>,
+    as_of: Option<CivilDate>,
+    known_at: Option<Instant>,
+    plan: Option<PlanKey>,
     json: bool,
 ) -> Result<ExitCode, String> {
-    let as_of = as_of
-        .map(|text| {
-            text.parse::<acta_events::CivilDate>()
-                .map_err(|message| format!("--as-of {message}"))
-        })
-        .transpose()?;
-    let known_at = known_at
-        .map(|text| {
-            text.parse::<acta_events::Instant>()
-                .map_err(|message| format!("--known-at {message}"))
-        })
-        .transpose()?;
-    let plan = plan
-        .map(|text| {
-            text.parse::<acta_events::PlanKey>()
-                .map_err(|message| format!("--plan {message}"))
-        })
-        .transpose()?;
     let live = Live::new();
     let _log = live
         .replaying(|replay| Log::open_read_only_with_replay(path, replay))

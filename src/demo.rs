@@ -56,7 +56,7 @@ pub fn load(log: &Log, head_seq: u64, today: acta_events::CivilDate) -> Result<(
             actor: DEMO_ACTOR.to_owned(),
             is_batch: true,
         })
-        .map_err(|error| match error {
+        .map_err(|error| match error.with_batch_pointers() {
             AppendError::Invalid { errors }
             | AppendError::UnknownFields { errors }
             | AppendError::Conflict { errors, .. } => {

@@ -33,6 +33,14 @@ pub enum AppendError {
     /// `503`: the log is shutting down.
     #[error("the event log is closed")]
     Closed,
+    /// One event of a batch was refused (the whole batch with it): `index` is its position in
+    /// the batch, from 0. Its status is the inner error's; over HTTP its pointers become
+    /// `/events/<index>/…` ([`AppendError::with_batch_pointers`]).
+    #[error("event {index} of the batch: {error}")]
+    InBatch {
+        index: usize,
+        error: Box<AppendError>,
+    },
 }
 
 impl AppendError {
@@ -60,6 +68,24 @@ impl AppendError {
             AppendError::UnknownFields {
                 errors: errors.all(),
             }
+        }
+    }
+
+    /// The error as the body of a batch names it: an [`AppendError::InBatch`] becomes its inner
+    /// error with every pointer under `/events/<index>`.
+    pub fn with_batch_pointers(self) -> Self {
+        match self {
+            AppendError::InBatch { index, error } => error.under(&format!("/events/{index}")),
+            other => other,
+        }
+    }
+
+    /// Whether the database failed (not the request): the writer then reloads its state.
+    pub fn is_storage(&self) -> bool {
+        match self {
+            AppendError::Storage(_) => true,
+            AppendError::InBatch { error, .. } => error.is_storage(),
+            _ => false,
         }
     }
 
@@ -110,6 +136,17 @@ impl From<rusqlite::Error> for AppendError {
                 ))
             }
             _ => AppendError::Storage(error.to_string()),
+        }
+    }
+}
+
+/// A read the rules needed failed: the database's own classes of failure (full, I/O, damaged)
+/// keep their statuses; anything else is an internal error.
+impl From<StoreError> for AppendError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Sqlite(error) => error.into(),
+            other => AppendError::Storage(other.to_string()),
         }
     }
 }

@@ -68,7 +68,7 @@ fn append(log: &Log, body: &Value) -> Result<(), (u16, String)> {
 }
 
 fn status_of(error: AppendError) -> (u16, String) {
-    match error {
+    match error.with_batch_pointers() {
         AppendError::UnknownFields { errors } => (400, errors[0].field.clone()),
         AppendError::Invalid { errors } => (422, errors[0].field.clone()),
         AppendError::Conflict { errors, .. } => (409, errors[0].field.clone()),

@@ -253,6 +253,7 @@ impl From<AppendError> for ApiError {
             AppendError::StorageFull(cause) => ApiError::InsufficientStorage(cause),
             AppendError::Unavailable(cause) => ApiError::StorageUnavailable(cause),
             AppendError::Closed => ApiError::Unavailable,
+            batch @ AppendError::InBatch { .. } => batch.with_batch_pointers().into(),
         }
     }
 }

@@ -10,6 +10,9 @@
 
 pub mod file;
 mod health;
+pub mod rules;
+
+use rules::{DecisionChange, DecisionKey, Holder, PlanStream, Verdict};
 
 pub use file::DatabaseFile;
 pub use health::{WriterHealth, WriterStatus};
@@ -23,9 +26,9 @@ use std::thread;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use serde_json::Value;
 
-use crate::catalogue::{EventData, EventType, Period, PlanStatus};
+use crate::catalogue::{EventData, EventType};
 use crate::error::{AppendError, StoreError};
-use crate::request::{Evidence, NewEvent, content_json};
+use crate::request::{Evidence, NewEvent};
 use crate::schema;
 use crate::stored::{GENESIS_HASH, HashedText, StoredEvent};
 use crate::types::{CivilDate, DatePrecision, EventId, Instant, PlanKey};
@@ -71,7 +74,8 @@ const READERS_IDLE_MAX: usize = 16;
 pub struct AppendRequest {
     pub events: Vec<NewEvent>,
     pub actor: String,
-    /// Whether errors should name `/events/<i>/…` (a batch) or the event's own fields.
+    /// Whether a refusal names the event at fault by its index in the batch
+    /// ([`AppendError::InBatch`]) or is the event's own.
     pub is_batch: bool,
 }
 
@@ -940,53 +944,6 @@ fn verify_chain(
     Ok(report)
 }
 
-/// What the writer keeps of each plan to check stream rules without reading the log.
-#[derive(Debug, Clone)]
-struct PlanStream {
-    version: u64,
-    status: PlanStatus,
-    last_lifecycle_on: CivilDate,
-    period: Period,
-}
-
-/// Why a lifecycle event does not fit its plan's stream (§2.1).
-enum LifecycleRefusal {
-    /// Dated before the plan's latest lifecycle event (`422`).
-    DatedBefore(CivilDate),
-    /// Not a transition from the plan's status (`409`).
-    NotAllowed(PlanStatus),
-}
-
-impl PlanStream {
-    /// A stream just registered on `occurred_on`: the one rule of what registration means, used
-    /// both when appending and when loading the writer's state.
-    fn registered(occurred_on: CivilDate, period: Period) -> PlanStream {
-        PlanStream {
-            version: 0,
-            status: PlanStatus::Draft,
-            last_lifecycle_on: occurred_on,
-            period,
-        }
-    }
-
-    /// Moves the stream through the lifecycle event `event_type` dated `occurred_on`.
-    fn advance(
-        &mut self,
-        event_type: EventType,
-        occurred_on: CivilDate,
-    ) -> Result<(), LifecycleRefusal> {
-        if occurred_on < self.last_lifecycle_on {
-            return Err(LifecycleRefusal::DatedBefore(self.last_lifecycle_on));
-        }
-        self.status = self
-            .status
-            .after(event_type)
-            .ok_or(LifecycleRefusal::NotAllowed(self.status))?;
-        self.last_lifecycle_on = occurred_on;
-        Ok(())
-    }
-}
-
 #[derive(Debug, Clone)]
 struct WriterState {
     head: Head,
@@ -1336,7 +1293,7 @@ impl Writer {
                         // A statement that failed in the database (a constraint the state
                         // should have foreseen, such as a taken seq) means the state may not
                         // describe the database: reload it before the next group.
-                        if matches!(error, AppendError::Storage(_)) {
+                        if error.is_storage() {
                             self.stale = true;
                         }
                         refused_alone = alone;
@@ -1400,7 +1357,10 @@ impl Writer {
         for (index, event) in request.events.into_iter().enumerate() {
             let (stored, is_new) = self.apply_event(event, &request.actor, now, undo).map_err(
                 |error| match request.is_batch {
-                    true => error.under(&format!("/events/{index}")),
+                    true => AppendError::InBatch {
+                        index,
+                        error: Box::new(error),
+                    },
                     false => error,
                 },
             )?;
@@ -1424,150 +1384,26 @@ impl Writer {
         now: &Stamp,
         undo: &mut Undo,
     ) -> Result<(StoredEvent, bool), AppendError> {
-        // An idempotent repeat is recognised before any other check.
-        if let Some(id) = event.id
-            && self.state.may_hold(id)
-            && let Some(stored) = event_by_id(&self.connection, id).map_err(storage)?
-        {
-            let stored_content = content_json(
-                stored.event_type,
-                &stored.plan,
-                stored.occurred_on,
-                stored.date_precision,
-                &stored.data,
-                stored.evidence.clone(),
-            );
-            if stored_content == event.content() {
-                return Ok((stored, false));
-            }
-            return Err(AppendError::conflict(
-                "/id",
-                format!(
-                    "event {id} is already stored (seq {}) with other content; an id may be \
-                     used for one event only",
-                    stored.seq
-                ),
-            ));
-        }
-
-        let stream = self.state.plans.get(&event.plan).cloned();
-        let version_before = stream.as_ref().map_or(0, |stream| stream.version);
-        match (&event.data, &stream) {
-            (EventData::PlanRegistered(_), Some(_)) => {
-                return Err(AppendError::conflict(
-                    "/plan",
-                    format!("plan {} is already registered", event.plan),
-                ));
-            }
-            (EventData::PlanRegistered(registered), None) => {
-                if let Some(parent) = &registered.parent
-                    && !self.state.plans.contains_key(parent)
-                {
-                    return Err(AppendError::invalid(
-                        "/data/parent",
-                        format!("plan {parent} is not registered"),
-                    ));
-                }
-            }
-            (_, None) => {
-                return Err(AppendError::invalid(
-                    "/plan",
-                    format!(
-                        "plan {} is not registered: a plan's first event must be plan.registered",
-                        event.plan
-                    ),
-                ));
-            }
-            (_, Some(_)) => {}
-        }
-        if let Some(expected) = event.expected_version
-            && expected != version_before
-        {
-            return Err(AppendError::conflict(
-                "/expected_version",
-                format!(
-                    "expected version {expected}, but plan {}'s stream holds {version_before} \
-                     events: the current version is {version_before}",
-                    event.plan
-                ),
-            ));
-        }
-
+        let view = WriterView {
+            connection: &self.connection,
+            state: &self.state,
+        };
+        let effects = match rules::decide(&view, &event)? {
+            Verdict::Repeat(stored) => return Ok((stored, false)),
+            Verdict::Append(effects) => effects,
+        };
         let id = event.id.unwrap_or_else(|| self.state.fresh_id(now.at));
-        let mut next_stream = stream.clone();
-        match &event.data {
-            EventData::PlanRegistered(registered) => {
-                next_stream = Some(PlanStream::registered(event.occurred_on, registered.period));
-            }
-            _ if event.event_type.is_lifecycle() => {
-                let stream = next_stream.as_mut().expect("checked registered above");
-                match stream.advance(event.event_type, event.occurred_on) {
-                    Ok(()) => {}
-                    Err(LifecycleRefusal::DatedBefore(latest)) => {
-                        return Err(AppendError::invalid(
-                            "/occurred_on",
-                            format!(
-                                "a lifecycle event of plan {} may not be dated before its latest \
-                                 one ({latest})",
-                                event.plan
-                            ),
-                        ));
-                    }
-                    Err(LifecycleRefusal::NotAllowed(status)) => {
-                        return Err(AppendError::conflict(
-                            "/type",
-                            format!(
-                                "plan {} is {status}: {} is not allowed from there",
-                                event.plan, event.event_type
-                            ),
-                        ));
-                    }
-                }
-            }
-            EventData::DecisionIssued(decision) => {
-                let inserted = self
-                    .connection
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO decision_numbers (issuer, number, year, event_id) \
-                         VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![
-                        crate::fields::comparable_form(decision.issuer.as_str()),
-                        crate::fields::comparable_form(decision.number.as_str()),
-                        event.occurred_on.year(),
-                        id.to_string()
-                    ])?;
-                if inserted == 0 {
-                    return Err(AppendError::conflict(
-                        "/data/number",
-                        format!(
-                            "decision {} of {} is already recorded for {} (numbers and \
-                             issuers compare with white space trimmed and collapsed, in NFC)",
-                            crate::fields::quoted(decision.number.as_str()),
-                            crate::fields::quoted(decision.issuer.as_str()),
-                            event.occurred_on.year()
-                        ),
-                    ));
-                }
-            }
-            EventData::EventCorrected(_) | EventData::EventRetracted(_) => {
-                let period = stream.as_ref().expect("checked registered above").period;
-                if let Some(new_period) = self.check_correction(&event, period)? {
-                    next_stream.as_mut().expect("registered").period = new_period;
-                }
-            }
-            data => {
-                let period = stream.as_ref().expect("checked registered above").period;
-                check_fiscal_year(data, period, "/data/fiscal_year")?;
-            }
+        // Written before the event's row: a request that writes them can be refused after
+        // writing (see `may_fail_after_writing`).
+        for change in &effects.decisions {
+            self.apply_decision_change(change, id)?;
         }
-
         let mut stored = StoredEvent {
             seq: self.state.head.seq + 1,
             id,
             event_type: event.event_type,
             plan: event.plan.clone(),
-            version: version_before + 1,
+            version: effects.version,
             occurred_on: event.occurred_on,
             date_precision: event.date_precision,
             recorded_at: now.at,
@@ -1639,9 +1475,7 @@ impl Writer {
         if self.state.newest_id.is_none_or(|newest| id > newest) {
             self.state.newest_id = Some(id);
         }
-        let mut stream = next_stream.expect("registered or registering");
-        stream.version = stored.version;
-        self.state.set_plan(undo, &event.plan, stream);
+        self.state.set_plan(undo, &event.plan, effects.stream);
         self.state.set_head(
             undo,
             Head {
@@ -1653,166 +1487,105 @@ impl Writer {
         Ok((stored, true))
     }
 
-    /// The rules of CONTRACT §2.3. Returns the plan's new period when a registration's
-    /// correction changes it.
-    fn check_correction(
+    /// Writes one change the rules decided to the decision-number index.
+    fn apply_decision_change(
         &self,
-        event: &NewEvent,
-        period: Period,
-    ) -> Result<Option<Period>, AppendError> {
-        let (target_id, replacement, new_date) = match &event.data {
-            EventData::EventCorrected(correction) => (
-                correction.target,
-                correction.data.as_ref(),
-                correction.occurred_on,
-            ),
-            EventData::EventRetracted(retraction) => (retraction.target, None, None),
-            _ => unreachable!("only corrections are checked here"),
-        };
-        let Some(target) = event_by_id(&self.connection, target_id).map_err(storage)? else {
-            return Err(AppendError::invalid(
-                "/data/target",
-                format!("event {target_id} does not exist"),
-            ));
-        };
-        if target.event_type.is_correction() {
-            return Err(AppendError::invalid(
-                "/data/target",
-                format!(
-                    "event {target_id} is a {}: corrections and retractions are not themselves \
-                     corrected",
-                    target.event_type
-                ),
-            ));
-        }
-        if target.plan != event.plan {
-            return Err(AppendError::invalid(
-                "/plan",
-                format!(
-                    "a correction belongs to its target's plan: event {target_id} is in plan {}",
-                    target.plan
-                ),
-            ));
-        }
-        let retracted = self
-            .connection
-            .query_row(
-                "SELECT 1 FROM events WHERE target = ?1 AND type = 'event.retracted'",
-                [target_id.to_string()],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
-        if retracted {
-            return Err(AppendError::conflict(
-                "/data/target",
-                format!(
-                    "event {target_id} is retracted: it cannot be corrected or retracted again"
-                ),
-            ));
-        }
-        if target.event_type.is_lifecycle() {
-            // A plan's lifecycle moves forward by new lifecycle events; letting a correction
-            // move or erase one would silently rewrite the order the rules were checked in.
-            if event.event_type == EventType::EventRetracted {
-                return Err(AppendError::invalid(
-                    "/data/target",
-                    format!(
-                        "event {target_id} is a {}: a plan's lifecycle events cannot be \
-                         retracted (cancel the plan instead)",
-                        target.event_type
-                    ),
-                ));
-            }
-            if new_date.is_some() {
-                return Err(AppendError::invalid(
-                    "/data/occurred_on",
-                    "a plan's lifecycle events cannot be moved to another date",
-                ));
-            }
-        }
-        let data = replacement
-            .map(|replacement| EventData::parse(target.event_type, replacement, "/data/data"))
-            .transpose()
-            .map_err(AppendError::from_fields)?;
-        if target.event_type == EventType::DecisionIssued {
-            self.reindex_decision(target_id, event.event_type, data.as_ref(), new_date)?;
-        }
-        let Some(data) = data else {
-            return Ok(None);
-        };
-        match (
-            &data,
-            EventData::parse(target.event_type, &target.data, "/data"),
-        ) {
-            (EventData::PlanRegistered(new), Ok(EventData::PlanRegistered(old))) => {
-                if new.parent != old.parent || new.kind != old.kind {
-                    return Err(AppendError::invalid(
-                        "/data/data",
-                        "a correction of plan.registered may not change the plan's parent or \
-                         kind (register a new plan instead)",
-                    ));
-                }
-                Ok(Some(new.period))
-            }
-            (data, _) => {
-                check_fiscal_year(data, period, "/data/data/fiscal_year")?;
-                Ok(None)
-            }
-        }
-    }
-
-    /// Keeps the decision-number index true to the record as corrected: a retracted decision
-    /// frees its number; a corrected one takes its new (issuer, number, year), `409` if taken.
-    fn reindex_decision(
-        &self,
-        target: EventId,
-        kind: EventType,
-        replacement: Option<&EventData>,
-        new_date: Option<CivilDate>,
+        change: &DecisionChange,
+        this_event: EventId,
     ) -> Result<(), AppendError> {
-        let existing: Option<(String, String, i64)> = self
-            .connection
-            .query_row(
-                "SELECT issuer, number, year FROM decision_numbers WHERE event_id = ?1",
-                [target.to_string()],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )
-            .optional()?;
-        self.connection.execute(
-            "DELETE FROM decision_numbers WHERE event_id = ?1",
-            [target.to_string()],
-        )?;
-        let (Some((mut issuer, mut number, mut year)), EventType::EventCorrected) =
-            (existing, kind)
-        else {
-            return Ok(());
-        };
-        if let Some(EventData::DecisionIssued(decision)) = replacement {
-            issuer = crate::fields::comparable_form(decision.issuer.as_str());
-            number = crate::fields::comparable_form(decision.number.as_str());
-        }
-        if let Some(date) = new_date {
-            year = i64::from(date.year());
-        }
-        let inserted = self.connection.execute(
-            "INSERT OR IGNORE INTO decision_numbers (issuer, number, year, event_id) \
-             VALUES (?1, ?2, ?3, ?4)",
-            params![issuer, number, year, target.to_string()],
-        )?;
-        if inserted == 0 {
-            return Err(AppendError::conflict(
-                "/data/data/number",
-                format!(
-                    "decision {} of {} is already recorded for {year} (numbers and \
-                     issuers compare with white space trimmed and collapsed, in NFC)",
-                    crate::fields::quoted(&number),
-                    crate::fields::quoted(&issuer)
-                ),
-            ));
+        match change {
+            DecisionChange::Free(holder) => {
+                self.connection
+                    .prepare_cached("DELETE FROM decision_numbers WHERE event_id = ?1")?
+                    .execute([holder.to_string()])?;
+            }
+            DecisionChange::Take(key, holder) => {
+                let holder = match holder {
+                    Holder::ThisEvent => this_event,
+                    Holder::Stored(target) => *target,
+                };
+                self.connection
+                    .prepare_cached(
+                        "INSERT INTO decision_numbers (issuer, number, year, event_id) \
+                         VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![
+                        key.issuer,
+                        key.number,
+                        key.year,
+                        holder.to_string()
+                    ])?;
+            }
         }
         Ok(())
     }
+}
+
+/// What the rules read of the log, for the SQLite writer: the streams from its state, the rest
+/// from the database inside its transaction.
+struct WriterView<'a> {
+    connection: &'a Connection,
+    state: &'a WriterState,
+}
+
+impl rules::Stored for WriterView<'_> {
+    fn stream(&self, plan: &PlanKey) -> Option<&PlanStream> {
+        self.state.plans.get(plan)
+    }
+
+    fn event(&self, id: EventId) -> Result<Option<StoredEvent>, StoreError> {
+        // An id above every stored one cannot be stored: no lookup.
+        if !self.state.may_hold(id) {
+            return Ok(None);
+        }
+        event_by_id(self.connection, id)
+    }
+
+    fn is_retracted(&self, id: EventId) -> Result<bool, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT 1 FROM events WHERE target = ?1 AND type = 'event.retracted'")?
+            .query_row([id.to_string()], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    fn decision_holder(&self, key: &DecisionKey) -> Result<Option<EventId>, StoreError> {
+        let holder: Option<String> = self
+            .connection
+            .prepare_cached(
+                "SELECT event_id FROM decision_numbers \
+                 WHERE issuer = ?1 AND number = ?2 AND year = ?3",
+            )?
+            .query_row(params![key.issuer, key.number, key.year], |row| row.get(0))
+            .optional()?;
+        holder.map(|text| parse_stored_id(&text)).transpose()
+    }
+
+    fn decision_key_of(&self, id: EventId) -> Result<Option<DecisionKey>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "SELECT issuer, number, year FROM decision_numbers WHERE event_id = ?1",
+            )?
+            .query_row([id.to_string()], |row| {
+                Ok(DecisionKey {
+                    issuer: row.get(0)?,
+                    number: row.get(1)?,
+                    year: row.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+}
+
+/// An event id read from a side table; one that does not parse was written behind the store's
+/// back.
+fn parse_stored_id(text: &str) -> Result<EventId, StoreError> {
+    text.parse().map_err(|problem| StoreError::Corrupt {
+        seq: 0,
+        problem: format!("decision_numbers holds the id {text:?}: {problem}"),
+    })
 }
 
 /// How long the writer polls its queue after a commit before it sleeps. A client that waits for
@@ -1851,22 +1624,6 @@ fn may_fail_after_writing(request: &AppendRequest) -> bool {
     }
 }
 
-fn check_fiscal_year(data: &EventData, period: Period, pointer: &str) -> Result<(), AppendError> {
-    match data.fiscal_year() {
-        Some(year) if !period.contains(year) => Err(AppendError::invalid(
-            pointer,
-            format!(
-                "fiscal year {year} is outside the plan's period {}..={}",
-                period.from_year, period.to_year
-            ),
-        )),
-        _ => Ok(()),
-    }
-}
-
 fn storage(error: StoreError) -> AppendError {
-    match error {
-        StoreError::Sqlite(error) => error.into(),
-        other => AppendError::Storage(other.to_string()),
-    }
+    error.into()
 }
