@@ -11,6 +11,7 @@
 pub mod file;
 mod health;
 pub mod rules;
+mod waiting;
 
 use rules::{DecisionChange, DecisionKey, Holder, PlanStream, Verdict};
 
@@ -167,6 +168,8 @@ pub struct Log {
     readers: Arc<Readers>,
     /// What the writer last found when it committed (see [`WriterHealth`]).
     health: Arc<health::Health>,
+    /// Appends waiting for their answer through [`Log::append`].
+    waiters: Arc<waiting::Waiters>,
 }
 
 /// Feeds every stored event to `on_replay`, in `seq` order. A row that cannot be read (edited
@@ -300,6 +303,7 @@ impl Log {
             writer: Some(sender),
             readers,
             health,
+            waiters: Arc::default(),
         })
     }
 
@@ -355,6 +359,7 @@ impl Log {
             writer: None,
             readers,
             health: Arc::default(),
+            waiters: Arc::default(),
         })
     }
 
