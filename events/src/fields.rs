@@ -155,16 +155,27 @@ impl std::fmt::Display for Text {
 /// differ by one look the same to every reader, and a bidirectional control can make a text
 /// display in another order than it reads.
 pub fn is_format_character(c: char) -> bool {
-    // The category's first character is U+00AD; every text of Latin script stays below it or
-    // is a letter, so the table is asked only about the rest.
-    u32::from(c) >= 0xAD
+    may_be_format_character(c)
         && unicode_properties::UnicodeGeneralCategory::general_category(c)
             == unicode_properties::GeneralCategory::Format
 }
 
+/// Whether `c` lies in a block that holds format characters: a superset of the category
+/// (checked against the table for every character), so that the letters of Vietnamese and
+/// other Latin text — U+00C0..=U+024F, the combining marks U+0300..=U+036F, U+1E00..=U+1EFF —
+/// are never looked up in the category's table of some 3,000 ranges.
+fn may_be_format_character(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0xAD | 0x600..=0x8FF | 0x180E | 0x200B..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB | 0x1_0000..
+    )
+}
+
 /// The first format character of `text` and its position, counted in characters from 1.
 pub fn format_character(text: &str) -> Option<(usize, char)> {
-    if text.is_ascii() {
+    // Every string of every request passes here: most hold none of the blocks at all, which
+    // their UTF-8 bytes show without decoding a character.
+    if text.is_ascii() || !may_hold_format_character(text.as_bytes()) {
         return None;
     }
     text.chars()
@@ -173,81 +184,132 @@ pub fn format_character(text: &str) -> Option<(usize, char)> {
         .map(|(index, c)| (index + 1, c))
 }
 
+/// Whether the UTF-8 `bytes` encode a character of [`may_be_format_character`]'s blocks, by
+/// its first two bytes (a superset: tested against encoding every character).
+fn may_hold_format_character(bytes: &[u8]) -> bool {
+    /// The first bytes of those blocks' characters.
+    const LEADS: [bool; 256] = {
+        let mut leads = [false; 256];
+        let mut byte = 0xC2;
+        while byte <= 0xF4 {
+            leads[byte] = matches!(byte, 0xC2 | 0xD8..=0xE2 | 0xEF | 0xF0..=0xF4);
+            byte += 1;
+        }
+        leads
+    };
+    let mut rest = bytes;
+    while let Some(at) = rest.iter().position(|&byte| LEADS[usize::from(byte)]) {
+        let next = rest.get(at + 1).copied().unwrap_or(0);
+        let in_block = match rest[at] {
+            // U+00AD.
+            0xC2 => next == 0xAD,
+            // U+0800..=U+08FF.
+            0xE0 => (0xA0..=0xA3).contains(&next),
+            // U+1800..=U+183F (Vietnamese letters, U+1EA0..=U+1EF9, are 0xE1 0xBA and 0xBB).
+            0xE1 => next == 0xA0,
+            // U+2000..=U+207F.
+            0xE2 => (0x80..=0x81).contains(&next),
+            // U+FEC0..=U+FEFF and U+FFC0..=U+FFFF.
+            0xEF => next == 0xBB || next == 0xBF,
+            // U+0600..=U+07FF, and everything beyond U+FFFF.
+            _ => true,
+        };
+        if in_block {
+            return true;
+        }
+        rest = &rest[at + 1..];
+    }
+    false
+}
+
 /// Refuses invisible format characters in every string of a request, `value` found at
 /// `pointer`: in every text field (`data`, `evidence`, a correction's replacement data) and in
 /// every name of a map (`participants_by_group`). The other strings of a request (keys, ids,
 /// dates, kinds) are ASCII patterns, which refuse them already: a field with a problem recorded
 /// is not named again, nor is anything inside an unknown field.
 pub fn refuse_format_characters(value: &Value, pointer: &str, errors: &mut FieldErrors) {
-    /// One reference token of the path to a value.
-    #[derive(Clone, Copy)]
-    enum Token<'a> {
-        Name(&'a str),
-        Index(usize),
-    }
-    let pointer_at = |path: &[Token<'_>]| {
-        let mut at = pointer.to_owned();
-        for token in path {
-            at.push('/');
-            match token {
-                Token::Name(name) => at.push_str(&pointer_token(name)),
-                Token::Index(index) => at.push_str(&index.to_string()),
+    scan_for_format_characters(value, &Path::Root, 0, &mut |path, message| {
+        report(errors, path.pointer(pointer), message);
+    });
+}
+
+/// Where a value lies below the one scanned: a chain of reference tokens on the stack, so that
+/// a scan allocates nothing until it finds something.
+enum Path<'p, 'v> {
+    Root,
+    Name(&'p Path<'p, 'v>, &'v str),
+    Index(&'p Path<'p, 'v>, usize),
+}
+
+impl Path<'_, '_> {
+    /// The JSON Pointer of this path below `pointer`.
+    fn pointer(&self, pointer: &str) -> String {
+        let mut tokens = Vec::new();
+        let mut at = self;
+        loop {
+            match at {
+                Path::Root => break,
+                Path::Name(parent, name) => {
+                    tokens.push(pointer_token(name));
+                    at = parent;
+                }
+                Path::Index(parent, index) => {
+                    tokens.push(index.to_string());
+                    at = parent;
+                }
             }
         }
-        at
-    };
-    // Depth first, in document order, without recursion: `path` holds the tokens down to the
-    // value popped last, and each stacked value the length `path` has above it.
-    let mut path: Vec<Token<'_>> = Vec::new();
-    let mut stack: Vec<(&Value, usize, Option<Token<'_>>)> = vec![(value, 0, None)];
-    while let Some((value, depth, token)) = stack.pop() {
-        path.truncate(depth);
-        path.extend(token);
-        match value {
-            Value::String(text) => {
-                if let Some((position, c)) = format_character(text) {
+        let mut joined = pointer.to_owned();
+        for token in tokens.iter().rev() {
+            joined.push('/');
+            joined.push_str(token);
+        }
+        joined
+    }
+}
+
+/// Calls `found` with the path and a message for each format character below `value`, which
+/// lies `depth` levels down, in document order. Stops descending at
+/// [`JSON_DEPTH_MAX`](crate::json::JSON_DEPTH_MAX) levels, deeper than any request is read.
+fn scan_for_format_characters<'v>(
+    value: &'v Value,
+    path: &Path<'_, 'v>,
+    depth: usize,
+    found: &mut dyn FnMut(&Path<'_, 'v>, String),
+) {
+    let descend = depth < crate::json::JSON_DEPTH_MAX;
+    match value {
+        Value::String(text) => {
+            if let Some((position, c)) = format_character(text) {
+                let message = format!(
+                    "contains U+{:04X}, an invisible format character, at character \
+                     {position}: texts may not hold format characters (Unicode category Cf)",
+                    u32::from(c)
+                );
+                found(path, message);
+            }
+        }
+        Value::Array(items) if descend => {
+            for (index, item) in items.iter().enumerate() {
+                scan_for_format_characters(item, &Path::Index(path, index), depth + 1, found);
+            }
+        }
+        Value::Object(entries) if descend => {
+            for (name, item) in entries {
+                let below = Path::Name(path, name);
+                if let Some((position, c)) = format_character(name) {
                     let message = format!(
-                        "contains U+{:04X}, an invisible format character, at character \
-                         {position}: texts may not hold format characters (Unicode category Cf)",
+                        "this name contains U+{:04X}, an invisible format character, at \
+                         character {position}: names may not hold format characters \
+                         (Unicode category Cf)",
                         u32::from(c)
                     );
-                    report(errors, pointer_at(&path), message);
+                    found(&below, message);
                 }
+                scan_for_format_characters(item, &below, depth + 1, found);
             }
-            Value::Array(items) => {
-                let below = path.len();
-                stack.extend(
-                    items
-                        .iter()
-                        .enumerate()
-                        .rev()
-                        .map(|(index, item)| (item, below, Some(Token::Index(index)))),
-                );
-            }
-            Value::Object(entries) => {
-                let below = path.len();
-                for (name, _) in entries.iter() {
-                    if let Some((position, c)) = format_character(name) {
-                        path.push(Token::Name(name));
-                        let message = format!(
-                            "this name contains U+{:04X}, an invisible format character, at \
-                             character {position}: names may not hold format characters \
-                             (Unicode category Cf)",
-                            u32::from(c)
-                        );
-                        report(errors, pointer_at(&path), message);
-                        path.pop();
-                    }
-                }
-                stack.extend(
-                    entries
-                        .iter()
-                        .rev()
-                        .map(|(name, item)| (item, below, Some(Token::Name(name)))),
-                );
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
+        _ => {}
     }
 }
 
@@ -627,6 +689,26 @@ mod tests {
         }
         assert_eq!(format_character("3269/QĐ-UBND"), None);
         assert_eq!(format_character("plain ascii"), None);
+    }
+
+    #[test]
+    fn the_blocks_looked_up_hold_every_format_character() {
+        let mut found = 0;
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let format = unicode_properties::UnicodeGeneralCategory::general_category(c)
+                == unicode_properties::GeneralCategory::Format;
+            if format {
+                assert!(may_be_format_character(c), "U+{:04X}", u32::from(c));
+                found += 1;
+            }
+            if may_be_format_character(c) {
+                let mut utf8 = [0; 4];
+                let bytes = c.encode_utf8(&mut utf8).as_bytes();
+                assert!(may_hold_format_character(bytes), "U+{:04X}", u32::from(c));
+            }
+        }
+        // Unicode 16 has 170 of them.
+        assert!(found >= 170, "{found}");
     }
 
     #[test]
