@@ -5,7 +5,8 @@
 //! carry: anything else is an unknown field (`400`), everything else wrong is `422`.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::ops::ControlFlow;
 use std::str::FromStr;
 
 use serde::Serialize;
@@ -228,10 +229,42 @@ fn may_hold_format_character(bytes: &[u8]) -> bool {
 /// dates, kinds) are ASCII patterns, which refuse them already: a field with a problem recorded
 /// is not named again, nor is anything inside an unknown field.
 pub fn refuse_format_characters(value: &Value, pointer: &str, errors: &mut FieldErrors) {
-    scan_for_format_characters(value, &Path::Root, 0, &mut |path, message| {
-        report(errors, path.pointer(pointer), message);
+    let mut named = 0;
+    // The fields refused before the scan, gathered when it first finds something: looked up by
+    // hash, so that a body of thousands of unknown fields, each holding a format character,
+    // costs no more than one pass.
+    let mut refused: Option<(HashSet<String>, HashSet<String>)> = None;
+    let _ = scan_for_format_characters(value, &Path::Root, 0, &mut |path, message| {
+        let at = path.pointer(pointer);
+        let (invalid, unknown) = refused.get_or_insert_with(|| {
+            let fields = |list: &[FieldError]| list.iter().map(|e| e.field.clone()).collect();
+            (fields(&errors.invalid), fields(&errors.unknown))
+        });
+        let inside_unknown = at
+            .match_indices('/')
+            .any(|(end, _)| unknown.contains(&at[..end]));
+        if invalid.contains(&at) || unknown.contains(&at) || inside_unknown {
+            return ControlFlow::Continue(());
+        }
+        if named == FORMAT_CHARACTERS_NAMED_MAX {
+            errors.invalid(
+                pointer,
+                format!(
+                    "holds more format characters than the first \
+                     {FORMAT_CHARACTERS_NAMED_MAX} named"
+                ),
+            );
+            return ControlFlow::Break(());
+        }
+        named += 1;
+        errors.invalid(at, message);
+        ControlFlow::Continue(())
     });
 }
+
+/// Most format characters named in one event: a body of a megabyte could hold a hundred
+/// thousand, and each named is an error kept in memory until the answer is sent.
+pub const FORMAT_CHARACTERS_NAMED_MAX: usize = 100;
 
 /// Where a value lies below the one scanned: a chain of reference tokens on the stack, so that
 /// a scan allocates nothing until it finds something.
@@ -275,8 +308,8 @@ fn scan_for_format_characters<'v>(
     value: &'v Value,
     path: &Path<'_, 'v>,
     depth: usize,
-    found: &mut dyn FnMut(&Path<'_, 'v>, String),
-) {
+    found: &mut dyn FnMut(&Path<'_, 'v>, String) -> ControlFlow<()>,
+) -> ControlFlow<()> {
     let descend = depth < crate::json::JSON_DEPTH_MAX;
     match value {
         Value::String(text) => {
@@ -286,12 +319,12 @@ fn scan_for_format_characters<'v>(
                      {position}: texts may not hold format characters (Unicode category Cf)",
                     u32::from(c)
                 );
-                found(path, message);
+                found(path, message)?;
             }
         }
         Value::Array(items) if descend => {
             for (index, item) in items.iter().enumerate() {
-                scan_for_format_characters(item, &Path::Index(path, index), depth + 1, found);
+                scan_for_format_characters(item, &Path::Index(path, index), depth + 1, found)?;
             }
         }
         Value::Object(entries) if descend => {
@@ -304,33 +337,14 @@ fn scan_for_format_characters<'v>(
                          (Unicode category Cf)",
                         u32::from(c)
                     );
-                    found(&below, message);
+                    found(&below, message)?;
                 }
-                scan_for_format_characters(item, &below, depth + 1, found);
+                scan_for_format_characters(item, &below, depth + 1, found)?;
             }
         }
         _ => {}
     }
-}
-
-/// Records a format character at `at` unless that field already has a problem or lies inside
-/// an unknown field.
-fn report(errors: &mut FieldErrors, at: String, message: String) {
-    let reported = errors.invalid.iter().any(|error| error.field == at)
-        || errors
-            .unknown
-            .iter()
-            .any(|error| at == error.field || is_below(&at, &error.field));
-    if !reported {
-        errors.invalid(at, message);
-    }
-}
-
-/// Whether `pointer` lies strictly inside the value at `ancestor`.
-fn is_below(pointer: &str, ancestor: &str) -> bool {
-    pointer
-        .strip_prefix(ancestor)
-        .is_some_and(|rest| rest.starts_with('/'))
+    ControlFlow::Continue(())
 }
 
 /// The form in which two spellings of one document's number or issuer are equal, for the
@@ -756,6 +770,59 @@ mod tests {
         );
         // The field already refused (`/plan`) and the unknown one are not named again.
         assert_eq!(errors.invalid.len(), 6);
+    }
+
+    #[test]
+    fn a_body_of_many_refused_fields_with_format_characters_is_scanned_in_one_pass() {
+        let count = 100_000;
+        let data: Map<String, Value> = (0..count)
+            .map(|index| (format!("k{index}"), Value::from("\u{200B}")))
+            .collect();
+        let mut basis = vec![Value::from("\u{200B}"); count];
+        basis.push(Value::from("ok"));
+        let body = json!({"data": data, "basis": basis});
+        let mut errors = FieldErrors::default();
+        for index in 0..count {
+            let field = format!("/data/k{index}");
+            errors.unknown.push(FieldError::new(field, "unknown field"));
+        }
+        errors.invalid("/basis", "must hold at most 1000 entries");
+        let started = std::time::Instant::now();
+        refuse_format_characters(&body, "", &mut errors);
+        // Nothing inside an unknown field is named, and of the entries of `basis` (not the
+        // refused field itself) the first 100, then that there are more. Quadratic, this took
+        // minutes.
+        assert_eq!(errors.invalid.len(), 1 + FORMAT_CHARACTERS_NAMED_MAX + 1);
+        assert_eq!(errors.invalid[1].field, "/basis/0");
+        assert_eq!(errors.invalid[100].field, "/basis/99");
+        assert_eq!(
+            errors.invalid[101],
+            FieldError::new("", "holds more format characters than the first 100 named")
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    }
+
+    #[test]
+    fn at_most_100_format_characters_are_named_in_one_event() {
+        let texts = |count: usize| json!({"basis": vec!["\u{FEFF}"; count]});
+        let mut errors = FieldErrors::default();
+        refuse_format_characters(
+            &texts(FORMAT_CHARACTERS_NAMED_MAX),
+            "/events/1",
+            &mut errors,
+        );
+        assert_eq!(errors.invalid.len(), FORMAT_CHARACTERS_NAMED_MAX);
+        let mut errors = FieldErrors::default();
+        refuse_format_characters(
+            &texts(FORMAT_CHARACTERS_NAMED_MAX + 1),
+            "/events/1",
+            &mut errors,
+        );
+        assert_eq!(errors.invalid.len(), FORMAT_CHARACTERS_NAMED_MAX + 1);
+        assert_eq!(
+            errors.invalid[FORMAT_CHARACTERS_NAMED_MAX].field,
+            "/events/1"
+        );
     }
 
     #[test]
