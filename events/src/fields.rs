@@ -5,7 +5,8 @@
 //! carry: anything else is an unknown field (`400`), everything else wrong is `422`.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::ops::ControlFlow;
 use std::str::FromStr;
 
 use serde::Serialize;
@@ -155,16 +156,27 @@ impl std::fmt::Display for Text {
 /// differ by one look the same to every reader, and a bidirectional control can make a text
 /// display in another order than it reads.
 pub fn is_format_character(c: char) -> bool {
-    // The category's first character is U+00AD; every text of Latin script stays below it or
-    // is a letter, so the table is asked only about the rest.
-    u32::from(c) >= 0xAD
+    may_be_format_character(c)
         && unicode_properties::UnicodeGeneralCategory::general_category(c)
             == unicode_properties::GeneralCategory::Format
 }
 
+/// Whether `c` lies in a block that holds format characters: a superset of the category
+/// (checked against the table for every character), so that the letters of Vietnamese and
+/// other Latin text — U+00C0..=U+024F, the combining marks U+0300..=U+036F, U+1E00..=U+1EFF —
+/// are never looked up in the category's table of some 3,000 ranges.
+fn may_be_format_character(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0xAD | 0x600..=0x8FF | 0x180E | 0x200B..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB | 0x1_0000..
+    )
+}
+
 /// The first format character of `text` and its position, counted in characters from 1.
 pub fn format_character(text: &str) -> Option<(usize, char)> {
-    if text.is_ascii() {
+    // Every string of every request passes here: most hold none of the blocks at all, which
+    // their UTF-8 bytes show without decoding a character.
+    if text.is_ascii() || !may_hold_format_character(text.as_bytes()) {
         return None;
     }
     text.chars()
@@ -173,102 +185,166 @@ pub fn format_character(text: &str) -> Option<(usize, char)> {
         .map(|(index, c)| (index + 1, c))
 }
 
+/// Whether the UTF-8 `bytes` encode a character of [`may_be_format_character`]'s blocks, by
+/// its first two bytes (a superset: tested against encoding every character).
+fn may_hold_format_character(bytes: &[u8]) -> bool {
+    /// The first bytes of those blocks' characters.
+    const LEADS: [bool; 256] = {
+        let mut leads = [false; 256];
+        let mut byte = 0xC2;
+        while byte <= 0xF4 {
+            leads[byte] = matches!(byte, 0xC2 | 0xD8..=0xE2 | 0xEF | 0xF0..=0xF4);
+            byte += 1;
+        }
+        leads
+    };
+    let mut rest = bytes;
+    while let Some(at) = rest.iter().position(|&byte| LEADS[usize::from(byte)]) {
+        let next = rest.get(at + 1).copied().unwrap_or(0);
+        let in_block = match rest[at] {
+            // U+00AD.
+            0xC2 => next == 0xAD,
+            // U+0800..=U+08FF.
+            0xE0 => (0xA0..=0xA3).contains(&next),
+            // U+1800..=U+183F (Vietnamese letters, U+1EA0..=U+1EF9, are 0xE1 0xBA and 0xBB).
+            0xE1 => next == 0xA0,
+            // U+2000..=U+207F.
+            0xE2 => (0x80..=0x81).contains(&next),
+            // U+FEC0..=U+FEFF and U+FFC0..=U+FFFF.
+            0xEF => next == 0xBB || next == 0xBF,
+            // U+0600..=U+07FF, and everything beyond U+FFFF.
+            _ => true,
+        };
+        if in_block {
+            return true;
+        }
+        rest = &rest[at + 1..];
+    }
+    false
+}
+
 /// Refuses invisible format characters in every string of a request, `value` found at
 /// `pointer`: in every text field (`data`, `evidence`, a correction's replacement data) and in
 /// every name of a map (`participants_by_group`). The other strings of a request (keys, ids,
 /// dates, kinds) are ASCII patterns, which refuse them already: a field with a problem recorded
 /// is not named again, nor is anything inside an unknown field.
 pub fn refuse_format_characters(value: &Value, pointer: &str, errors: &mut FieldErrors) {
-    /// One reference token of the path to a value.
-    #[derive(Clone, Copy)]
-    enum Token<'a> {
-        Name(&'a str),
-        Index(usize),
-    }
-    let pointer_at = |path: &[Token<'_>]| {
-        let mut at = pointer.to_owned();
-        for token in path {
-            at.push('/');
-            match token {
-                Token::Name(name) => at.push_str(&pointer_token(name)),
-                Token::Index(index) => at.push_str(&index.to_string()),
+    let mut named = 0;
+    // The fields refused before the scan, gathered when it first finds something: looked up by
+    // hash, so that a body of thousands of unknown fields, each holding a format character,
+    // costs no more than one pass.
+    let mut refused: Option<(HashSet<String>, HashSet<String>)> = None;
+    let _ = scan_for_format_characters(value, &Path::Root, 0, &mut |path, message| {
+        let at = path.pointer(pointer);
+        let (invalid, unknown) = refused.get_or_insert_with(|| {
+            let fields = |list: &[FieldError]| list.iter().map(|e| e.field.clone()).collect();
+            (fields(&errors.invalid), fields(&errors.unknown))
+        });
+        let inside_unknown = at
+            .match_indices('/')
+            .any(|(end, _)| unknown.contains(&at[..end]));
+        if invalid.contains(&at) || unknown.contains(&at) || inside_unknown {
+            return ControlFlow::Continue(());
+        }
+        if named == FORMAT_CHARACTERS_NAMED_MAX {
+            errors.invalid(
+                pointer,
+                format!(
+                    "holds more format characters than the first \
+                     {FORMAT_CHARACTERS_NAMED_MAX} named"
+                ),
+            );
+            return ControlFlow::Break(());
+        }
+        named += 1;
+        errors.invalid(at, message);
+        ControlFlow::Continue(())
+    });
+}
+
+/// Most format characters named in one event: a body of a megabyte could hold a hundred
+/// thousand, and each named is an error kept in memory until the answer is sent.
+pub const FORMAT_CHARACTERS_NAMED_MAX: usize = 100;
+
+/// Where a value lies below the one scanned: a chain of reference tokens on the stack, so that
+/// a scan allocates nothing until it finds something.
+enum Path<'p, 'v> {
+    Root,
+    Name(&'p Path<'p, 'v>, &'v str),
+    Index(&'p Path<'p, 'v>, usize),
+}
+
+impl Path<'_, '_> {
+    /// The JSON Pointer of this path below `pointer`.
+    fn pointer(&self, pointer: &str) -> String {
+        let mut tokens = Vec::new();
+        let mut at = self;
+        loop {
+            match at {
+                Path::Root => break,
+                Path::Name(parent, name) => {
+                    tokens.push(pointer_token(name));
+                    at = parent;
+                }
+                Path::Index(parent, index) => {
+                    tokens.push(index.to_string());
+                    at = parent;
+                }
             }
         }
-        at
-    };
-    // Depth first, in document order, without recursion: `path` holds the tokens down to the
-    // value popped last, and each stacked value the length `path` has above it.
-    let mut path: Vec<Token<'_>> = Vec::new();
-    let mut stack: Vec<(&Value, usize, Option<Token<'_>>)> = vec![(value, 0, None)];
-    while let Some((value, depth, token)) = stack.pop() {
-        path.truncate(depth);
-        path.extend(token);
-        match value {
-            Value::String(text) => {
-                if let Some((position, c)) = format_character(text) {
+        let mut joined = pointer.to_owned();
+        for token in tokens.iter().rev() {
+            joined.push('/');
+            joined.push_str(token);
+        }
+        joined
+    }
+}
+
+/// Calls `found` with the path and a message for each format character below `value`, which
+/// lies `depth` levels down, in document order. Stops descending at
+/// [`JSON_DEPTH_MAX`](crate::json::JSON_DEPTH_MAX) levels, deeper than any request is read.
+fn scan_for_format_characters<'v>(
+    value: &'v Value,
+    path: &Path<'_, 'v>,
+    depth: usize,
+    found: &mut dyn FnMut(&Path<'_, 'v>, String) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let descend = depth < crate::json::JSON_DEPTH_MAX;
+    match value {
+        Value::String(text) => {
+            if let Some((position, c)) = format_character(text) {
+                let message = format!(
+                    "contains U+{:04X}, an invisible format character, at character \
+                     {position}: texts may not hold format characters (Unicode category Cf)",
+                    u32::from(c)
+                );
+                found(path, message)?;
+            }
+        }
+        Value::Array(items) if descend => {
+            for (index, item) in items.iter().enumerate() {
+                scan_for_format_characters(item, &Path::Index(path, index), depth + 1, found)?;
+            }
+        }
+        Value::Object(entries) if descend => {
+            for (name, item) in entries {
+                let below = Path::Name(path, name);
+                if let Some((position, c)) = format_character(name) {
                     let message = format!(
-                        "contains U+{:04X}, an invisible format character, at character \
-                         {position}: texts may not hold format characters (Unicode category Cf)",
+                        "this name contains U+{:04X}, an invisible format character, at \
+                         character {position}: names may not hold format characters \
+                         (Unicode category Cf)",
                         u32::from(c)
                     );
-                    report(errors, pointer_at(&path), message);
+                    found(&below, message)?;
                 }
+                scan_for_format_characters(item, &below, depth + 1, found)?;
             }
-            Value::Array(items) => {
-                let below = path.len();
-                stack.extend(
-                    items
-                        .iter()
-                        .enumerate()
-                        .rev()
-                        .map(|(index, item)| (item, below, Some(Token::Index(index)))),
-                );
-            }
-            Value::Object(entries) => {
-                let below = path.len();
-                for (name, _) in entries.iter() {
-                    if let Some((position, c)) = format_character(name) {
-                        path.push(Token::Name(name));
-                        let message = format!(
-                            "this name contains U+{:04X}, an invisible format character, at \
-                             character {position}: names may not hold format characters \
-                             (Unicode category Cf)",
-                            u32::from(c)
-                        );
-                        report(errors, pointer_at(&path), message);
-                        path.pop();
-                    }
-                }
-                stack.extend(
-                    entries
-                        .iter()
-                        .rev()
-                        .map(|(name, item)| (item, below, Some(Token::Name(name)))),
-                );
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
+        _ => {}
     }
-}
-
-/// Records a format character at `at` unless that field already has a problem or lies inside
-/// an unknown field.
-fn report(errors: &mut FieldErrors, at: String, message: String) {
-    let reported = errors.invalid.iter().any(|error| error.field == at)
-        || errors
-            .unknown
-            .iter()
-            .any(|error| at == error.field || is_below(&at, &error.field));
-    if !reported {
-        errors.invalid(at, message);
-    }
-}
-
-/// Whether `pointer` lies strictly inside the value at `ancestor`.
-fn is_below(pointer: &str, ancestor: &str) -> bool {
-    pointer
-        .strip_prefix(ancestor)
-        .is_some_and(|rest| rest.starts_with('/'))
+    ControlFlow::Continue(())
 }
 
 /// The form in which two spellings of one document's number or issuer are equal, for the
@@ -630,6 +706,26 @@ mod tests {
     }
 
     #[test]
+    fn the_blocks_looked_up_hold_every_format_character() {
+        let mut found = 0;
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let format = unicode_properties::UnicodeGeneralCategory::general_category(c)
+                == unicode_properties::GeneralCategory::Format;
+            if format {
+                assert!(may_be_format_character(c), "U+{:04X}", u32::from(c));
+                found += 1;
+            }
+            if may_be_format_character(c) {
+                let mut utf8 = [0; 4];
+                let bytes = c.encode_utf8(&mut utf8).as_bytes();
+                assert!(may_hold_format_character(bytes), "U+{:04X}", u32::from(c));
+            }
+        }
+        // Unicode 16 has 170 of them.
+        assert!(found >= 170, "{found}");
+    }
+
+    #[test]
     fn format_characters_are_refused_in_every_string_and_name_of_a_request() {
         let body = json!({
             "plan": "p\u{200B}",
@@ -674,6 +770,59 @@ mod tests {
         );
         // The field already refused (`/plan`) and the unknown one are not named again.
         assert_eq!(errors.invalid.len(), 6);
+    }
+
+    #[test]
+    fn a_body_of_many_refused_fields_with_format_characters_is_scanned_in_one_pass() {
+        let count = 100_000;
+        let data: Map<String, Value> = (0..count)
+            .map(|index| (format!("k{index}"), Value::from("\u{200B}")))
+            .collect();
+        let mut basis = vec![Value::from("\u{200B}"); count];
+        basis.push(Value::from("ok"));
+        let body = json!({"data": data, "basis": basis});
+        let mut errors = FieldErrors::default();
+        for index in 0..count {
+            let field = format!("/data/k{index}");
+            errors.unknown.push(FieldError::new(field, "unknown field"));
+        }
+        errors.invalid("/basis", "must hold at most 1000 entries");
+        let started = std::time::Instant::now();
+        refuse_format_characters(&body, "", &mut errors);
+        // Nothing inside an unknown field is named, and of the entries of `basis` (not the
+        // refused field itself) the first 100, then that there are more. Quadratic, this took
+        // minutes.
+        assert_eq!(errors.invalid.len(), 1 + FORMAT_CHARACTERS_NAMED_MAX + 1);
+        assert_eq!(errors.invalid[1].field, "/basis/0");
+        assert_eq!(errors.invalid[100].field, "/basis/99");
+        assert_eq!(
+            errors.invalid[101],
+            FieldError::new("", "holds more format characters than the first 100 named")
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    }
+
+    #[test]
+    fn at_most_100_format_characters_are_named_in_one_event() {
+        let texts = |count: usize| json!({"basis": vec!["\u{FEFF}"; count]});
+        let mut errors = FieldErrors::default();
+        refuse_format_characters(
+            &texts(FORMAT_CHARACTERS_NAMED_MAX),
+            "/events/1",
+            &mut errors,
+        );
+        assert_eq!(errors.invalid.len(), FORMAT_CHARACTERS_NAMED_MAX);
+        let mut errors = FieldErrors::default();
+        refuse_format_characters(
+            &texts(FORMAT_CHARACTERS_NAMED_MAX + 1),
+            "/events/1",
+            &mut errors,
+        );
+        assert_eq!(errors.invalid.len(), FORMAT_CHARACTERS_NAMED_MAX + 1);
+        assert_eq!(
+            errors.invalid[FORMAT_CHARACTERS_NAMED_MAX].field,
+            "/events/1"
+        );
     }
 
     #[test]

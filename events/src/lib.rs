@@ -10,7 +10,9 @@
 //! - [`types`]: newtypes that parse — plan key, civil date, amount, indicator key, event id,
 //!   instant.
 //! - [`json`]: reading a request's JSON text, refusing duplicate keys and deep nesting.
-//! - [`fields`]: reading a JSON object field by field, collecting every problem.
+//! - [`fields`]: reading a JSON object field by field, collecting every problem; the rules of
+//!   texts (format characters, the comparable form of decision numbers); short quotes for
+//!   error messages.
 //! - [`catalogue`]: every event type of CONTRACT §2.1–§2.3 as typed Rust.
 //! - [`request`]: request-shaped events and batches.
 //! - [`stored`]: the stored shape and the chain hash.
