@@ -143,12 +143,17 @@ pub fn chain_hash(prev_hash: &str, hashed_body: &Value) -> Result<String, FloatI
 }
 
 fn hash_hex(prev_hash: &str, canonical_body: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
     hasher.update(canonical_body.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in hasher.finalize() {
+    lower_hex(&hasher.finalize())
+}
+
+/// `bytes` as lowercase hexadecimal: the chain's hashes and the tokens' secrets and hashes.
+pub fn lower_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(2 * bytes.len());
+    for byte in bytes {
         hex.push(char::from(HEX[usize::from(byte >> 4)]));
         hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }

@@ -18,6 +18,7 @@ use subtle::ConstantTimeEq;
 
 use crate::error::StoreError;
 use crate::store::open_connection;
+use crate::stored::lower_hex;
 use crate::types::{Instant, PlanKey};
 
 /// Every token starts with this, so that a leaked one is recognisable (secret scanners).
@@ -107,10 +108,6 @@ fn hash_token(token: &str) -> TokenHash {
     Sha256::digest(token.as_bytes()).into()
 }
 
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 /// A new token from the operating system's random source.
 fn generate_token() -> Result<String, StoreError> {
     let mut random = [0u8; TOKEN_RANDOM_BYTES];
@@ -118,7 +115,7 @@ fn generate_token() -> Result<String, StoreError> {
         seq: 0,
         problem: format!("the operating system gave no random bytes: {error}"),
     })?;
-    Ok(format!("{TOKEN_PREFIX}{}", to_hex(&random)))
+    Ok(format!("{TOKEN_PREFIX}{}", lower_hex(&random)))
 }
 
 /// The tokens of one database, with a cache of the valid ones. Tokens created by another process
@@ -156,7 +153,12 @@ impl Tokens {
         let connection = self.connection.lock().expect("token connection lock");
         let inserted = connection.execute(
             "INSERT OR IGNORE INTO tokens (name, role, hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![name.as_str(), role.as_str(), to_hex(&hash), now.to_string()],
+            params![
+                name.as_str(),
+                role.as_str(),
+                lower_hex(&hash),
+                now.to_string()
+            ],
         )?;
         if inserted == 0 {
             return Err(TokenError::NameTaken(name.to_string()));
@@ -207,7 +209,7 @@ impl Tokens {
         let found = connection
             .query_row(
                 "SELECT name, role, hash FROM tokens WHERE hash = ?1 AND revoked_at IS NULL",
-                [to_hex(&hash)],
+                [lower_hex(&hash)],
                 |row| {
                     Ok((
                         row.get::<_, String>(0)?,
@@ -220,7 +222,7 @@ impl Tokens {
         let Some((name, role, stored_hash)) = found else {
             return Ok(None);
         };
-        if !bool::from(stored_hash.as_bytes().ct_eq(to_hex(&hash).as_bytes())) {
+        if !bool::from(stored_hash.as_bytes().ct_eq(lower_hex(&hash).as_bytes())) {
             return Ok(None);
         }
         let role = role
