@@ -16,6 +16,7 @@ use crate::clock;
 use crate::http::auth::{FIRST_ADMIN_NAME, first_admin_token};
 use crate::http::{AppState, app};
 use crate::live::Live;
+use crate::verifier::Verifier;
 
 #[derive(Parser)]
 #[command(
@@ -269,11 +270,14 @@ fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> 
     }
     let tokens =
         Tokens::open(path).map_err(|error| format!("cannot open {}: {error}", path.display()))?;
+    // The verification just run is kept for GET /v1/verify, unless the demo moved the head.
+    let verifier = Verifier::start(log.clone(), Some(report))
+        .map_err(|error| format!("cannot start the verification thread: {error}"))?;
     let state = AppState {
         log,
         tokens: Arc::new(tokens),
         live: record,
-        verifying: Arc::default(),
+        verifier: Arc::new(verifier),
         clock: clock::system(),
     };
     if let Some(token) = first_admin_token(&state).map_err(|error| error.to_string())? {
@@ -294,15 +298,19 @@ fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> 
             .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
         let local = listener.local_addr().map_err(|error| error.to_string())?;
         eprintln!("acta: serving {} on http://{local}", path.display());
+        let verifier = Arc::clone(&state.verifier);
         axum::serve(listener, app(state))
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(shutdown_signal(verifier))
             .await
             .map_err(|error| error.to_string())
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
+/// Waits for Ctrl-C or SIGTERM, then stops a running verification: shutdown waits for the
+/// requests in flight, and a caller of `GET /v1/verify` is answered `503` at once rather than
+/// after the whole log is hashed.
+async fn shutdown_signal(verifier: Arc<Verifier>) {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -317,6 +325,7 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let _ = interrupt.await;
     eprintln!("acta: shutting down");
+    verifier.stop();
 }
 
 fn create_token(path: &Path, name: &PlanKey, role: Role) -> Result<ExitCode, String> {

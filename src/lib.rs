@@ -10,6 +10,7 @@
 //! - [`demo`]: the bundled Đồng Nai 2009–2015 data set, loaded by `serve --demo`.
 //! - [`live`]: the live projections of a running service and its cached "now" answers.
 //! - [`report`]: `acta report`'s tables.
+//! - [`verifier`]: `GET /v1/verify`'s one shared verification, on its own thread.
 //! - [`clock`]: the wall clock, read here and nowhere below.
 
 pub mod bench;
@@ -20,5 +21,6 @@ pub mod http;
 pub mod import;
 pub mod live;
 pub mod report;
+pub mod verifier;
 
 pub use http::{AppState, app};

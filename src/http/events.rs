@@ -13,6 +13,7 @@ use acta_events::{AppendError, AppendRequest, EventFilter, EventId, EventType, N
 use super::extract::{Actor, JsonBody, QueryParams};
 use super::problem::ApiError;
 use super::{AppState, blocking};
+use crate::verifier::VerifyError;
 
 /// Largest page of `GET /v1/events`.
 pub const PAGE_EVENTS_MAX: u32 = 1000;
@@ -178,15 +179,10 @@ pub async fn head(State(state): State<AppState>) -> Result<Json<Value>, ApiError
 }
 
 pub async fn verify(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let log = state.log.clone();
-    let verifying = state.verifying.clone();
-    let report = blocking(move || {
-        let _one_at_a_time = verifying
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Ok(log.verify(&mut |_| {})?)
-    })
-    .await?;
+    let report = state.verifier.report().await.map_err(|error| match error {
+        VerifyError::ShuttingDown => ApiError::Unavailable,
+        VerifyError::Failed(cause) => ApiError::Internal(cause),
+    })?;
     Ok(Json(verify_json(&report)))
 }
 

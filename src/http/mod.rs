@@ -24,6 +24,7 @@ use acta_events::{Clock, Instant, Log, Tokens};
 use acta_projections::Record;
 
 use crate::live::Live;
+use crate::verifier::Verifier;
 
 use extract::{BATCH_BODY_BYTES_MAX, BodyLimit, EVENT_BODY_BYTES_MAX};
 use problem::ApiError;
@@ -40,9 +41,9 @@ pub struct AppState {
     pub tokens: Arc<Tokens>,
     /// The live projections, fed every commit by the log's writer thread.
     pub live: Arc<Live>,
-    /// Verification reads and hashes the whole log: one at a time, so that no number of
-    /// callers can take every core.
-    pub verifying: Arc<std::sync::Mutex<()>>,
+    /// Verification reads and hashes the whole log: one at a time, on its own thread, shared
+    /// by every caller that asks while it runs.
+    pub verifier: Arc<Verifier>,
     pub clock: Clock,
 }
 

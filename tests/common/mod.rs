@@ -54,6 +54,11 @@ impl Server {
 
     /// Starts on an existing database at `db`; set [`Server::token`] before making requests.
     pub fn start_on(db: &Path, extra: &[&str]) -> Server {
+        Server::start_logging(db, extra, "acta=warn")
+    }
+
+    /// As [`Server::start_on`], logging what `rust_log` (the `RUST_LOG` filter) lets through.
+    pub fn start_logging(db: &Path, extra: &[&str], rust_log: &str) -> Server {
         let mut child = Command::new(BINARY)
             .args(["serve", "--addr", "127.0.0.1:0", "--db"])
             .arg(db)
@@ -61,7 +66,7 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .env("RUST_LOG", "acta=warn")
+            .env("RUST_LOG", rust_log)
             .spawn()
             .expect("acta starts");
         let (stdout_sender, stdout_lines) = mpsc::channel();
@@ -165,6 +170,42 @@ impl Server {
                 .body(body.to_string());
         }
         read(request.send().expect("the server answers"))
+    }
+
+    /// The `host:port` the server listens on.
+    pub fn address(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// The lines the server printed on stderr since it listened (or since the last call), waiting
+    /// up to `quiet` for each next one.
+    pub fn stderr_lines(&self, quiet: Duration) -> Vec<String> {
+        let lines = self.stderr.lock().unwrap();
+        std::iter::from_fn(|| lines.recv_timeout(quiet).ok()).collect()
+    }
+
+    /// Sends SIGTERM and waits up to `patience` for the process to exit; returns how long it
+    /// took, or `None` if it had not exited by then (it is then killed).
+    pub fn terminate(&mut self, patience: Duration) -> Option<Duration> {
+        let sent = std::time::Instant::now();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM failed");
+        while sent.elapsed() < patience {
+            if self
+                .child
+                .try_wait()
+                .expect("the child can be waited for")
+                .is_some()
+            {
+                return Some(sent.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.kill();
+        None
     }
 
     /// Kills the process at once (SIGKILL): no shutdown, no flush.

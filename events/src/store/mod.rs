@@ -19,6 +19,7 @@ pub use file::DatabaseFile;
 pub use health::{WriterHealth, WriterStatus};
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -126,6 +127,39 @@ pub struct Integrity {
 }
 
 impl VerifyReport {
+    /// The report of an empty log, nothing checked yet: where [`Log::verify_from`] starts a
+    /// whole check.
+    pub fn nothing_checked() -> VerifyReport {
+        VerifyReport {
+            checked: 0,
+            head_seq: 0,
+            head_hash: GENESIS_HASH.to_owned(),
+            first_bad_seq: None,
+            problem: None,
+            integrity: Integrity::default(),
+        }
+    }
+
+    /// The report of a chain check (from [`Log::verify_from`]) with the file check's result.
+    /// A file damaged beneath the events table cannot be read through: when SQLite found the
+    /// file damaged, a chain check that failed on it is reported as unreadable rather than
+    /// failing the whole verification.
+    pub fn with_integrity(
+        chain: Result<VerifyReport, StoreError>,
+        integrity: Integrity,
+    ) -> Result<VerifyReport, StoreError> {
+        let mut report = match chain {
+            Ok(report) => report,
+            Err(StoreError::Sqlite(error)) if !integrity.problems.is_empty() => VerifyReport {
+                problem: Some(format!("the events cannot be read through: {error}")),
+                ..VerifyReport::nothing_checked()
+            },
+            Err(error) => return Err(error),
+        };
+        report.integrity = integrity;
+        Ok(report)
+    }
+
     /// The chain is intact and the file sound.
     pub fn ok(&self) -> bool {
         self.first_bad_seq.is_none() && self.integrity.problems.is_empty()
@@ -452,23 +486,30 @@ impl Log {
         progress: &mut dyn FnMut(u64),
     ) -> Result<VerifyReport, StoreError> {
         let problems = self.integrity_check(full)?;
-        let chain = self.read(|connection| verify_chain(connection, progress));
-        let mut report = match chain {
-            Ok(report) => report,
-            // A file damaged beneath the events table cannot be read through: report what
-            // SQLite found rather than fail.
-            Err(StoreError::Sqlite(error)) if !problems.is_empty() => VerifyReport {
-                checked: 0,
-                head_seq: 0,
-                head_hash: GENESIS_HASH.to_owned(),
-                first_bad_seq: None,
-                problem: Some(format!("the events cannot be read through: {error}")),
-                integrity: Integrity::default(),
-            },
-            Err(error) => return Err(error),
-        };
-        report.integrity = Integrity { full, problems };
-        Ok(report)
+        let chain = self.verify_from(&VerifyReport::nothing_checked(), &mut |checked| {
+            progress(checked);
+            ControlFlow::Continue(())
+        });
+        VerifyReport::with_integrity(chain, Integrity { full, problems })
+    }
+
+    /// Checks the chain only, going on from `previous`: a report of the events up to its
+    /// `head_seq`, from an earlier call (or [`VerifyReport::nothing_checked`]). The events it
+    /// covers are not read again, only those after it, so keeping the last report makes each
+    /// verification cost the events appended since. A report that found a bad `seq` stays bad:
+    /// the events after it are counted, not checked. If the log no longer holds `previous`'s
+    /// head (the file was replaced or rewound), the whole chain is checked from the start.
+    ///
+    /// `progress` is told how many events were checked every [`VERIFY_PROGRESS_EVERY`]; when it
+    /// breaks, the check stops there and the report covers the events checked so far — a prefix
+    /// of the log, which a later call can go on from. The report's `integrity` is `previous`'s:
+    /// this reads no more of the file than the events.
+    pub fn verify_from(
+        &self,
+        previous: &VerifyReport,
+        progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
+    ) -> Result<VerifyReport, StoreError> {
+        self.read(|connection| verify_chain_from(connection, previous, progress))
     }
 
     /// Whether the writer can commit, and why not (see [`WriterHealth`]).
@@ -887,25 +928,35 @@ fn integrity_check(connection: &Connection, full: bool) -> Result<Vec<String>, S
     Ok(problems)
 }
 
-/// How often (in events) verification reports progress.
-const VERIFY_PROGRESS_EVERY: u64 = 10_000;
+/// How often (in events) verification reports progress, and may be stopped.
+pub const VERIFY_PROGRESS_EVERY: u64 = 10_000;
 
-fn verify_chain(
+/// The chain check of [`Log::verify_from`].
+fn verify_chain_from(
     connection: &Connection,
-    progress: &mut dyn FnMut(u64),
+    previous: &VerifyReport,
+    progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
 ) -> Result<VerifyReport, StoreError> {
-    let mut statement =
-        connection.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))?;
-    let mut rows = statement.query([])?;
-    let mut report = VerifyReport {
-        checked: 0,
-        head_seq: 0,
-        head_hash: GENESIS_HASH.to_owned(),
-        first_bad_seq: None,
-        problem: None,
-        integrity: Integrity::default(),
+    let still_holds_previous_head = previous.head_seq == 0
+        || connection
+            .prepare_cached("SELECT hash FROM events WHERE seq = ?1")?
+            .query_row([previous.head_seq], |row| row.get::<_, String>(0))
+            .optional()?
+            .as_deref()
+            == Some(previous.head_hash.as_str());
+    let mut report = match still_holds_previous_head {
+        true => previous.clone(),
+        false => VerifyReport {
+            integrity: previous.integrity.clone(),
+            ..VerifyReport::nothing_checked()
+        },
     };
-    let mut previous_hash = GENESIS_HASH.to_owned();
+    let mut statement = connection.prepare(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq"
+    ))?;
+    let mut rows = statement.query([report.head_seq])?;
+    // While the chain is intact, the head's hash is the last good one.
+    let mut previous_hash = report.head_hash.clone();
     while let Some(row) = rows.next()? {
         let expected_seq = report.checked + 1;
         let seq_of_row: u64 = row.get(0)?;
@@ -941,11 +992,13 @@ fn verify_chain(
             previous_hash = report.head_hash.clone();
         }
         report.checked += 1;
-        if report.checked.is_multiple_of(VERIFY_PROGRESS_EVERY) {
-            progress(report.checked);
+        if report.checked.is_multiple_of(VERIFY_PROGRESS_EVERY)
+            && progress(report.checked).is_break()
+        {
+            return Ok(report);
         }
     }
-    progress(report.checked);
+    let _ = progress(report.checked);
     Ok(report)
 }
 
