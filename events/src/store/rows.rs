@@ -1,0 +1,217 @@
+//! Reading rows of the events table: as an owned [`StoredEvent`], or borrowed as an
+//! [`EventRow`] for the cold start. A row that does not parse was edited behind the store's
+//! back and is reported as corrupt, never a panic.
+
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use crate::catalogue::EventType;
+use crate::error::StoreError;
+use crate::stored::{GENESIS_HASH, StoredEvent};
+use crate::types::{CivilDate, DatePrecision, EventId, Instant, PlanKey};
+
+use super::Head;
+
+pub(super) const EVENT_COLUMNS: &str = "seq, id, type, plan, version, occurred_on, date_precision, \
+                             recorded_at, actor, data, evidence, prev_hash, hash";
+
+/// Reads a row of `EVENT_COLUMNS`. A row that does not parse (someone edited the file) is
+/// reported as corrupt, never a panic.
+pub(super) fn event_from_row(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
+    let seq: u64 = row.get(0)?;
+    let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
+    let text = |index: usize| text_column(row, index, seq).map(str::to_owned);
+    let data_text = text(9)?;
+    let evidence_text = text_or_null_column(row, 10, seq)?;
+    Ok(StoredEvent {
+        seq,
+        id: text(1)?.parse().map_err(corrupt)?,
+        event_type: text(2)?.parse().map_err(corrupt)?,
+        plan: text(3)?.parse().map_err(corrupt)?,
+        version: row.get(4)?,
+        occurred_on: text(5)?.parse().map_err(corrupt)?,
+        date_precision: text(6)?.parse().map_err(corrupt)?,
+        recorded_at: text(7)?.parse().map_err(corrupt)?,
+        actor: text(8)?,
+        data: serde_json::from_str(&data_text).map_err(|e| corrupt(format!("data: {e}")))?,
+        evidence: evidence_text
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| corrupt(format!("evidence: {e}")))?,
+        prev_hash: text(11)?,
+        hash: text(12)?,
+    })
+}
+
+/// Text column `index` of an event row. A value of another type, or text that is not UTF-8,
+/// was put there behind the store's back: the row is corrupt (skipped at start-up, named by
+/// verification), not a failure of the whole scan.
+fn text_column<'r>(row: &'r Row<'_>, index: usize, seq: u64) -> Result<&'r str, StoreError> {
+    text_or_null_column(row, index, seq)?.ok_or_else(|| StoreError::Corrupt {
+        seq,
+        problem: format!("{} is null", column_name(index)),
+    })
+}
+
+/// As [`text_column`], for a column that may be null.
+fn text_or_null_column<'r>(
+    row: &'r Row<'_>,
+    index: usize,
+    seq: u64,
+) -> Result<Option<&'r str>, StoreError> {
+    let value = row.get_ref(index)?;
+    value.as_str_or_null().map_err(|error| StoreError::Corrupt {
+        seq,
+        problem: format!("{}: {error}", column_name(index)),
+    })
+}
+
+fn column_name(index: usize) -> &'static str {
+    EVENT_COLUMNS.split(", ").nth(index).unwrap_or("a column")
+}
+
+/// Any JSON text a `serde_json::Value` can hold, checked without building one: unlike
+/// `serde::de::IgnoredAny`, it decodes every string's escapes (refusing a lone surrogate) and
+/// every number (refusing one out of range), as reading a `Value` does.
+struct ValidJson;
+
+impl<'de> serde::Deserialize<'de> for ValidJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValidJson)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ValidJson {
+    type Value = ValidJson;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("JSON")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+    // Only to accept what a `Value` accepts: the number is checked by the parser and dropped,
+    // never used (stored evidence holds texts; money and counts are integers).
+    fn visit_f64<E>(self, _: f64) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+    fn visit_unit<E>(self) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<ValidJson, A::Error> {
+        while items.next_element::<ValidJson>()?.is_some() {}
+        Ok(ValidJson)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ValidJson, A::Error> {
+        while map.next_entry::<ValidJson, ValidJson>()?.is_some() {}
+        Ok(ValidJson)
+    }
+}
+
+/// One stored event as the cold start reads it: borrowed from its row, and only what the
+/// projections read of it. A row is handed over as an `EventRow` exactly when
+/// [`event_from_row`] would read it whole, with one exception: `data` is handed over as stored,
+/// not yet read, so that the reader can decode it straight into what it keeps. It is the
+/// canonical JSON the writer stored after checking it; a reader must skip an event whose `data`
+/// is not JSON at all, as a scan skips the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRow<'a> {
+    pub seq: u64,
+    pub id: EventId,
+    pub event_type: EventType,
+    /// A valid plan key.
+    pub plan: &'a str,
+    pub occurred_on: CivilDate,
+    pub recorded_at: Instant,
+    /// The stored text of `data`.
+    pub data: &'a str,
+}
+
+/// Reads a row of `EVENT_COLUMNS` as an [`EventRow`], checking every column in the order, and
+/// the way, [`event_from_row`] does, so that the same rows are skipped (or fail the scan).
+pub(super) fn event_row<'r>(row: &'r Row<'_>) -> Result<EventRow<'r>, StoreError> {
+    let seq: u64 = row.get(0)?;
+    let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
+    let text = |index: usize| text_column(row, index, seq);
+    let data = text(9)?;
+    let evidence = text_or_null_column(row, 10, seq)?;
+    let id = text(1)?.parse().map_err(corrupt)?;
+    let event_type = text(2)?.parse().map_err(corrupt)?;
+    let plan = text(3)?;
+    if !PlanKey::is_valid(plan) {
+        return Err(corrupt(plan.parse::<PlanKey>().err().unwrap_or_default()));
+    }
+    let _version: u64 = row.get(4)?;
+    let occurred_on = text(5)?.parse().map_err(corrupt)?;
+    text(6)?.parse::<DatePrecision>().map_err(corrupt)?;
+    let recorded_at = text(7)?.parse().map_err(corrupt)?;
+    let _actor = text(8)?;
+    if let Some(evidence) = evidence {
+        serde_json::from_str::<ValidJson>(evidence)
+            .map_err(|e| corrupt(format!("evidence: {e}")))?;
+    }
+    let _prev_hash = text(11)?;
+    let _hash = text(12)?;
+    Ok(EventRow {
+        seq,
+        id,
+        event_type,
+        plan,
+        occurred_on,
+        recorded_at,
+        data,
+    })
+}
+
+pub(super) fn read_head(connection: &Connection) -> Result<Head, StoreError> {
+    let head = connection
+        .query_row(
+            "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| {
+                Ok((
+                    row.get::<_, u64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    Ok(match head {
+        None => Head {
+            seq: 0,
+            hash: GENESIS_HASH.to_owned(),
+            recorded_at: None,
+        },
+        Some((seq, hash, recorded_at)) => Head {
+            seq,
+            hash,
+            recorded_at: Some(
+                recorded_at
+                    .parse()
+                    .map_err(|problem| StoreError::Corrupt { seq, problem })?,
+            ),
+        },
+    })
+}
+
+pub(super) fn event_by_id(
+    connection: &Connection,
+    id: EventId,
+) -> Result<Option<StoredEvent>, StoreError> {
+    let mut statement =
+        connection.prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
+    let mut rows = statement.query([id.to_string()])?;
+    match rows.next()? {
+        Some(row) => Ok(Some(event_from_row(row)?)),
+        None => Ok(None),
+    }
+}
