@@ -285,8 +285,9 @@ fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> 
         )
         .map_err(|error| format!("cannot load the demo data set: {error}"))?;
     }
-    let tokens =
-        Tokens::open(path).map_err(|error| format!("cannot open {}: {error}", path.display()))?;
+    // Beside the log, not through `Tokens::open`, which would open the file again.
+    let tokens = Tokens::open_beside(&log)
+        .map_err(|error| format!("cannot open {}: {error}", path.display()))?;
     // The verification just run is kept for GET /v1/verify, unless the demo moved the head.
     let verifier = Verifier::start(log.clone(), Some(report))
         .map_err(|error| format!("cannot start the verification thread: {error}"))?;

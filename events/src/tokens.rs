@@ -129,11 +129,27 @@ pub struct Tokens {
 
 impl Tokens {
     /// Opens the tokens of the existing database at `path` (never creating one: a mistyped
-    /// path is an error, not a new record).
+    /// path is an error, not a new record). Not in a process that already has the database
+    /// open: see [`Tokens::open_beside`].
     pub fn open(path: &Path) -> Result<Tokens, StoreError> {
         let database = crate::store::file::existing(path)?;
         let mut connection = open_connection(&database.path)?;
         crate::schema::migrate(&mut connection)?;
+        Ok(Tokens {
+            connection: std::sync::Mutex::new(connection),
+            valid: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// Opens the tokens of the database `log` writes, by the path the log opened it by, without
+    /// opening the file again: [`Tokens::open`] checks the file through a descriptor of its own,
+    /// and closing any descriptor of a file drops every POSIX lock this process holds on it,
+    /// SQLite's included. Another process (`acta token create`) would then take itself for the
+    /// file's last user when it closes, checkpoint and delete the write-ahead log that the
+    /// server goes on appending to: what is appended after that is seen by no other process and
+    /// lost if the server dies.
+    pub fn open_beside(log: &crate::Log) -> Result<Tokens, StoreError> {
+        let connection = open_connection(log.path())?;
         Ok(Tokens {
             connection: std::sync::Mutex::new(connection),
             valid: RwLock::new(HashMap::new()),

@@ -45,7 +45,9 @@ pub struct WriterLock {
 }
 
 /// Resolves `path` to an existing database that may be read: it must exist, be a regular file
-/// with one name only, and start like an SQLite database.
+/// with one name only, and start like an SQLite database. It opens and closes the file, which
+/// drops every POSIX lock the process holds on it (SQLite's included): call it before this
+/// process opens any connection to that file.
 pub fn existing(path: &Path) -> Result<DatabaseFile, StoreError> {
     let file = File::open(path).map_err(|error| match error.kind() {
         std::io::ErrorKind::NotFound => StoreError::Io(format!(

@@ -389,6 +389,11 @@ impl Log {
         receiver.recv().unwrap_or(Err(AppendError::Closed))
     }
 
+    /// The database's canonical path, as every connection of this log opens it.
+    pub fn path(&self) -> &Path {
+        &self.readers.path
+    }
+
     /// Runs `read` on a read connection of the pool.
     pub fn read<R>(
         &self,
