@@ -1,5 +1,6 @@
-//! What an operator sees of a running server (issue 17, point 6): the security headers of every
-//! answer, and a writer that cannot commit reported by `/healthz` and on every read.
+//! What an operator sees of a running server (issue 17, point 6): refusals logged without any
+//! secret, the access log behind `--access-log`, the security headers of every answer, and a
+//! writer that cannot commit reported by `/healthz` and on every read.
 
 mod common;
 
@@ -7,6 +8,143 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::{Server, client, register};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+/// How long the server is given to write a log line after the request it is about.
+const LOG_QUIET: Duration = Duration::from_millis(500);
+
+fn create_token(server: &Server, name: &str, role: &str) -> String {
+    let (status, body) = server.post("/v1/tokens", &json!({"name": name, "role": role}));
+    assert_eq!(status, 201, "{body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// Starts on a new database with the first admin token, logging what `rust_log` lets through.
+fn start_logging(dir: &Path, extra: &[&str], rust_log: &str) -> Server {
+    let mut server = Server::start_logging(&dir.join("acta.db"), extra, rust_log);
+    server.token = server
+        .stdout
+        .lock()
+        .unwrap()
+        .recv_timeout(Duration::from_secs(60))
+        .expect("a new database prints its first admin token");
+    server
+}
+
+fn status_with_token(server: &Server, method: &str, path: &str, token: Option<&str>) -> u16 {
+    server.call(method, path, token, None).0
+}
+
+#[test]
+fn a_refused_token_is_logged_by_its_name_never_by_its_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_logging(dir.path(), &[], "acta=info");
+    let revoked = create_token(&server, "phong-cu", "recorder");
+    let (status, _) = server.call("DELETE", "/v1/tokens/phong-cu", Some(&server.token), None);
+    assert_eq!(status, 204);
+    let auditor = create_token(&server, "kiem-toan", "auditor");
+    server.stderr_lines(LOG_QUIET);
+
+    assert_eq!(
+        status_with_token(&server, "GET", "/v1/head", Some(&revoked)),
+        401
+    );
+    let unknown = format!("acta_{}", "ab".repeat(32));
+    assert_eq!(
+        status_with_token(&server, "GET", "/v1/head", Some(&unknown)),
+        401
+    );
+    assert_eq!(status_with_token(&server, "GET", "/v1/head", None), 401);
+    let (status, _) = server.call(
+        "POST",
+        "/v1/events",
+        Some(&auditor),
+        Some(&register("p", None)),
+    );
+    assert_eq!(status, 403);
+
+    let lines = server.stderr_lines(LOG_QUIET);
+    let refusals: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("request refused"))
+        .collect();
+    assert_eq!(refusals.len(), 4, "{lines:#?}");
+    let said = |reason: &str| {
+        refusals
+            .iter()
+            .find(|line| line.contains(reason))
+            .unwrap_or_else(|| panic!("no refusal for {reason}: {refusals:#?}"))
+    };
+    assert!(said("revoked token").contains("token_name=\"phong-cu\""));
+    assert!(said("revoked token").contains("path=\"/v1/head\""));
+    assert!(!said("unknown token").contains("token_name"));
+    assert!(said("no bearer token").contains("method=GET"));
+    assert!(said("role may not").contains("token_name=\"kiem-toan\""));
+    for secret in [&revoked, &unknown, &auditor, &server.token] {
+        let hash: String = Sha256::digest(secret.as_bytes())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        let random_part = secret.trim_start_matches("acta_");
+        for line in &lines {
+            assert!(
+                !line.contains(random_part) && !line.contains(&hash),
+                "a secret or its hash is logged: {line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_access_log_writes_a_line_per_request_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every line at info is let through: without the flag, still no access line.
+    let quiet = start_logging(dir.path(), &[], "acta=info");
+    quiet.head();
+    let (status, _) = quiet.get("/v1/funding?as_of=2012-12-31");
+    assert_eq!(status, 200);
+    let lines = quiet.stderr_lines(LOG_QUIET);
+    assert!(
+        !lines.iter().any(|line| line.contains("acta::access")),
+        "{lines:#?}"
+    );
+    drop(quiet);
+
+    let dir = tempfile::tempdir().unwrap();
+    // Asked for on the command line, the access log is written whatever RUST_LOG says.
+    let logging = start_logging(dir.path(), &["--access-log"], "acta=warn");
+    let (status, _) = logging.get("/v1/funding?as_of=2012-12-31&plan=secret-plan");
+    assert_eq!(status, 404, "plan= names no registered plan");
+    logging.head();
+    assert_eq!(status_with_token(&logging, "GET", "/v1/head", None), 401);
+    let page = client().get(logging.url("/")).send().unwrap();
+    assert_eq!(page.status(), 200);
+    let lines: Vec<String> = logging
+        .stderr_lines(LOG_QUIET)
+        .into_iter()
+        .filter(|line| line.contains("acta::access"))
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    let funding = &lines[0];
+    for part in [
+        "method=GET",
+        "path=\"/v1/funding\"",
+        "query=\"as_of&plan\"",
+        "status=404",
+        "duration_ms=",
+        "actor=\"admin\"",
+    ] {
+        assert!(funding.contains(part), "{part} missing: {funding}");
+    }
+    assert!(
+        !funding.contains("2012-12-31") && !funding.contains("secret-plan"),
+        "query values are not logged: {funding}"
+    );
+    assert!(lines[1].contains("path=\"/v1/head\"") && lines[1].contains("status=200"));
+    assert!(lines[2].contains("status=401") && !lines[2].contains("actor="));
+    assert!(lines[3].contains("path=\"/\"") && lines[3].contains("status=200"));
+}
 
 /// The headers every answer carries, and those that differ between the page and the API.
 fn assert_security_headers(response: &reqwest::blocking::Response, context: &str) {

@@ -45,6 +45,8 @@ pub struct AppState {
     /// Verification reads and hashes the whole log: one at a time, on its own thread, shared
     /// by every caller that asks while it runs.
     pub verifier: Arc<Verifier>,
+    /// Log one line per request (`serve --access-log`).
+    pub access_log: bool,
     pub clock: Clock,
 }
 
@@ -100,12 +102,16 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         // Operations (ops.rs): the warning while appends are refused, the security headers of
-        // every answer.
+        // every answer, and the access log, outermost so that it times the whole request.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::warn_while_refusing,
         ))
         .layer(ops::security_headers())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::access_log,
+        ))
         .with_state(state)
 }
 
