@@ -1,6 +1,6 @@
 //! The command line of CONTRACT §4.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,6 +48,10 @@ enum Command {
         /// First load the bundled Đồng Nai 2009–2015 data set into an empty database.
         #[arg(long)]
         demo: bool,
+        /// Log one line per request on stderr (target acta::access): method, path, the names of
+        /// the query's parameters, status, duration, the token's name.
+        #[arg(long)]
+        access_log: bool,
     },
     /// Append request-shaped events from a JSON Lines file (`-` for stdin); idempotent by id.
     Import {
@@ -143,7 +147,12 @@ enum TokenCommand {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve { db, addr, demo } => serve(&db.db, addr, demo),
+        Command::Serve {
+            db,
+            addr,
+            demo,
+            access_log,
+        } => serve(&db.db, addr, demo, access_log),
         Command::Import { db, file, actor } => crate::import::import(&db.db, &file, &actor),
         Command::Export { db } => export(&db.db),
         Command::Bench {
@@ -217,12 +226,17 @@ fn open_read_only(
         .map_err(|error| format!("cannot read {}: {error}", path.display()))
 }
 
-fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> {
+fn serve(path: &Path, addr: SocketAddr, demo: bool, access_log: bool) -> Result<ExitCode, String> {
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "acta=info,tower_http=warn".into());
+    if access_log {
+        // Asked for on the command line: shown whatever RUST_LOG says of the rest.
+        filter = filter.add_directive("acta::access=info".parse().expect("a valid directive"));
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "acta=info,tower_http=warn".into()),
-        )
+        .with_env_filter(filter)
+        // Colours for a person at a terminal, plain lines for a log file or a collector.
+        .with_ansi(io::stderr().is_terminal())
         .with_writer(io::stderr)
         .init();
     let started = std::time::Instant::now();
@@ -268,8 +282,9 @@ fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> 
         )
         .map_err(|error| format!("cannot load the demo data set: {error}"))?;
     }
-    let tokens =
-        Tokens::open(path).map_err(|error| format!("cannot open {}: {error}", path.display()))?;
+    // Beside the log, not through `Tokens::open`, which would open the file again.
+    let tokens = Tokens::open_beside(&log)
+        .map_err(|error| format!("cannot open {}: {error}", path.display()))?;
     // The verification just run is kept for GET /v1/verify, unless the demo moved the head.
     let verifier = Verifier::start(log.clone(), Some(report))
         .map_err(|error| format!("cannot start the verification thread: {error}"))?;
@@ -278,6 +293,7 @@ fn serve(path: &Path, addr: SocketAddr, demo: bool) -> Result<ExitCode, String> 
         tokens: Arc::new(tokens),
         live: record,
         verifier: Arc::new(verifier),
+        access_log,
         clock: clock::system(),
     };
     if let Some(token) = first_admin_token(&state).map_err(|error| error.to_string())? {

@@ -27,11 +27,8 @@ fn a_second_writer_is_refused_and_the_server_goes_on() {
     ]);
     assert_eq!(output.status.code(), Some(1));
     let said = String::from_utf8_lossy(&output.stderr);
-    // The refusal names the running writer (issue 17: "naming the running one").
-    assert!(
-        said.contains("is being written by") && said.contains("serve"),
-        "{said}"
-    );
+    // The refusal names the writer (the lock's side file says who holds it).
+    assert!(said.contains("is being written by acta serve"), "{said}");
     let (status, body) = server.post("/v1/events", &register("r", None));
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["seq"], 2);
@@ -179,5 +176,58 @@ fn stored_evidence_can_be_sent_back() {
     assert_eq!(
         stored["evidence"],
         json!({"document": "Báo cáo", "locator": null})
+    );
+}
+
+// See: issue 17 work, 2026-12-03 — `serve` opened its tokens through a check that opened and
+// closed the database file, which dropped the server's POSIX locks on it (SQLite's included). An
+// `acta token create` beside it then took itself for the file's last user, checkpointed and
+// deleted the write-ahead log the server went on appending to: later appends were answered
+// `201`, seen by no other process, and lost when the server was killed.
+#[test]
+fn an_append_after_a_token_made_beside_the_server_is_durable_and_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("acta.db");
+    let mut server = Server::start_new(&db, &[]);
+    let output = acta(&[
+        "token",
+        "create",
+        "--db",
+        db.to_str().unwrap(),
+        "--name",
+        "phong-sxsh",
+        "--role",
+        "recorder",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let (status, body) = server.post("/v1/events", &register("p", None));
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = server.post(
+        "/v1/tokens",
+        &json!({"name": "kiem-toan", "role": "auditor"}),
+    );
+    assert_eq!(status, 201);
+
+    // Another process sees both at once, and both outlive a kill.
+    let exported = acta(&["export", "--db", db.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&exported.stdout).lines().count(), 1);
+    let token = server.token.clone();
+    server.kill();
+    let mut server = Server::start_on(&db, &[]);
+    server.token = token;
+    assert_eq!(server.head()["seq"], 1);
+    let duplicate = acta(&[
+        "token",
+        "create",
+        "--db",
+        db.to_str().unwrap(),
+        "--name",
+        "kiem-toan",
+        "--role",
+        "auditor",
+    ]);
+    assert!(
+        !duplicate.status.success(),
+        "the token made over HTTP was lost"
     );
 }

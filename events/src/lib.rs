@@ -44,5 +44,5 @@ pub use store::{
     LogOptions, VerifyReport, WriterHealth, WriterStatus,
 };
 pub use stored::{GENESIS_HASH, StoredEvent};
-pub use tokens::{Caller, Role, TokenError, Tokens};
+pub use tokens::{Caller, Role, TokenError, TokenStatus, Tokens};
 pub use types::{Amount, CivilDate, DatePrecision, EventId, IndicatorKey, Instant, PlanKey};

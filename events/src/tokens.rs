@@ -82,6 +82,18 @@ pub struct Caller {
     pub role: Role,
 }
 
+/// What a token presented is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenStatus {
+    /// A valid, unrevoked token, and who holds it.
+    Valid(Caller),
+    /// A token that was revoked. Its name is public (it is the `actor` of what it recorded), so
+    /// a refusal may be logged with it.
+    Revoked { name: String },
+    /// No token of this database.
+    Unknown,
+}
+
 /// Why a token could not be created or revoked.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -127,11 +139,27 @@ pub struct Tokens {
 
 impl Tokens {
     /// Opens the tokens of the existing database at `path` (never creating one: a mistyped
-    /// path is an error, not a new record).
+    /// path is an error, not a new record). Not in a process that already has the database
+    /// open: see [`Tokens::open_beside`].
     pub fn open(path: &Path) -> Result<Tokens, StoreError> {
         let database = crate::store::file::existing(path)?;
         let mut connection = open_connection(&database.path)?;
         crate::schema::migrate(&mut connection)?;
+        Ok(Tokens {
+            connection: std::sync::Mutex::new(connection),
+            valid: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// Opens the tokens of the database `log` writes, by the path the log opened it by, without
+    /// opening the file again: [`Tokens::open`] checks the file through a descriptor of its own,
+    /// and closing any descriptor of a file drops every POSIX lock this process holds on it,
+    /// SQLite's included. Another process (`acta token create`) would then take itself for the
+    /// file's last user when it closes, checkpoint and delete the write-ahead log that the
+    /// server goes on appending to: what is appended after that is seen by no other process and
+    /// lost if the server dies.
+    pub fn open_beside(log: &crate::Log) -> Result<Tokens, StoreError> {
+        let connection = open_connection(log.path())?;
         Ok(Tokens {
             connection: std::sync::Mutex::new(connection),
             valid: RwLock::new(HashMap::new()),
@@ -198,32 +226,44 @@ impl Tokens {
 
     /// The holder of `token`, or `None` if it is not a valid, unrevoked token.
     pub fn authenticate(&self, token: &str) -> Result<Option<Caller>, StoreError> {
+        Ok(match self.status(token)? {
+            TokenStatus::Valid(caller) => Some(caller),
+            TokenStatus::Revoked { .. } | TokenStatus::Unknown => None,
+        })
+    }
+
+    /// What `token` is: valid (and cached as such), revoked, or unknown.
+    pub fn status(&self, token: &str) -> Result<TokenStatus, StoreError> {
         if !token.starts_with(TOKEN_PREFIX) {
-            return Ok(None);
+            return Ok(TokenStatus::Unknown);
         }
         if let Some(caller) = self.authenticate_cached(token) {
-            return Ok(Some(caller));
+            return Ok(TokenStatus::Valid(caller));
         }
         let hash = hash_token(token);
         let connection = self.connection.lock().expect("token connection lock");
         let found = connection
             .query_row(
-                "SELECT name, role, hash FROM tokens WHERE hash = ?1 AND revoked_at IS NULL",
+                "SELECT name, role, hash, revoked_at IS NOT NULL FROM tokens WHERE hash = ?1",
                 [lower_hex(&hash)],
                 |row| {
                     Ok((
                         row.get::<_, String>(0)?,
                         row.get::<_, String>(1)?,
                         row.get::<_, String>(2)?,
+                        row.get::<_, bool>(3)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((name, role, stored_hash)) = found else {
-            return Ok(None);
+        let Some((name, role, stored_hash, revoked)) = found else {
+            return Ok(TokenStatus::Unknown);
         };
         if !bool::from(stored_hash.as_bytes().ct_eq(lower_hex(&hash).as_bytes())) {
-            return Ok(None);
+            return Ok(TokenStatus::Unknown);
+        }
+        if revoked {
+            return Ok(TokenStatus::Revoked { name });
         }
         let role = role
             .parse()
@@ -234,7 +274,7 @@ impl Tokens {
             .expect("token cache lock")
             .insert(hash, caller.clone());
         drop(connection);
-        Ok(Some(caller))
+        Ok(TokenStatus::Valid(caller))
     }
 }
 
@@ -277,6 +317,13 @@ mod tests {
         );
         tokens.revoke("phong-sxsh", now()).unwrap();
         assert_eq!(tokens.authenticate(&token).unwrap(), None);
+        assert_eq!(
+            tokens.status(&token).unwrap(),
+            TokenStatus::Revoked {
+                name: "phong-sxsh".into()
+            }
+        );
+        assert_eq!(tokens.status("acta_0000").unwrap(), TokenStatus::Unknown);
         assert!(matches!(
             tokens.revoke("phong-sxsh", now()),
             Err(TokenError::NoSuchName(_))

@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 
 use acta_events::fields::{self, ObjectReader};
 use acta_events::tokens::TokenError;
-use acta_events::{AppendError, Caller, FieldErrors, PlanKey, Role};
+use acta_events::{AppendError, Caller, FieldErrors, PlanKey, Role, TokenStatus};
 
 use super::extract::{Actor, BATCH_BODY_BYTES_MAX, JsonBody};
 use super::problem::ApiError;
-use super::{AppState, blocking};
+use super::{AppState, blocking, ops};
 
 /// The role a request needs: appending needs `recorder`, tokens need `admin`, reading needs any.
 fn role_needed(method: &Method, path: &str) -> Role {
@@ -29,14 +29,17 @@ fn role_needed(method: &Method, path: &str) -> Role {
     }
 }
 
-/// Resolves the bearer token of every `/v1` request into a [`Caller`] and an [`Actor`].
+/// Resolves the bearer token of every `/v1` request into a [`Caller`] and an [`Actor`]. The
+/// actor is also put on the answer, for the access log. A refusal is logged (`info`) with the
+/// client's address when the server hands it over, and the token's name when it has one (a
+/// revoked token, a role that may not) — never the token or its hash.
 pub async fn require_token(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
-    if path != "/v1" && !path.starts_with("/v1/") {
+    if !ops::is_api_path(&path) {
         return next.run(request).await;
     }
     let token = request
@@ -51,31 +54,58 @@ pub async fn require_token(
                 .then(|| token.trim().to_owned())
         });
     let Some(token) = token else {
+        log_refusal(&request, "no bearer token", None);
         return refuse(request, ApiError::Unauthorized).await;
     };
     // Known tokens are answered from memory; only an unknown one costs a database look-up.
     let cached = state.tokens.authenticate_cached(&token);
     let tokens = state.tokens.clone();
     let found = match cached {
-        Some(caller) => Ok(Some(caller)),
-        None => blocking(move || Ok(tokens.authenticate(&token)?)).await,
+        Some(caller) => Ok(TokenStatus::Valid(caller)),
+        None => blocking(move || Ok(tokens.status(&token)?)).await,
     };
     let caller = match found {
-        Ok(Some(caller)) => caller,
-        Ok(None) => return refuse(request, ApiError::Unauthorized).await,
+        Ok(TokenStatus::Valid(caller)) => caller,
+        Ok(TokenStatus::Revoked { name }) => {
+            log_refusal(&request, "revoked token", Some(&name));
+            return refuse(request, ApiError::Unauthorized).await;
+        }
+        Ok(TokenStatus::Unknown) => {
+            log_refusal(&request, "unknown token", None);
+            return refuse(request, ApiError::Unauthorized).await;
+        }
         Err(error) => return error.into_response(),
     };
     let needed = role_needed(request.method(), &path);
+    let actor = Actor(caller.name.clone());
     if !caller.role.allows(needed) {
+        log_refusal(&request, "role may not", Some(&caller.name));
         let forbidden = ApiError::Forbidden(format!(
             "this needs the {needed} role; the token's role is {}",
             caller.role
         ));
-        return refuse(request, forbidden).await;
+        let mut response = refuse(request, forbidden).await;
+        response.extensions_mut().insert(actor);
+        return response;
     }
-    request.extensions_mut().insert(Actor(caller.name.clone()));
+    request.extensions_mut().insert(actor.clone());
     request.extensions_mut().insert(caller);
-    next.run(request).await
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(actor);
+    response
+}
+
+/// Logs a refused request: why, the token's public name if it has one, the client's address if
+/// the server handed it over.
+fn log_refusal(request: &Request, reason: &str, token_name: Option<&str>) {
+    tracing::info!(
+        reason,
+        token_name,
+        method = %request.method(),
+        path = ops::logged_path(request.uri().path()),
+        client = ops::client_address(request).map(tracing::field::display),
+        "request refused"
+    );
 }
 
 /// Answers a refused request after reading (and discarding) its body, up to the largest body

@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod events;
+mod ops;
 mod projections;
 mod web;
 pub use events::verify_json as events_verify_json;
@@ -44,6 +45,8 @@ pub struct AppState {
     /// Verification reads and hashes the whole log: one at a time, on its own thread, shared
     /// by every caller that asks while it runs.
     pub verifier: Arc<Verifier>,
+    /// Log one line per request (`serve --access-log`).
+    pub access_log: bool,
     pub clock: Clock,
 }
 
@@ -71,7 +74,7 @@ pub fn app(state: AppState) -> Router {
         .layer::<_, Infallible>(ConcurrencyLimitLayer::new(BATCHES_IN_FLIGHT_MAX))
         .layer::<_, Infallible>(axum::Extension(BodyLimit(BATCH_BODY_BYTES_MAX)));
     Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(ops::healthz))
         .route("/", get(web::index))
         .route("/{file}", get(web::asset))
         .route("/v1/events", single.get(events::list))
@@ -98,6 +101,17 @@ pub fn app(state: AppState) -> Router {
             auth::require_token,
         ))
         .layer(TraceLayer::new_for_http())
+        // Operations (ops.rs): the warning while appends are refused, the security headers of
+        // every answer, and the access log, outermost so that it times the whole request.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::warn_while_refusing,
+        ))
+        .layer(ops::security_headers())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::access_log,
+        ))
         .with_state(state)
 }
 

@@ -61,6 +61,13 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The page talks only to its own origin: its scripts and styles are files of `web/` (none
+/// inline, no `eval`), it draws with the DOM and CSSOM (no `style` attributes in markup), and
+/// no other site may frame it.
+pub const PAGE_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
+     style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
 /// `GET /`: the page.
 pub async fn index() -> Response {
     asset(Path("index.html".to_owned())).await
@@ -73,17 +80,13 @@ pub async fn asset(Path(name): Path<String>) -> Response {
             let mut response = (*content).into_response();
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
-            // The page talks only to its own origin.
             headers.insert(
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(
-                    "default-src 'self'; img-src 'self' data:; style-src 'self'",
-                ),
+                HeaderValue::from_static(PAGE_CONTENT_SECURITY_POLICY),
             );
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
+            // The files hold no record: a browser may keep them, asking each time whether they
+            // changed (every API answer is `no-store`, set in ops.rs with the other headers).
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             response
         }
         None => ApiError::NotFound(format!("no such file: {name}")).into_response(),

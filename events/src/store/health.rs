@@ -44,6 +44,11 @@ impl Health {
     }
 
     /// The error every append gets while the writer refuses, if it does.
+    /// The status alone, without copying the cause: read on every request.
+    pub(super) fn status(&self) -> WriterStatus {
+        self.0.lock().expect("writer health lock").status
+    }
+
     pub(super) fn refusal(&self) -> Option<AppendError> {
         let health = self.0.lock().expect("writer health lock");
         match health.status {
@@ -71,7 +76,13 @@ impl Health {
             },
             Some(error) => WriterHealth {
                 status: WriterStatus::Failing,
-                cause: Some(error.to_string()),
+                cause: Some(match error {
+                    // Its message is for the log, never sent (`/healthz` needs no token).
+                    AppendError::Storage(_) => {
+                        "the database failed to commit; the server's log says why".to_owned()
+                    }
+                    other => other.to_string(),
+                }),
             },
         };
     }

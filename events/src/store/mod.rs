@@ -267,6 +267,11 @@ impl Log {
         receiver.recv().unwrap_or(Err(AppendError::Closed))
     }
 
+    /// The database's canonical path, as every connection of this log opens it.
+    pub fn path(&self) -> &Path {
+        &self.readers.path
+    }
+
     /// Runs `read` on a read connection of the pool.
     pub fn read<R>(
         &self,
@@ -342,6 +347,11 @@ impl Log {
     /// Whether the writer can commit, and why not (see [`WriterHealth`]).
     pub fn writer_health(&self) -> WriterHealth {
         self.health.get()
+    }
+
+    /// As [`Log::writer_health`], the status alone (cheap enough for every request).
+    pub fn writer_status(&self) -> WriterStatus {
+        self.health.status()
     }
 
     /// Makes the writer refuse every append (`503` naming `cause`) until the process restarts:
