@@ -3,7 +3,8 @@
 //! server; every event type of the catalogue has a request schema whose fields, required
 //! fields, enums and bounds are the parser's; the schemas accept and refuse what the parser
 //! accepts and refuses; and real answers of `acta serve --demo` match their schemas, with no
-//! key the document does not name.
+//! key the document does not name. Also checks the worked example of the hash in
+//! `docs/API.md`.
 
 mod common;
 
@@ -1050,4 +1051,54 @@ fn real_answers_of_the_demo_match_their_schemas() {
         None,
     );
     assert_eq!(reply.status, 204);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worked example of the hash in docs/API.md
+// ---------------------------------------------------------------------------------------------
+
+/// The text after `label` on the line of `text` that starts with it.
+fn labelled<'a>(text: &'a str, label: &str) -> &'a str {
+    text.lines()
+        .find_map(|line| line.strip_prefix(label))
+        .unwrap_or_else(|| panic!("docs/API.md has no line starting {label:?}"))
+        .trim()
+}
+
+#[test]
+fn the_worked_example_of_the_hash_in_api_md_is_right() {
+    let page = include_str!("../docs/API.md");
+    let stored_section = &page[page
+        .find("### Stored shape")
+        .expect("a stored shape section")..];
+    let block = &stored_section[stored_section.find("```json\n").unwrap() + "```json\n".len()..];
+    let stored: Value = serde_json::from_str(&block[..block.find("```").unwrap()])
+        .expect("the stored shape's example is JSON");
+    let prev_hash = labelled(page, "prev_hash: ");
+    let canonical = labelled(page, "canonical: ");
+    let hash = labelled(page, "hash: ");
+    assert_eq!(stored["prev_hash"], prev_hash);
+    assert_eq!(stored["hash"], hash);
+    let mut body = stored.clone();
+    let object = body.as_object_mut().unwrap();
+    object.remove("hash");
+    object.remove("prev_hash");
+    assert_eq!(object.len(), 11, "the hashed object has eleven keys");
+    assert_eq!(acta_events::jcs::canonical_json(&body).unwrap(), canonical);
+    assert_eq!(
+        acta_events::stored::chain_hash(prev_hash, &body).unwrap(),
+        hash
+    );
+    // The stored example is a valid stored event, and its request form a valid request.
+    let doc = document();
+    assert_valid(
+        &validator(&doc, &named("StoredEvent"), true),
+        &stored,
+        "the example",
+    );
+    assert_valid(
+        &validator(&doc, &named("EventRequest"), false),
+        &request_form(&stored),
+        "the example as a request",
+    );
 }
