@@ -192,7 +192,15 @@ fn run(shared: &Shared, log: &Log, kept: &mut Kept) {
         };
         let started = Instant::now();
         let checked_before = kept.chain.checked;
-        let answer = kept.verify(log, &shared.stop);
+        // A panic must not leave the round unanswered (its callers would wait for ever): it is
+        // answered as a failure, and nothing of it is kept.
+        let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            kept.verify(log, &shared.stop)
+        }))
+        .unwrap_or_else(|_| {
+            *kept = Kept::new();
+            Answer::Failed("the verification panicked".into())
+        });
         if shared.stopping() {
             tracing::info!("verification stopped: the service is shutting down");
             return;

@@ -121,7 +121,8 @@ pub async fn access_log(State(state): State<AppState>, request: Request, next: N
         path,
         query,
         status = response.status().as_u16(),
-        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        // Milliseconds to the hundredth.
+        duration_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0,
         actor,
         client = client.map(tracing::field::display),
     );

@@ -231,10 +231,13 @@ function yearlyCell(page, year, field) {
   return page.locator(`#yearly [data-testid=yearly-row][data-year="${year}"] td[data-field="${field}"]`);
 }
 
-/** Uncaught exceptions of the page's scripts, collected per page. */
+/** Uncaught exceptions of the page's scripts, and what its Content-Security-Policy blocked, collected per page. */
 function watchErrors(page) {
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.stack || String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && message.text().includes('Content Security Policy')) errors.push(message.text());
+  });
   return errors;
 }
 
