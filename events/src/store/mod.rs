@@ -17,7 +17,8 @@
 //! - `scan`: pages, chunks and the replay, in `seq` order.
 //! - `verify`: SQLite's check of the file and the hash chain.
 //! - [`rules`]: the stream rules of the contract, over [`rules::Stored`], without SQLite.
-//! - `writer`: the writer thread, group commit, and the SQLite side of the rules.
+//! - `state`: what the writer knows without reading, and the SQLite side of the rules.
+//! - `writer`: the writer thread and group commit.
 //! - `health`: what the writer last found; `waiting`: [`Log::append`] for async callers.
 
 mod connection;
@@ -26,6 +27,7 @@ mod health;
 mod rows;
 pub mod rules;
 mod scan;
+mod state;
 mod verify;
 mod waiting;
 mod writer;

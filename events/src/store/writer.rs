@@ -2,7 +2,6 @@
 //! applies them in one `BEGIN IMMEDIATE` transaction and commits once (group commit). The rules
 //! ([`super::rules`]) decide; the writer stamps, hashes and writes what they decided.
 
-use std::collections::HashMap;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -14,13 +13,14 @@ use crate::catalogue::{EventData, EventType};
 use crate::error::{AppendError, StoreError};
 use crate::request::{Evidence, NewEvent};
 use crate::schema;
-use crate::stored::{GENESIS_HASH, HashedText, StoredEvent};
-use crate::types::{EventId, Instant, PlanKey};
+use crate::stored::{HashedText, StoredEvent};
+use crate::types::{EventId, Instant};
 
 use super::connection::{Readers, open_connection};
-use super::rows::{EVENT_COLUMNS, event_by_id, event_from_row, read_head};
-use super::rules::{self, DecisionChange, DecisionKey, Holder, PlanStream, Verdict};
+use super::rows::read_head;
+use super::rules::{self, DecisionChange, Holder, Verdict};
 use super::scan::{Unreadable, scan_events};
+use super::state::{Undo, WriterState, WriterView, is_damage};
 use super::{
     AppendOutcome, AppendRequest, Clock, CommitHook, DatabaseFile, GROUP_REQUESTS_MAX, Head, Log,
     LogOptions, Reply, WRITE_QUEUE_DEPTH_MAX, file, health,
@@ -102,175 +102,6 @@ impl Log {
             health,
             waiters: Arc::default(),
         })
-    }
-}
-
-#[derive(Debug, Clone)]
-struct WriterState {
-    head: Head,
-    plans: HashMap<PlanKey, PlanStream>,
-    /// The greatest id stored, or greater (it is not lowered when a request is undone). An id
-    /// above it cannot be stored, so appending it needs no lookup: ids made by this server and
-    /// those of an exported record, imported again elsewhere, mostly rise.
-    newest_id: Option<EventId>,
-}
-
-impl WriterState {
-    /// A new event id: its time is the commit's `recorded_at` (from the injected clock), its
-    /// 80 random bits the operating system's; above every id stored, so that appending it
-    /// needs no lookup and ids made by one writer rise with `seq`.
-    fn fresh_id(&self, at: Instant) -> EventId {
-        let mut random = [0u8; 16];
-        // Without the OS's randomness the id stays unique by the increment below.
-        let _ = getrandom::fill(&mut random[6..]);
-        let milliseconds = u64::try_from(at.as_millisecond()).unwrap_or(0);
-        let candidate = ulid::Ulid::from_parts(milliseconds, u128::from_be_bytes(random));
-        let id = match self.newest_id.map(EventId::ulid) {
-            Some(newest) if candidate <= newest => newest.increment().unwrap_or(candidate),
-            _ => candidate,
-        };
-        EventId::from_ulid(id)
-    }
-
-    /// Whether an event with `id` may already be stored (and must be looked up).
-    fn may_hold(&self, id: EventId) -> bool {
-        self.newest_id.is_some_and(|newest| id <= newest)
-    }
-}
-
-/// What one request changed in the writer's state, to put back if its savepoint rolls back.
-#[derive(Default)]
-struct Undo {
-    head: Option<Head>,
-    plans: Vec<(PlanKey, Option<PlanStream>)>,
-}
-
-/// Whether SQLite says the file itself is damaged.
-fn is_damage(error: &rusqlite::Error) -> bool {
-    matches!(
-        error.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
-    )
-}
-
-impl WriterState {
-    /// The state of a writer that refuses every append: it is never consulted.
-    fn empty() -> WriterState {
-        WriterState {
-            head: Head {
-                seq: 0,
-                hash: GENESIS_HASH.to_owned(),
-                recorded_at: None,
-            },
-            plans: HashMap::new(),
-            newest_id: None,
-        }
-    }
-
-    fn load(connection: &Connection) -> Result<WriterState, StoreError> {
-        let head = read_head(connection)?;
-        let mut plans = HashMap::new();
-        // Lifecycle events are few; registrations are corrected rarely. Read both in seq order
-        // and fold them, then the stream versions.
-        let mut statement = connection.prepare(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE type IN \
-             ('plan.registered','plan.submitted','plan.approved','plan.completed','plan.cancelled') \
-             OR (type = 'event.corrected' AND target IN \
-                 (SELECT id FROM events WHERE type = 'plan.registered')) ORDER BY seq"
-        ))?;
-        let mut rows = statement.query([])?;
-        let mut registration_of: HashMap<String, PlanKey> = HashMap::new();
-        while let Some(row) = rows.next()? {
-            // A damaged row (edited behind the store's back) is skipped: verification names it,
-            // and the service must still start to report it.
-            let Ok(event) = event_from_row(row) else {
-                continue;
-            };
-            let Ok(data) = EventData::parse(event.event_type, &event.data, "/data") else {
-                continue;
-            };
-            match data {
-                EventData::PlanRegistered(registered) => {
-                    registration_of.insert(event.id.to_string(), event.plan.clone());
-                    plans.insert(
-                        event.plan.clone(),
-                        PlanStream::registered(event.occurred_on, registered.period),
-                    );
-                }
-                EventData::EventCorrected(correction) => {
-                    let period = correction
-                        .data
-                        .as_ref()
-                        .map(|data| EventData::parse(EventType::PlanRegistered, data, "/data"));
-                    if let (Some(plan), Some(Ok(EventData::PlanRegistered(registered)))) =
-                        (registration_of.get(&correction.target.to_string()), period)
-                        && let Some(stream) = plans.get_mut(plan)
-                    {
-                        stream.period = registered.period;
-                    }
-                }
-                _ => {
-                    // A stored lifecycle event was checked when appended; one that no longer
-                    // fits was altered behind the store's back, and verification names it.
-                    if let Some(stream) = plans.get_mut(&event.plan) {
-                        let _ = stream.advance(event.event_type, event.occurred_on);
-                    }
-                }
-            }
-        }
-        let mut versions =
-            connection.prepare("SELECT plan, MAX(version) FROM events GROUP BY plan")?;
-        let mut rows = versions.query([])?;
-        while let Some(row) = rows.next()? {
-            let plan: String = row.get(0)?;
-            let version: u64 = row.get(1)?;
-            if let Ok(plan) = plan.parse::<PlanKey>()
-                && let Some(stream) = plans.get_mut(&plan)
-            {
-                stream.version = version;
-            }
-        }
-        // An id that does not read (a damaged row) may hide any id: then look every one up.
-        let unreadable = EventId::from_ulid(ulid::Ulid(u128::MAX));
-        let newest_id = connection.query_row("SELECT MAX(id) FROM events", [], |row| {
-            Ok(match row.get_ref(0)? {
-                rusqlite::types::ValueRef::Null => None,
-                rusqlite::types::ValueRef::Text(text) => Some(
-                    std::str::from_utf8(text)
-                        .ok()
-                        .and_then(|text| text.parse::<EventId>().ok())
-                        .unwrap_or(unreadable),
-                ),
-                _ => Some(unreadable),
-            })
-        })?;
-        Ok(WriterState {
-            head,
-            plans,
-            newest_id,
-        })
-    }
-
-    fn set_plan(&mut self, undo: &mut Undo, plan: &PlanKey, stream: PlanStream) {
-        let before = self.plans.insert(plan.clone(), stream);
-        undo.plans.push((plan.clone(), before));
-    }
-
-    fn set_head(&mut self, undo: &mut Undo, head: Head) {
-        let before = std::mem::replace(&mut self.head, head);
-        undo.head.get_or_insert(before);
-    }
-
-    fn roll_back(&mut self, undo: Undo) {
-        for (plan, before) in undo.plans.into_iter().rev() {
-            match before {
-                Some(stream) => self.plans.insert(plan, stream),
-                None => self.plans.remove(&plan),
-            };
-        }
-        if let Some(head) = undo.head {
-            self.head = head;
-        }
     }
 }
 
@@ -680,73 +511,6 @@ impl Writer {
         }
         Ok(())
     }
-}
-
-/// What the rules read of the log, for the SQLite writer: the streams from its state, the rest
-/// from the database inside its transaction.
-struct WriterView<'a> {
-    connection: &'a Connection,
-    state: &'a WriterState,
-}
-
-impl rules::Stored for WriterView<'_> {
-    fn stream(&self, plan: &PlanKey) -> Option<&PlanStream> {
-        self.state.plans.get(plan)
-    }
-
-    fn event(&self, id: EventId) -> Result<Option<StoredEvent>, StoreError> {
-        // An id above every stored one cannot be stored: no lookup.
-        if !self.state.may_hold(id) {
-            return Ok(None);
-        }
-        event_by_id(self.connection, id)
-    }
-
-    fn is_retracted(&self, id: EventId) -> Result<bool, StoreError> {
-        Ok(self
-            .connection
-            .prepare_cached("SELECT 1 FROM events WHERE target = ?1 AND type = 'event.retracted'")?
-            .query_row([id.to_string()], |_| Ok(()))
-            .optional()?
-            .is_some())
-    }
-
-    fn decision_holder(&self, key: &DecisionKey) -> Result<Option<EventId>, StoreError> {
-        let holder: Option<String> = self
-            .connection
-            .prepare_cached(
-                "SELECT event_id FROM decision_numbers \
-                 WHERE issuer = ?1 AND number = ?2 AND year = ?3",
-            )?
-            .query_row(params![key.issuer, key.number, key.year], |row| row.get(0))
-            .optional()?;
-        holder.map(|text| parse_stored_id(&text)).transpose()
-    }
-
-    fn decision_key_of(&self, id: EventId) -> Result<Option<DecisionKey>, StoreError> {
-        Ok(self
-            .connection
-            .prepare_cached(
-                "SELECT issuer, number, year FROM decision_numbers WHERE event_id = ?1",
-            )?
-            .query_row([id.to_string()], |row| {
-                Ok(DecisionKey {
-                    issuer: row.get(0)?,
-                    number: row.get(1)?,
-                    year: row.get(2)?,
-                })
-            })
-            .optional()?)
-    }
-}
-
-/// An event id read from a side table; one that does not parse was written behind the store's
-/// back.
-fn parse_stored_id(text: &str) -> Result<EventId, StoreError> {
-    text.parse().map_err(|problem| StoreError::Corrupt {
-        seq: 0,
-        problem: format!("decision_numbers holds the id {text:?}: {problem}"),
-    })
 }
 
 /// How long the writer polls its queue after a commit before it sleeps. A client that waits for
