@@ -373,7 +373,33 @@ fn parse_data(
     errors: &mut FieldErrors,
 ) -> Option<EventData> {
     use EventType as T;
-    let known: &'static [&'static str] = match event_type {
+    let mut r = ObjectReader::new(data, pointer, data_fields(event_type), errors)?;
+    match event_type {
+        T::PlanRegistered => read_plan_registered(&mut r),
+        T::PlanSubmitted => read_plan_submitted(&mut r),
+        T::PlanApproved => read_plan_approved(&mut r),
+        T::PlanCompleted => read_plan_completed(&mut r),
+        T::PlanCancelled => read_plan_cancelled(&mut r),
+        T::DecisionIssued => read_decision_issued(&mut r),
+        T::UnitEstablished => read_unit_established(&mut r),
+        T::StaffAssigned => read_staff_assigned(&mut r),
+        T::TrainingHeld => read_training_held(&mut r),
+        T::OutreachDelivered => read_outreach_delivered(&mut r),
+        T::AssessmentCompleted => read_assessment_completed(&mut r),
+        T::ProgressReported => read_progress_reported(&mut r),
+        T::TargetSet => read_target_set(&mut r),
+        T::FundsPlanned | T::FundsAllocated | T::FundsDisbursed => read_funds(&mut r, event_type),
+        T::TotalReported => read_total_reported(&mut r),
+        T::EventCorrected => read_event_corrected(&mut r),
+        T::EventRetracted => read_event_retracted(&mut r),
+    }
+}
+
+/// The fields `data` may have for each event type: the one table of them (the fast reader of
+/// stored data and the parser both go by it).
+pub fn data_fields(event_type: EventType) -> &'static [&'static str] {
+    use EventType as T;
+    match event_type {
         T::PlanRegistered => &["title", "code", "issuer", "kind", "period", "parent"],
         T::PlanSubmitted => &["to", "document"],
         T::PlanApproved => &["decision", "approved_by"],
@@ -407,206 +433,243 @@ fn parse_data(
         ],
         T::EventCorrected => &["target", "reason", "data", "occurred_on"],
         T::EventRetracted => &["target", "reason"],
+    }
+}
+
+/// `data` of `plan.registered`.
+fn read_plan_registered(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let title = r.required("title", text);
+    let code = r.optional("code", text);
+    let issuer = r.optional("issuer", text);
+    let kind = r.required("kind", parsed);
+    let period = read_period(r);
+    let parent = r.optional("parent", plan_key);
+    Some(EventData::PlanRegistered(PlanRegistered {
+        title: title?,
+        code,
+        issuer,
+        kind: kind?,
+        period: period?,
+        parent,
+    }))
+}
+
+/// `data` of `plan.submitted`.
+fn read_plan_submitted(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    Some(EventData::PlanSubmitted(PlanSubmitted {
+        to: r.optional("to", text),
+        document: r.optional("document", text),
+    }))
+}
+
+/// `data` of `plan.approved`.
+fn read_plan_approved(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let decision = r.required("decision", text);
+    let approved_by = r.optional("approved_by", text);
+    Some(EventData::PlanApproved(PlanApproved {
+        decision: decision?,
+        approved_by,
+    }))
+}
+
+/// `data` of `plan.completed`.
+fn read_plan_completed(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    Some(EventData::PlanCompleted(PlanCompleted {
+        note: r.optional("note", text),
+    }))
+}
+
+/// `data` of `plan.cancelled`.
+fn read_plan_cancelled(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    Some(EventData::PlanCancelled(PlanCancelled {
+        reason: r.required("reason", text)?,
+    }))
+}
+
+/// `data` of `decision.issued`.
+fn read_decision_issued(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let number = r.required("number", text);
+    let issuer = r.required("issuer", text);
+    let title = r.required("title", text);
+    let kind = r.optional("kind", parsed).unwrap_or(DecisionKind::Decision);
+    let basis = r.optional("basis", text_list).unwrap_or_default();
+    Some(EventData::DecisionIssued(DecisionIssued {
+        number: number?,
+        issuer: issuer?,
+        title: title?,
+        kind,
+        basis,
+    }))
+}
+
+/// `data` of `unit.established`.
+fn read_unit_established(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let name = r.required("name", text);
+    let decision = r.optional("decision", text);
+    Some(EventData::UnitEstablished(UnitEstablished {
+        name: name?,
+        decision,
+    }))
+}
+
+/// `data` of `staff.assigned`.
+fn read_staff_assigned(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let unit = r.required("unit", text);
+    let count = r.required("count", integer_at_least(1));
+    let role = r.optional("role", text);
+    Some(EventData::StaffAssigned(StaffAssigned {
+        unit: unit?,
+        count: count?,
+        role,
+    }))
+}
+
+/// `data` of `training.held`.
+fn read_training_held(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let topic = r.required("topic", text);
+    let sessions = r.required("sessions", integer_at_least(1));
+    let participants = r.optional("participants", integer_at_least(0));
+    let participants_by_group = r.optional("participants_by_group", count_map);
+    let organisations = r.optional("organisations", integer_at_least(0));
+    let approximate = r.optional("approximate", boolean).unwrap_or(false);
+    Some(EventData::TrainingHeld(TrainingHeld {
+        topic: topic?,
+        sessions: sessions?,
+        participants,
+        participants_by_group,
+        organisations,
+        approximate,
+    }))
+}
+
+/// `data` of `outreach.delivered`.
+fn read_outreach_delivered(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let channel = r.required("channel", parsed);
+    let items = r.required("items", integer_at_least(1));
+    let note = r.optional("note", text);
+    Some(EventData::OutreachDelivered(OutreachDelivered {
+        channel: channel?,
+        items: items?,
+        note,
+    }))
+}
+
+/// `data` of `assessment.completed`.
+fn read_assessment_completed(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let kind = r.required("kind", parsed);
+    let enterprises = r.required("enterprises", integer_at_least(1));
+    Some(EventData::AssessmentCompleted(AssessmentCompleted {
+        kind: kind?,
+        enterprises: enterprises?,
+    }))
+}
+
+/// `data` of `progress.reported`.
+fn read_progress_reported(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let indicator_key = r.required("indicator", indicator);
+    let quantity = r.required("quantity", integer_at_least(0));
+    let note = r.optional("note", text);
+    Some(EventData::ProgressReported(ProgressReported {
+        indicator: indicator_key?,
+        quantity: quantity?,
+        note,
+    }))
+}
+
+/// `data` of `target.set`.
+fn read_target_set(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let indicator_key = r.required("indicator", indicator);
+    let target_year = r.required("year", year);
+    let quantity = r.required("quantity", integer_at_least(0));
+    let unit = r.optional("unit", text);
+    Some(EventData::TargetSet(TargetSet {
+        indicator: indicator_key?,
+        year: target_year?,
+        quantity: quantity?,
+        unit,
+    }))
+}
+
+/// `data` of `funds.planned`, `funds.allocated`, `funds.disbursed`.
+fn read_funds(r: &mut ObjectReader<'_, '_>, event_type: EventType) -> Option<EventData> {
+    use EventType as T;
+    let fiscal_year = r.required("fiscal_year", year);
+    let source = r.required("source", parsed);
+    let money = r.required("amount", amount);
+    let budget_line = r.optional("budget_line", text);
+    let document = r.optional("document", text);
+    let funds = Funds {
+        fiscal_year: fiscal_year?,
+        source: source?,
+        amount: money?,
+        budget_line,
+        document,
     };
-    let mut r = ObjectReader::new(data, pointer, known, errors)?;
-    let parsed = match event_type {
-        T::PlanRegistered => {
-            let title = r.required("title", text);
-            let code = r.optional("code", text);
-            let issuer = r.optional("issuer", text);
-            let kind = r.required("kind", parsed);
-            let period = read_period(&mut r);
-            let parent = r.optional("parent", plan_key);
-            EventData::PlanRegistered(PlanRegistered {
-                title: title?,
-                code,
-                issuer,
-                kind: kind?,
-                period: period?,
-                parent,
-            })
-        }
-        T::PlanSubmitted => EventData::PlanSubmitted(PlanSubmitted {
-            to: r.optional("to", text),
-            document: r.optional("document", text),
-        }),
-        T::PlanApproved => {
-            let decision = r.required("decision", text);
-            let approved_by = r.optional("approved_by", text);
-            EventData::PlanApproved(PlanApproved {
-                decision: decision?,
-                approved_by,
-            })
-        }
-        T::PlanCompleted => EventData::PlanCompleted(PlanCompleted {
-            note: r.optional("note", text),
-        }),
-        T::PlanCancelled => EventData::PlanCancelled(PlanCancelled {
-            reason: r.required("reason", text)?,
-        }),
-        T::DecisionIssued => {
-            let number = r.required("number", text);
-            let issuer = r.required("issuer", text);
-            let title = r.required("title", text);
-            let kind = r.optional("kind", parsed).unwrap_or(DecisionKind::Decision);
-            let basis = r.optional("basis", text_list).unwrap_or_default();
-            EventData::DecisionIssued(DecisionIssued {
-                number: number?,
-                issuer: issuer?,
-                title: title?,
-                kind,
-                basis,
-            })
-        }
-        T::UnitEstablished => {
-            let name = r.required("name", text);
-            let decision = r.optional("decision", text);
-            EventData::UnitEstablished(UnitEstablished {
-                name: name?,
-                decision,
-            })
-        }
-        T::StaffAssigned => {
-            let unit = r.required("unit", text);
-            let count = r.required("count", integer_at_least(1));
-            let role = r.optional("role", text);
-            EventData::StaffAssigned(StaffAssigned {
-                unit: unit?,
-                count: count?,
-                role,
-            })
-        }
-        T::TrainingHeld => {
-            let topic = r.required("topic", text);
-            let sessions = r.required("sessions", integer_at_least(1));
-            let participants = r.optional("participants", integer_at_least(0));
-            let participants_by_group = r.optional("participants_by_group", count_map);
-            let organisations = r.optional("organisations", integer_at_least(0));
-            let approximate = r.optional("approximate", boolean).unwrap_or(false);
-            EventData::TrainingHeld(TrainingHeld {
-                topic: topic?,
-                sessions: sessions?,
-                participants,
-                participants_by_group,
-                organisations,
-                approximate,
-            })
-        }
-        T::OutreachDelivered => {
-            let channel = r.required("channel", parsed);
-            let items = r.required("items", integer_at_least(1));
-            let note = r.optional("note", text);
-            EventData::OutreachDelivered(OutreachDelivered {
-                channel: channel?,
-                items: items?,
-                note,
-            })
-        }
-        T::AssessmentCompleted => {
-            let kind = r.required("kind", parsed);
-            let enterprises = r.required("enterprises", integer_at_least(1));
-            EventData::AssessmentCompleted(AssessmentCompleted {
-                kind: kind?,
-                enterprises: enterprises?,
-            })
-        }
-        T::ProgressReported => {
-            let indicator_key = r.required("indicator", indicator);
-            let quantity = r.required("quantity", integer_at_least(0));
-            let note = r.optional("note", text);
-            EventData::ProgressReported(ProgressReported {
-                indicator: indicator_key?,
-                quantity: quantity?,
-                note,
-            })
-        }
-        T::TargetSet => {
-            let indicator_key = r.required("indicator", indicator);
-            let target_year = r.required("year", year);
-            let quantity = r.required("quantity", integer_at_least(0));
-            let unit = r.optional("unit", text);
-            EventData::TargetSet(TargetSet {
-                indicator: indicator_key?,
-                year: target_year?,
-                quantity: quantity?,
-                unit,
-            })
-        }
-        T::FundsPlanned | T::FundsAllocated | T::FundsDisbursed => {
-            let fiscal_year = r.required("fiscal_year", year);
-            let source = r.required("source", parsed);
-            let money = r.required("amount", amount);
-            let budget_line = r.optional("budget_line", text);
-            let document = r.optional("document", text);
-            let funds = Funds {
-                fiscal_year: fiscal_year?,
-                source: source?,
-                amount: money?,
-                budget_line,
-                document,
-            };
-            match event_type {
-                T::FundsPlanned => EventData::FundsPlanned(funds),
-                T::FundsAllocated => EventData::FundsAllocated(funds),
-                _ => EventData::FundsDisbursed(funds),
-            }
-        }
-        T::TotalReported => {
-            let metric = r.required("metric", indicator);
-            let money = r.required("amount", amount);
-            let amount_in_words = r.optional("amount_in_words", text);
-            let from_year = r.optional("from_year", year);
-            let to_year = r.optional("to_year", year);
-            let document = r.optional("document", text);
-            if let (Some(from), Some(to)) = (from_year, to_year)
-                && from > to
-            {
-                let pointer = r.pointer_of("to_year");
-                r.errors()
-                    .invalid(pointer, format!("must not be before from_year ({from})"));
-            }
-            EventData::TotalReported(TotalReported {
-                metric: metric?,
-                amount: money?,
-                amount_in_words,
-                from_year,
-                to_year,
-                document,
-            })
-        }
-        T::EventCorrected => {
-            let target = r.required("target", event_id);
-            let reason = r.required("reason", text);
-            let replacement = r.optional("data", |value| match value {
-                Value::Object(_) => Ok(value.clone()),
-                other => Err(format!("must be an object, got {}", fields::kind_of(other))),
-            });
-            let occurred_on = r.optional("occurred_on", fields::date);
-            if !r.has("data") && !r.has("occurred_on") {
-                let pointer = r.pointer_of("").trim_end_matches('/').to_owned();
-                r.errors().invalid(
-                    pointer,
-                    "a correction carries at least one of data (the full replacement data) and \
-                     occurred_on",
-                );
-            }
-            EventData::EventCorrected(EventCorrected {
-                target: target?,
-                reason: reason?,
-                data: replacement,
-                occurred_on,
-            })
-        }
-        T::EventRetracted => {
-            let target = r.required("target", event_id);
-            let reason = r.required("reason", text);
-            EventData::EventRetracted(EventRetracted {
-                target: target?,
-                reason: reason?,
-            })
-        }
-    };
-    Some(parsed)
+    Some(match event_type {
+        T::FundsPlanned => EventData::FundsPlanned(funds),
+        T::FundsAllocated => EventData::FundsAllocated(funds),
+        _ => EventData::FundsDisbursed(funds),
+    })
+}
+
+/// `data` of `total.reported`.
+fn read_total_reported(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let metric = r.required("metric", indicator);
+    let money = r.required("amount", amount);
+    let amount_in_words = r.optional("amount_in_words", text);
+    let from_year = r.optional("from_year", year);
+    let to_year = r.optional("to_year", year);
+    let document = r.optional("document", text);
+    if let (Some(from), Some(to)) = (from_year, to_year)
+        && from > to
+    {
+        let pointer = r.pointer_of("to_year");
+        r.errors()
+            .invalid(pointer, format!("must not be before from_year ({from})"));
+    }
+    Some(EventData::TotalReported(TotalReported {
+        metric: metric?,
+        amount: money?,
+        amount_in_words,
+        from_year,
+        to_year,
+        document,
+    }))
+}
+
+/// `data` of `event.corrected`.
+fn read_event_corrected(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let target = r.required("target", event_id);
+    let reason = r.required("reason", text);
+    let replacement = r.optional("data", |value| match value {
+        Value::Object(_) => Ok(value.clone()),
+        other => Err(format!("must be an object, got {}", fields::kind_of(other))),
+    });
+    let occurred_on = r.optional("occurred_on", fields::date);
+    if !r.has("data") && !r.has("occurred_on") {
+        let pointer = r.pointer_of("").trim_end_matches('/').to_owned();
+        r.errors().invalid(
+            pointer,
+            "a correction carries at least one of data (the full replacement data) and \
+             occurred_on",
+        );
+    }
+    Some(EventData::EventCorrected(EventCorrected {
+        target: target?,
+        reason: reason?,
+        data: replacement,
+        occurred_on,
+    }))
+}
+
+/// `data` of `event.retracted`.
+fn read_event_retracted(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
+    let target = r.required("target", event_id);
+    let reason = r.required("reason", text);
+    Some(EventData::EventRetracted(EventRetracted {
+        target: target?,
+        reason: reason?,
+    }))
 }
 
 fn read_period(r: &mut ObjectReader<'_, '_>) -> Option<Period> {
