@@ -220,6 +220,8 @@ impl Writer {
         Ok(())
     }
 
+    /// Commits one group: every request in one transaction, then the commit hook, then each
+    /// client's answer.
     fn commit_group(&mut self, group: Vec<WriteJob>) {
         let (requests, replies): (Vec<AppendRequest>, Vec<Reply>) = group
             .into_iter()
@@ -231,107 +233,126 @@ impl Writer {
             }
             return;
         }
-        let clock_now = Instant::from_timestamp((self.clock)());
-        // recorded_at never decreases along seq, even if the system clock steps back.
-        let now = match self.state.head.recorded_at {
-            Some(last) if last > clock_now => last,
-            _ => clock_now,
-        };
-        let now = Stamp {
-            at: now,
-            text: now.to_string(),
-        };
-        let mut results: Vec<Result<AppendOutcome, AppendError>> =
-            Vec::with_capacity(replies.len());
-        let mut committed: Vec<StoredEvent> = Vec::new();
-        let outcome = (|| -> Result<(), AppendError> {
-            self.control("BEGIN IMMEDIATE")?;
-            // The state must describe the database as it is: reload it now, inside the
-            // transaction, if another connection committed or a failed commit left it unknown,
-            // rather than chain onto a head that is not there.
-            self.catch_up()?;
-            // A request alone in its group (every import batch) is undone, if refused, by
-            // rolling the whole transaction back.
-            let alone = requests.len() == 1;
-            let mut refused_alone = false;
-            for request in requests {
-                // A savepoint journals every page the request touches, which costs more than
-                // the request itself; it is needed only where the request can fail after it
-                // has written something (see `may_fail_after_writing`) beside other requests.
-                let savepoint = !alone && may_fail_after_writing(&request);
-                if savepoint {
-                    self.control("SAVEPOINT request")?;
-                }
-                let mut undo = Undo::default();
-                match self.apply_request(request, &now, &mut undo) {
-                    Ok((outcome, new_events)) => {
-                        if savepoint {
-                            self.control("RELEASE request")?;
-                        }
-                        committed.extend(new_events);
-                        results.push(Ok(outcome));
-                    }
-                    Err(error) => {
-                        // Some errors (I/O, interrupt, out of memory) make SQLite roll the whole
-                        // transaction back: nothing of the group is left, and going on would
-                        // run the next requests in autocommit mode.
-                        if self.connection.is_autocommit() {
-                            return Err(error);
-                        }
-                        if savepoint {
-                            self.control("ROLLBACK TO request")?;
-                            self.control("RELEASE request")?;
-                        }
-                        // A statement that failed in the database (a constraint the state
-                        // should have foreseen, such as a taken seq) means the state may not
-                        // describe the database: reload it before the next group.
-                        if error.is_storage() {
-                            self.stale = true;
-                        }
-                        refused_alone = alone;
-                        self.state.roll_back(undo);
-                        results.push(Err(error));
-                    }
-                }
-            }
-            Ok(self.control(if refused_alone { "ROLLBACK" } else { "COMMIT" })?)
-        })();
-        let failure = outcome.err().map(|error| {
-            // Nothing of this group is durable: undo it all and tell every client why.
-            let _ = self.connection.execute_batch("ROLLBACK");
-            let failure = error;
-            eprintln!("acta: a commit failed, nothing of it is stored: {failure}");
-            match WriterState::load(&self.connection) {
-                Ok(state) => self.state = state,
-                Err(load_error) => {
-                    eprintln!("acta: cannot reload the writer state: {load_error}");
-                }
-            }
-            // Whatever happened, look again at the database before the next group.
-            self.stale = true;
+        let now = self.stamp();
+        let mut results = Vec::with_capacity(replies.len());
+        let mut committed = Vec::new();
+        let outcome = self.apply_group(requests, &now, &mut results, &mut committed);
+        let failure = outcome.err().map(|failure| {
+            self.undo_group(&failure);
             committed.clear();
-            for result in &mut results {
-                *result = Err(failure.clone());
-            }
+            results.clear();
             results.resize(replies.len(), Err(failure.clone()));
             failure
         });
         self.health.record(failure.as_ref());
-        committed.sort_by_key(|event| event.seq);
-        if !committed.is_empty()
-            && let Some(on_commit) = &self.on_commit
-        {
-            // The events are durable whatever the hook does: a panic in it must not take the
-            // writer (and every later append) down with it.
-            let hook = std::panic::AssertUnwindSafe(|| on_commit(&committed));
-            if std::panic::catch_unwind(hook).is_err() {
-                eprintln!(
-                    "acta: the commit hook panicked; the events are stored, the projections may lag"
-                );
-            }
-        }
+        self.publish(committed);
         for (reply, result) in replies.into_iter().zip(results) {
             reply(result);
+        }
+    }
+
+    /// The `recorded_at` of the next group: the clock's, but never before the head's, so that it
+    /// never decreases along `seq` even if the system clock steps back.
+    fn stamp(&self) -> Stamp {
+        let clock_now = Instant::from_timestamp((self.clock)());
+        let at = match self.state.head.recorded_at {
+            Some(last) if last > clock_now => last,
+            _ => clock_now,
+        };
+        Stamp {
+            at,
+            text: at.to_string(),
+        }
+    }
+
+    /// Applies `requests` in one transaction and commits it, pushing each request's result and
+    /// the events stored anew. An error is the whole group's: nothing of it is durable.
+    fn apply_group(
+        &mut self,
+        requests: Vec<AppendRequest>,
+        now: &Stamp,
+        results: &mut Vec<Result<AppendOutcome, AppendError>>,
+        committed: &mut Vec<StoredEvent>,
+    ) -> Result<(), AppendError> {
+        self.control("BEGIN IMMEDIATE")?;
+        // The state must describe the database as it is: reload it now, inside the
+        // transaction, if another connection committed or a failed commit left it unknown,
+        // rather than chain onto a head that is not there.
+        self.catch_up()?;
+        // A request alone in its group (every import batch) is undone, if refused, by rolling
+        // the whole transaction back.
+        let alone = requests.len() == 1;
+        let mut refused_alone = false;
+        for request in requests {
+            // A savepoint journals every page the request touches, which costs more than the
+            // request itself; it is needed only where the request can fail after it has written
+            // something (see `may_fail_after_writing`) beside other requests.
+            let savepoint = !alone && may_fail_after_writing(&request);
+            if savepoint {
+                self.control("SAVEPOINT request")?;
+            }
+            let mut undo = Undo::default();
+            match self.apply_request(request, now, &mut undo) {
+                Ok((outcome, new_events)) => {
+                    if savepoint {
+                        self.control("RELEASE request")?;
+                    }
+                    committed.extend(new_events);
+                    results.push(Ok(outcome));
+                }
+                Err(error) => {
+                    // Some errors (I/O, interrupt, out of memory) make SQLite roll the whole
+                    // transaction back: nothing of the group is left, and going on would run
+                    // the next requests in autocommit mode.
+                    if self.connection.is_autocommit() {
+                        return Err(error);
+                    }
+                    if savepoint {
+                        self.control("ROLLBACK TO request")?;
+                        self.control("RELEASE request")?;
+                    }
+                    // A statement that failed in the database (a constraint the state should
+                    // have foreseen, such as a taken seq) means the state may not describe the
+                    // database: reload it before the next group.
+                    if error.is_storage() {
+                        self.stale = true;
+                    }
+                    refused_alone = alone;
+                    self.state.roll_back(undo);
+                    results.push(Err(error));
+                }
+            }
+        }
+        Ok(self.control(if refused_alone { "ROLLBACK" } else { "COMMIT" })?)
+    }
+
+    /// After a failed group: roll back what is left of it and reload the state, and look
+    /// again at the database before the next group whatever happened.
+    fn undo_group(&mut self, failure: &AppendError) {
+        let _ = self.connection.execute_batch("ROLLBACK");
+        eprintln!("acta: a commit failed, nothing of it is stored: {failure}");
+        match WriterState::load(&self.connection) {
+            Ok(state) => self.state = state,
+            Err(load_error) => eprintln!("acta: cannot reload the writer state: {load_error}"),
+        }
+        self.stale = true;
+    }
+
+    /// Hands the events of a commit to the hook, in `seq` order. They are durable whatever the
+    /// hook does: a panic in it must not take the writer (and every later append) down with it.
+    fn publish(&self, mut committed: Vec<StoredEvent>) {
+        let Some(on_commit) = &self.on_commit else {
+            return;
+        };
+        if committed.is_empty() {
+            return;
+        }
+        committed.sort_by_key(|event| event.seq);
+        let hook = std::panic::AssertUnwindSafe(|| on_commit(&committed));
+        if std::panic::catch_unwind(hook).is_err() {
+            eprintln!(
+                "acta: the commit hook panicked; the events are stored, the projections may lag"
+            );
         }
     }
 
