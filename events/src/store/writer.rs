@@ -237,13 +237,13 @@ impl Writer {
         let mut results = Vec::with_capacity(replies.len());
         let mut committed = Vec::new();
         let outcome = self.apply_group(requests, &now, &mut results, &mut committed);
-        let failure = outcome.err().map(|failure| {
-            self.undo_group(&failure);
+        let failure = outcome.err();
+        if let Some(failure) = &failure {
+            self.undo_group(failure);
             committed.clear();
             results.clear();
             results.resize(replies.len(), Err(failure.clone()));
-            failure
-        });
+        }
         self.health.record(failure.as_ref());
         self.publish(committed);
         for (reply, result) in replies.into_iter().zip(results) {
