@@ -355,10 +355,12 @@ fn load(
                     let began = Instant::now();
                     let response = request.send().await.map_err(|error| error.to_string())?;
                     let status = response.status().as_u16();
-                    response.bytes().await.map_err(|error| error.to_string())?;
+                    let answer = response.bytes().await.map_err(|error| error.to_string())?;
                     latencies.push(began.elapsed());
                     if !accept.contains(&status) {
-                        return Err(format!("{url} answered {status}"));
+                        let said =
+                            String::from_utf8_lossy(&answer[..answer.len().min(500)]).into_owned();
+                        return Err(format!("{url} answered {status}: {said}"));
                     }
                     call += 1;
                 }
@@ -511,15 +513,25 @@ fn round3(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
 }
 
+/// One row of the figures table: what, the measured value, its ratio to its baseline, notes.
+type FigureRow = (String, String, String, String);
+
 fn figures_table(f: &Figures) -> String {
-    let ratio = |value: f64, baseline: f64| {
-        if baseline > 0.0 {
-            format!("{:.2}×", value / baseline)
-        } else {
-            "—".into()
-        }
-    };
-    let rows: Vec<(String, String, String, String)> = vec![
+    render_table(f.events, &figure_rows(f))
+}
+
+/// `value / baseline`, printed as a ratio, or a dash without a baseline.
+fn ratio(value: f64, baseline: f64) -> String {
+    if baseline > 0.0 {
+        format!("{:.2}×", value / baseline)
+    } else {
+        "—".into()
+    }
+}
+
+/// The rows of the figures table, baselines first.
+fn figure_rows(f: &Figures) -> Vec<FigureRow> {
+    vec![
         (
             "baseline: 1 insert per transaction (FULL)".into(),
             format!("{:.0} events/s", f.baseline_insert_per_tx_eps),
@@ -595,7 +607,11 @@ fn figures_table(f: &Figures) -> String {
             String::new(),
             String::new(),
         ),
-    ];
+    ]
+}
+
+/// The rows as aligned columns under a heading.
+fn render_table(events: usize, rows: &[FigureRow]) -> String {
     let widths = rows.iter().fold((0, 0, 0), |(a, b, c), row| {
         (
             a.max(row.0.chars().count()),
@@ -603,7 +619,7 @@ fn figures_table(f: &Figures) -> String {
             c.max(row.2.chars().count()),
         )
     });
-    let mut out = format!("acta bench: {} events\n\n", f.events);
+    let mut out = format!("acta bench: {events} events\n\n");
     out.push_str(&format!(
         "  {:<w0$}  {:>w1$}  {:>w2$}  notes\n",
         "figure",
