@@ -13,6 +13,7 @@
 //! - [`record`]: [`Record`], the events in compact form, `apply`, and the fold for time travel.
 //! - `compact`: the compact typed form of events (day numbers, milliseconds, interned plans,
 //!   pre-resolved aggregate cells).
+//! - `decisions`: each decision version rendered once, as the yearly summary lists it.
 //! - `decode`: what an act's data says, read from a checked `EventData` or, at the cold start
 //!   ([`Record::replay`]), straight from the stored text without a JSON value.
 //! - `aggregate`: the dense sums every answer is read from, kept live for "now".
@@ -31,6 +32,7 @@
 mod aggregate;
 mod checkpoint;
 mod compact;
+mod decisions;
 mod decode;
 pub mod funding;
 pub mod query;

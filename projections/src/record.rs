@@ -17,6 +17,7 @@ use crate::compact::{
     PlanIndex, Revision, Texts, TopicCellKey, TotalClaim, Version, VersionRef, WordsReading,
     YearCellKey,
 };
+use crate::decisions::Decisions;
 use crate::decode::ActFacts;
 use crate::query::{Query, Visibility};
 use crate::vnd;
@@ -50,10 +51,8 @@ pub struct Record {
     pub(crate) disbursements: Vec<Vec<VersionRef>>,
     /// Units' names.
     pub(crate) texts: Texts,
-    /// Each decision version as the yearly summary lists it, rendered once: the summary of a
-    /// whole record lists tens of thousands, and escaping their texts for every answer was a
-    /// good part of its cost.
-    pub(crate) decisions: Vec<Box<serde_json::value::RawValue>>,
+    /// Each decision version as the yearly summary lists it, rendered once.
+    pub(crate) decisions: Decisions,
     pub(crate) claims: Vec<TotalClaim>,
     /// Every act, at its latest version, summed: the answer to "now".
     live: Aggregate,
@@ -716,14 +715,6 @@ impl Record {
         }
     }
 
-    /// Keeps a rendered decision version; the payload that names it.
-    fn push_decision(&mut self, rendered: Box<serde_json::value::RawValue>) -> Payload {
-        self.decisions.push(rendered);
-        Payload::Decision {
-            text: u32::try_from(self.decisions.len() - 1).expect("fewer than 2^32 decisions"),
-        }
-    }
-
     /// The compact version of an act, with its cells resolved.
     fn version_of(&mut self, plan: PlanIndex, day: Day, facts: &ActFacts<'_>) -> Version {
         let year = day.to_civil().year();
@@ -732,11 +723,9 @@ impl Record {
                 number,
                 issuer,
                 title,
-            } => {
-                let rendered =
-                    crate::yearly::render_decision(day.to_civil(), issuer, number, title);
-                self.push_decision(rendered)
-            }
+            } => Payload::Decision {
+                text: self.decisions.push(day.to_civil(), issuer, number, title),
+            },
             ActFacts::Unit { name } => {
                 let name = self.texts.push(&[name]);
                 Payload::Unit { name }
@@ -904,11 +893,9 @@ impl Record {
                 }
             }
             // A decision is listed with its date: rendered again, with the new one.
-            Payload::Decision { text } => {
-                let rendered =
-                    crate::yearly::redate_decision(&self.decisions[text as usize], day.to_civil());
-                self.push_decision(rendered)
-            }
+            Payload::Decision { text } => Payload::Decision {
+                text: self.decisions.push_redated(text, day.to_civil()),
+            },
             // Funding is charged to its fiscal year, targets to their stated year; units and
             // totals carry no cell that depends on the date.
             payload @ (Payload::Unit { .. }

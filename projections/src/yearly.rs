@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use acta_events::catalogue::Channel;
-use acta_events::{CivilDate, EventType, PlanKey};
+use acta_events::{EventType, PlanKey};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
@@ -48,7 +48,7 @@ pub struct YearSummary<'r> {
 }
 
 /// A decision as the summary lists it: `issued_on`, `issuer`, `number` and `title`, rendered
-/// once when the decision was recorded (see [`render_decision`]) and written out as it is.
+/// once when the decision was recorded (`decisions.rs`) and written out as it is.
 #[derive(Debug, Clone, Copy)]
 pub struct DecisionSummary<'r>(&'r RawValue);
 
@@ -71,44 +71,6 @@ impl Serialize for DecisionSummary<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(serializer)
     }
-}
-
-/// The fields of a listed decision, in byte order of their names as every answer's keys.
-#[derive(Serialize)]
-struct DecisionFields<'a> {
-    issued_on: CivilDate,
-    issuer: &'a str,
-    number: &'a str,
-    title: &'a str,
-}
-
-/// `decision` rendered again with the date `issued_on` (a correction moved it).
-pub(crate) fn redate_decision(decision: &RawValue, issued_on: CivilDate) -> Box<RawValue> {
-    #[derive(serde::Deserialize)]
-    struct Texts {
-        issuer: String,
-        number: String,
-        title: String,
-    }
-    let texts: Texts =
-        serde_json::from_str(decision.get()).expect("a rendered decision reads back");
-    render_decision(issued_on, &texts.issuer, &texts.number, &texts.title)
-}
-
-/// A decision's entry in the yearly summary, rendered as JSON.
-pub(crate) fn render_decision(
-    issued_on: CivilDate,
-    issuer: &str,
-    number: &str,
-    title: &str,
-) -> Box<RawValue> {
-    let fields = DecisionFields {
-        issued_on,
-        issuer,
-        number,
-        title,
-    };
-    serde_json::value::to_raw_value(&fields).expect("a decision's fields render as JSON")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -337,7 +299,7 @@ impl<'r> YearBuilder<'r> {
             },
             decisions: decisions[self.decisions]
                 .iter()
-                .map(|item| DecisionSummary(&record.decisions[item.index as usize]))
+                .map(|item| DecisionSummary(record.decisions.get(item.index)))
                 .collect(),
             funding: YearFunding {
                 allocated: saturating_u64(self.funding.allocated),
