@@ -8,6 +8,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use crate::aggregate::Aggregate;
+use crate::fold;
 use crate::query::Query;
 use crate::record::{PlanSet, Record};
 use crate::{saturating_i64, saturating_u64, vnd};
@@ -143,7 +144,7 @@ impl Record {
     pub fn funding(&self, query: &Query) -> Funding {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans, &[]);
+        let aggregate = fold::aggregate(self, visibility, &plans, &[]);
         let by_year = self.funding_by_year_and_source(&aggregate, &plans);
         let mut by_source: BTreeMap<Source, FundingSums> = BTreeMap::new();
         let mut totals = FundingSums::default();

@@ -10,7 +10,7 @@
 //!
 //! - [`vnd`]: amounts in Vietnamese: `1.276.000.000 ₫`, spelt in words, and words read back.
 //! - [`query`]: [`Query`], the two time axes, the plan subtree and today.
-//! - [`record`]: [`Record`], the events in compact form, `apply`, and the fold for time travel.
+//! - [`record`]: [`Record`], the events in compact form, `apply` and `replay`.
 //! - `compact`: the compact typed form of events (day numbers, milliseconds, interned plans,
 //!   pre-resolved aggregate cells).
 //! - `decisions`: each decision version rendered once, as the yearly summary lists it.
@@ -19,6 +19,8 @@
 //! - `aggregate`: the dense sums every answer is read from, kept live for "now".
 //! - `checkpoint`: copies of the live sums every so many events, from which time travel
 //!   starts instead of folding every act.
+//! - `fold`: the aggregate a query reads: the live one, one folded from a checkpoint, or one
+//!   folded from every act of the plans asked about.
 //! - [`status`]: plan status (§3.1).
 //! - [`funding`]: funding (§3.2).
 //! - [`yearly`]: the year-by-year summary (§3.3).
@@ -34,6 +36,7 @@ mod checkpoint;
 mod compact;
 mod decisions;
 mod decode;
+mod fold;
 pub mod funding;
 pub mod query;
 pub mod reconciliation;

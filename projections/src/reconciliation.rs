@@ -10,6 +10,7 @@ use crate::compact::{
     WordsReading,
 };
 use crate::funding::FundingSums;
+use crate::fold;
 use crate::query::{Query, Visibility};
 use crate::record::{PlanSet, Record};
 use crate::{saturating_i64, vnd};
@@ -113,7 +114,7 @@ impl Record {
     pub fn reconciliation(&self, query: &Query) -> Reconciliation {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans, &ListKind::ALL);
+        let aggregate = fold::aggregate(self, visibility, &plans, &ListKind::ALL);
         let mut drafts = Vec::new();
         self.check_totals(&aggregate, &plans, &mut drafts);
         self.check_breakdowns(&aggregate, &plans, &mut drafts);

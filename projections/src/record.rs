@@ -30,7 +30,7 @@ use crate::vnd;
 /// and `known_at` reads the live aggregate, whose size is the number of distinct
 /// (plan, year, …) cells rather than the number of events; a query that travels in time starts
 /// from a checkpoint of the live sums and folds only the acts of `as_of`'s year and those
-/// recorded since (`checkpoint.rs`), or, for a few plans, folds their compact acts in one linear
+/// recorded since (`fold.rs`), or, for a few plans, folds their compact acts in one linear
 /// pass. `Record` holds no locks and no interior mutability, so it is `Send + Sync` and queries
 /// take `&self`.
 #[derive(Debug, Default)]
@@ -288,7 +288,7 @@ impl<K: Copy + Eq + Hash> CellTable<K> {
     }
 }
 
-fn dense_index(length: usize) -> u32 {
+pub(crate) fn dense_index(length: usize) -> u32 {
     u32::try_from(length).expect("fewer than 2^32 entries in one table")
 }
 
@@ -311,23 +311,6 @@ impl PlanSet {
 
     pub(crate) fn contains(&self, plan: PlanIndex) -> bool {
         self.mask.get(plan as usize).copied().unwrap_or(false)
-    }
-}
-
-/// The aggregate a query reads: the live one, or one folded for its time axes.
-pub(crate) enum AggregateView<'a> {
-    Live(&'a Aggregate),
-    Folded(Box<Aggregate>),
-}
-
-impl std::ops::Deref for AggregateView<'_> {
-    type Target = Aggregate;
-
-    fn deref(&self) -> &Aggregate {
-        match self {
-            AggregateView::Live(aggregate) => aggregate,
-            AggregateView::Folded(aggregate) => aggregate,
-        }
     }
 }
 
@@ -1030,51 +1013,9 @@ impl Record {
         PlanSet { mask, members }
     }
 
-    /// The aggregate for these time axes over these plans: the live one for "now", else one
-    /// built from a checkpoint ([`Record::fold_from_checkpoint`]), else one linear pass over the
-    /// compact acts of `plans`, stopping at the first act recorded after `known_at` (acts are
-    /// in `recorded_at` order).
-    ///
-    /// `lists` names what the answer reads of what aggregates list one by one: a fold from a
-    /// checkpoint lists only that (the other aggregates list everything).
-    pub(crate) fn aggregate(
-        &self,
-        visibility: Visibility,
-        plans: &PlanSet,
-        lists: &[ListKind],
-    ) -> AggregateView<'_> {
-        if visibility.is_now() {
-            AggregateView::Live(&self.live)
-        } else if let Some(aggregate) = self.fold_from_checkpoint(visibility, plans, lists) {
-            AggregateView::Folded(Box::new(aggregate))
-        } else {
-            AggregateView::Folded(Box::new(self.fold(visibility, plans)))
-        }
-    }
-
-    pub(crate) fn fold(&self, visibility: Visibility, plans: &PlanSet) -> Aggregate {
-        let mut aggregate = Aggregate::sized(self.cell_counts());
-        for &plan in &plans.members {
-            for (act, event) in self.plans[plan as usize].acts.iter().enumerate() {
-                if !visibility.recorded(event.recorded_ms) {
-                    break;
-                }
-                let Some((revision, version)) = event.version_at(visibility.known_ms) else {
-                    continue;
-                };
-                if !visibility.dated(version.day) {
-                    continue;
-                }
-                let reference = VersionRef {
-                    plan,
-                    act: dense_index(act),
-                    revision,
-                };
-                let seq = self.plans[plan as usize].act_identities[act].seq;
-                aggregate.add(reference, version, seq, 1);
-            }
-        }
-        aggregate
+    /// Every act, at its latest version, summed: the answer to "now".
+    pub(crate) fn live(&self) -> &Aggregate {
+        &self.live
     }
 
     pub(crate) fn cell_counts(&self) -> CellCounts {

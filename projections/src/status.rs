@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::aggregate::{Aggregate, ListKind, TargetCandidate, TargetKey};
 use crate::compact::{LifecycleDetails, PlanIndex};
+use crate::fold;
 use crate::query::{Query, Visibility};
 use crate::record::{PlanSet, Record};
 use crate::saturating_u64;
@@ -69,7 +70,7 @@ impl Record {
     pub fn plans(&self, query: &Query) -> Vec<PlanStatusView> {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans, &[ListKind::Targets]);
+        let aggregate = fold::aggregate(self, visibility, &plans, &[ListKind::Targets]);
         let mut targets_by_plan: HashMap<PlanIndex, Vec<(TargetKey, TargetCandidate)>> =
             HashMap::new();
         for (key, target) in aggregate.winning_targets(|plan| plans.contains(plan)) {
@@ -94,7 +95,7 @@ impl Record {
         let plan = self.plan_index_of(plan)?;
         let visibility = self.visibility(query);
         let only_this_plan = self.single(plan);
-        let aggregate = self.aggregate(visibility, &only_this_plan, &[ListKind::Targets]);
+        let aggregate = fold::aggregate(self, visibility, &only_this_plan, &[ListKind::Targets]);
         let targets = aggregate.winning_targets(|candidate| candidate == plan);
         self.status_of(plan, visibility, &aggregate, &targets)
     }

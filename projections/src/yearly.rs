@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 use crate::aggregate::{ListKind, Listed, YearTotals};
 use crate::compact::{Day, Payload, PlanIndex};
 use crate::funding::FundingSums;
+use crate::fold;
 use crate::query::Query;
 use crate::record::{PlanSet, Record};
 use crate::saturating_u64;
@@ -144,7 +145,7 @@ impl Record {
     pub fn yearly(&self, query: &Query) -> YearlySummary<'_> {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans, &[ListKind::Yearly]);
+        let aggregate = fold::aggregate(self, visibility, &plans, &[ListKind::Yearly]);
         let mut years: BTreeMap<i16, YearBuilder> = BTreeMap::new();
 
         for &plan in &plans.members {
