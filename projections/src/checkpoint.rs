@@ -197,9 +197,9 @@ impl Checkpoint {
         &self,
         year: Option<i16>,
     ) -> impl Iterator<Item = (CellIndex, [i128; 3])> + '_ {
-        let before = self.funding.partition_point(|&(funding_year, _, _)| {
-            year.is_none_or(|year| funding_year < year)
-        });
+        let before = self
+            .funding
+            .partition_point(|&(funding_year, _, _)| year.is_none_or(|year| funding_year < year));
         self.funding[..before]
             .iter()
             .map(|&(_, cell, sums)| (cell, sums.map(i128::from)))

@@ -18,6 +18,11 @@ pub(crate) type IndicatorIndex = u32;
 /// Index of an aggregate cell in one of the cell tables.
 pub(crate) type CellIndex = u32;
 
+/// The index the next entry of a table of `length` entries gets.
+pub(crate) fn dense_index(length: usize) -> u32 {
+    u32::try_from(length).expect("fewer than 2^32 entries in one table")
+}
+
 /// A civil date as a count of days since 1970-01-01, so that `as_of` filtering is one integer
 /// comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

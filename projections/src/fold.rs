@@ -19,9 +19,10 @@
 //! This is the same sum as a plain fold, regrouped; property tests compare the two.
 
 use crate::aggregate::{Aggregate, ListKind};
-use crate::compact::{PlanIndex, VersionRef};
+use crate::compact::{PlanIndex, VersionRef, dense_index};
+use crate::plans::PlanSet;
 use crate::query::Visibility;
-use crate::record::{PlanSet, Record, dense_index};
+use crate::record::Record;
 
 /// The aggregate a query reads: the live one, or one folded for its time axes.
 pub(crate) enum AggregateView<'a> {

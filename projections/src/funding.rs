@@ -9,8 +9,9 @@ use serde::{Serialize, Serializer};
 
 use crate::aggregate::Aggregate;
 use crate::fold;
+use crate::plans::PlanSet;
 use crate::query::Query;
-use crate::record::{PlanSet, Record};
+use crate::record::Record;
 use crate::{saturating_i64, saturating_u64, vnd};
 
 /// `GET /v1/funding`.

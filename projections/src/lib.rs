@@ -21,6 +21,7 @@
 //!   starts instead of folding every act.
 //! - `fold`: the aggregate a query reads: the live one, one folded from a checkpoint, or one
 //!   folded from every act of the plans asked about.
+//! - `plans`: each plan's lifecycle, acts and indexes; the plan set a query is about.
 //! - [`status`]: plan status (§3.1).
 //! - [`funding`]: funding (§3.2).
 //! - [`yearly`]: the year-by-year summary (§3.3).
@@ -38,6 +39,7 @@ mod decisions;
 mod decode;
 mod fold;
 pub mod funding;
+mod plans;
 pub mod query;
 pub mod reconciliation;
 pub mod record;

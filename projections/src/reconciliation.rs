@@ -9,10 +9,11 @@ use crate::compact::{
     CellIndex, FundingMetric, IndicatorCellKey, Metric, Payload, PlanIndex, TotalClaim,
     WordsReading,
 };
-use crate::funding::FundingSums;
 use crate::fold;
+use crate::funding::FundingSums;
+use crate::plans::PlanSet;
 use crate::query::{Query, Visibility};
-use crate::record::{PlanSet, Record};
+use crate::record::Record;
 use crate::{saturating_i64, vnd};
 
 /// `GET /v1/reconciliation`. Fields in byte order of their names, as every answer's keys (see
@@ -223,7 +224,7 @@ impl Record {
     /// The metric a total claims, over the claim's plan and the plans below it, within the
     /// claim's years (fiscal years for funding, years of `occurred_on` for indicators).
     fn claimed_metric(&self, aggregate: &Aggregate, claim: &TotalClaim, plan: PlanIndex) -> i128 {
-        let scope = self.subtree(plan);
+        let scope = PlanSet::subtree(&self.plans, plan);
         let mut sum = 0i128;
         for &plan in &scope.members {
             let entry = self.plan_at(plan);

@@ -4,21 +4,22 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use acta_events::catalogue::{Channel, PlanKind, Source};
+use acta_events::catalogue::{Channel, Source};
 use acta_events::{
     CivilDate, EventData, EventId, EventRow, EventType, Instant, PlanKey, StoredEvent,
 };
 
-use crate::aggregate::{Aggregate, CellCounts, ListKind};
+use crate::aggregate::{Aggregate, CellCounts};
 use crate::checkpoint::Checkpoints;
 use crate::compact::{
     Act, ActIdentity, CellIndex, Day, FundingKey, FundingMetric, FundsKind, IndicatorCellKey,
     IndicatorIndex, LifecycleDetails, LifecycleEvent, MaybeCell, MaybeCount, Metric, Payload,
     PlanIndex, Revision, Texts, TopicCellKey, TotalClaim, Version, VersionRef, WordsReading,
-    YearCellKey,
+    YearCellKey, dense_index,
 };
 use crate::decisions::Decisions;
 use crate::decode::ActFacts;
+use crate::plans::{Plan, PlanSet};
 use crate::query::{Query, Visibility};
 use crate::vnd;
 
@@ -59,55 +60,6 @@ pub struct Record {
     last_recorded_ms: Option<i64>,
     /// Copies of the live sums every so many events, for time travel (`checkpoint.rs`).
     pub(crate) checkpoints: Checkpoints,
-}
-
-/// One plan: its place in the tree, its lifecycle, its acts and the cells they feed.
-#[derive(Debug)]
-pub(crate) struct Plan {
-    pub(crate) key: PlanKey,
-    pub(crate) kind: PlanKind,
-    pub(crate) parent: Option<PlanIndex>,
-    pub(crate) children: Vec<PlanIndex>,
-    pub(crate) lifecycle: Vec<LifecycleEvent>,
-    /// In `seq` order, hence in `recorded_at` order: "known at t" is a prefix.
-    pub(crate) acts: Vec<Act>,
-    /// Parallel to `acts`.
-    pub(crate) act_identities: Vec<ActIdentity>,
-    /// `recorded_at` of every event of the plan's stream (lifecycle, acts, corrections): the
-    /// plan's version at `known_at` is how many were recorded by then.
-    pub(crate) stream_recorded_ms: Vec<i64>,
-    pub(crate) funding_cells: Vec<CellIndex>,
-    pub(crate) indicator_cells: Vec<CellIndex>,
-    pub(crate) year_cells: Vec<CellIndex>,
-    pub(crate) topic_cells: Vec<CellIndex>,
-    /// Per year of `occurred_on`, the acts with a version that occurred in it (each act once
-    /// per year), in the order those versions were applied: time travel from a checkpoint
-    /// reads the acts of `as_of`'s year only.
-    pub(crate) acts_by_year: Vec<(i16, Vec<u32>)>,
-    /// The acts with a version that an answer may list one by one, each once, by what they
-    /// may be listed for (indexed by `ListKind`).
-    pub(crate) listed_acts: [Vec<u32>; 3],
-}
-
-impl Plan {
-    /// Indexes a new version of `act`, given the act's versions before it.
-    fn index_version(&mut self, act: u32, version: &Version, earlier: &[Version]) {
-        if !earlier.iter().any(|other| other.year == version.year) {
-            match self
-                .acts_by_year
-                .iter_mut()
-                .find(|(year, _)| *year == version.year)
-            {
-                Some((_, acts)) => acts.push(act),
-                None => self.acts_by_year.push((version.year, vec![act])),
-            }
-        }
-        if let Some(kind) = ListKind::of(version)
-            && !earlier.iter().any(|other| ListKind::of(other).is_some())
-        {
-            self.listed_acts[kind as usize].push(act);
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -285,32 +237,6 @@ impl<K: Copy + Eq + Hash> CellTable<K> {
 
     pub(crate) fn key(&self, cell: CellIndex) -> K {
         self.keys[cell as usize]
-    }
-}
-
-pub(crate) fn dense_index(length: usize) -> u32 {
-    u32::try_from(length).expect("fewer than 2^32 entries in one table")
-}
-
-/// The plans a query is about: a mask for look-ups and a list, in registration order, to fold.
-#[derive(Debug, Clone)]
-pub(crate) struct PlanSet {
-    mask: Vec<bool>,
-    pub(crate) members: Vec<PlanIndex>,
-}
-
-impl PlanSet {
-    pub(crate) fn only(plan: PlanIndex, plan_count: usize) -> PlanSet {
-        let mut mask = vec![false; plan_count];
-        mask[plan as usize] = true;
-        PlanSet {
-            mask,
-            members: vec![plan],
-        }
-    }
-
-    pub(crate) fn contains(&self, plan: PlanIndex) -> bool {
-        self.mask.get(plan as usize).copied().unwrap_or(false)
     }
 }
 
@@ -526,22 +452,12 @@ impl Record {
         if let Some(parent) = parent {
             self.plans[parent as usize].children.push(plan);
         }
-        self.plans.push(Plan {
-            key: key.clone(),
-            kind: registered.kind,
+        self.plans.push(Plan::registered(
+            key.clone(),
+            registered.kind,
             parent,
-            children: Vec::new(),
-            lifecycle: Vec::new(),
-            acts: Vec::new(),
-            act_identities: Vec::new(),
-            stream_recorded_ms: vec![recorded_ms],
-            funding_cells: Vec::new(),
-            indicator_cells: Vec::new(),
-            year_cells: Vec::new(),
-            topic_cells: Vec::new(),
-            acts_by_year: Vec::new(),
-            listed_acts: Default::default(),
-        });
+            recorded_ms,
+        ));
         self.plan_index.insert(key, plan);
         let details = registered_details(registered);
         self.push_lifecycle(plan, event, recorded_ms, details);
@@ -984,33 +900,12 @@ impl Record {
     /// when `root` is unknown.
     pub(crate) fn plan_set(&self, root: Option<&PlanKey>) -> PlanSet {
         let Some(root) = root else {
-            return PlanSet {
-                mask: vec![true; self.plans.len()],
-                members: (0..dense_index(self.plans.len())).collect(),
-            };
+            return PlanSet::all(self.plans.len());
         };
         match self.plan_index_of(root) {
-            Some(root) => self.subtree(root),
-            None => PlanSet {
-                mask: vec![false; self.plans.len()],
-                members: Vec::new(),
-            },
+            Some(root) => PlanSet::subtree(&self.plans, root),
+            None => PlanSet::none(self.plans.len()),
         }
-    }
-
-    pub(crate) fn subtree(&self, root: PlanIndex) -> PlanSet {
-        let mut mask = vec![false; self.plans.len()];
-        let mut members = Vec::new();
-        let mut pending = vec![root];
-        while let Some(plan) = pending.pop() {
-            if !mask[plan as usize] {
-                mask[plan as usize] = true;
-                members.push(plan);
-                pending.extend(&self.plans[plan as usize].children);
-            }
-        }
-        members.sort_unstable();
-        PlanSet { mask, members }
     }
 
     /// Every act, at its latest version, summed: the answer to "now".

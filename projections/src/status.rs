@@ -9,8 +9,9 @@ use serde::Serialize;
 use crate::aggregate::{Aggregate, ListKind, TargetCandidate, TargetKey};
 use crate::compact::{LifecycleDetails, PlanIndex};
 use crate::fold;
+use crate::plans::PlanSet;
 use crate::query::{Query, Visibility};
-use crate::record::{PlanSet, Record};
+use crate::record::Record;
 use crate::saturating_u64;
 
 /// One plan's status, `GET /v1/plans/{plan}`. Fields in byte order of their names, as every

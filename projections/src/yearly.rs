@@ -11,10 +11,11 @@ use serde_json::value::RawValue;
 
 use crate::aggregate::{ListKind, Listed, YearTotals};
 use crate::compact::{Day, Payload, PlanIndex};
-use crate::funding::FundingSums;
 use crate::fold;
+use crate::funding::FundingSums;
+use crate::plans::PlanSet;
 use crate::query::Query;
-use crate::record::{PlanSet, Record};
+use crate::record::Record;
 use crate::saturating_u64;
 
 /// `GET /v1/summaries/yearly`. Its text (decisions, unit names, plan keys, topics) is borrowed

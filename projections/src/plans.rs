@@ -1,0 +1,136 @@
+//! The plans of a record, each with its lifecycle, its acts and the indexes over them; and
+//! [`PlanSet`], the plans a query is about.
+
+use acta_events::PlanKey;
+use acta_events::catalogue::PlanKind;
+
+use crate::aggregate::ListKind;
+use crate::compact::{
+    Act, ActIdentity, CellIndex, LifecycleEvent, PlanIndex, Version, dense_index,
+};
+
+/// One plan: its place in the tree, its lifecycle, its acts and the cells they feed.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) key: PlanKey,
+    pub(crate) kind: PlanKind,
+    pub(crate) parent: Option<PlanIndex>,
+    pub(crate) children: Vec<PlanIndex>,
+    pub(crate) lifecycle: Vec<LifecycleEvent>,
+    /// In `seq` order, hence in `recorded_at` order: "known at t" is a prefix.
+    pub(crate) acts: Vec<Act>,
+    /// Parallel to `acts`.
+    pub(crate) act_identities: Vec<ActIdentity>,
+    /// `recorded_at` of every event of the plan's stream (lifecycle, acts, corrections): the
+    /// plan's version at `known_at` is how many were recorded by then.
+    pub(crate) stream_recorded_ms: Vec<i64>,
+    pub(crate) funding_cells: Vec<CellIndex>,
+    pub(crate) indicator_cells: Vec<CellIndex>,
+    pub(crate) year_cells: Vec<CellIndex>,
+    pub(crate) topic_cells: Vec<CellIndex>,
+    /// Per year of `occurred_on`, the acts with a version that occurred in it (each act once
+    /// per year), in the order those versions were applied: time travel from a checkpoint
+    /// reads the acts of `as_of`'s year only.
+    pub(crate) acts_by_year: Vec<(i16, Vec<u32>)>,
+    /// The acts with a version that an answer may list one by one, each once, by what they
+    /// may be listed for (indexed by `ListKind`).
+    pub(crate) listed_acts: [Vec<u32>; 3],
+}
+
+impl Plan {
+    /// A plan just registered: its `plan.registered` is the first event of its stream.
+    pub(crate) fn registered(
+        key: PlanKey,
+        kind: PlanKind,
+        parent: Option<PlanIndex>,
+        recorded_ms: i64,
+    ) -> Plan {
+        Plan {
+            key,
+            kind,
+            parent,
+            children: Vec::new(),
+            lifecycle: Vec::new(),
+            acts: Vec::new(),
+            act_identities: Vec::new(),
+            stream_recorded_ms: vec![recorded_ms],
+            funding_cells: Vec::new(),
+            indicator_cells: Vec::new(),
+            year_cells: Vec::new(),
+            topic_cells: Vec::new(),
+            acts_by_year: Vec::new(),
+            listed_acts: Default::default(),
+        }
+    }
+
+    /// Indexes a new version of `act`, given the act's versions before it.
+    pub(crate) fn index_version(&mut self, act: u32, version: &Version, earlier: &[Version]) {
+        if !earlier.iter().any(|other| other.year == version.year) {
+            match self
+                .acts_by_year
+                .iter_mut()
+                .find(|(year, _)| *year == version.year)
+            {
+                Some((_, acts)) => acts.push(act),
+                None => self.acts_by_year.push((version.year, vec![act])),
+            }
+        }
+        if let Some(kind) = ListKind::of(version)
+            && !earlier.iter().any(|other| ListKind::of(other).is_some())
+        {
+            self.listed_acts[kind as usize].push(act);
+        }
+    }
+}
+
+/// The plans a query is about: a mask for look-ups and a list, in registration order, to fold.
+#[derive(Debug, Clone)]
+pub(crate) struct PlanSet {
+    mask: Vec<bool>,
+    pub(crate) members: Vec<PlanIndex>,
+}
+
+impl PlanSet {
+    pub(crate) fn all(plan_count: usize) -> PlanSet {
+        PlanSet {
+            mask: vec![true; plan_count],
+            members: (0..dense_index(plan_count)).collect(),
+        }
+    }
+
+    pub(crate) fn none(plan_count: usize) -> PlanSet {
+        PlanSet {
+            mask: vec![false; plan_count],
+            members: Vec::new(),
+        }
+    }
+
+    pub(crate) fn only(plan: PlanIndex, plan_count: usize) -> PlanSet {
+        let mut mask = vec![false; plan_count];
+        mask[plan as usize] = true;
+        PlanSet {
+            mask,
+            members: vec![plan],
+        }
+    }
+
+    /// `root` and every plan below it by `parent`, in registration order.
+    pub(crate) fn subtree(plans: &[Plan], root: PlanIndex) -> PlanSet {
+        let mut mask = vec![false; plans.len()];
+        let mut members = Vec::new();
+        let mut pending = vec![root];
+        while let Some(plan) = pending.pop() {
+            if !mask[plan as usize] {
+                mask[plan as usize] = true;
+                members.push(plan);
+                pending.extend(&plans[plan as usize].children);
+            }
+        }
+        members.sort_unstable();
+        PlanSet { mask, members }
+    }
+
+    pub(crate) fn contains(&self, plan: PlanIndex) -> bool {
+        self.mask.get(plan as usize).copied().unwrap_or(false)
+    }
+}
