@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::cells::CellCounts;
 use crate::compact::{CellIndex, Day, IndicatorIndex, Payload, PlanIndex, Version, VersionRef};
 
 /// Targets replace each other per (plan, indicator, year).
@@ -156,15 +157,6 @@ impl ListKind {
             _ => None,
         }
     }
-}
-
-/// How many cells of each kind a record has: a fold sizes its arrays once.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct CellCounts {
-    pub(crate) funding: usize,
-    pub(crate) indicators: usize,
-    pub(crate) years: usize,
-    pub(crate) topics: usize,
 }
 
 fn slot<T: Default + Clone>(cells: &mut Vec<T>, cell: CellIndex) -> &mut T {

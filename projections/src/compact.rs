@@ -5,7 +5,7 @@
 //! aggregate cell it feeds (resolved once, when the event is applied). A query then adds integers
 //! into arrays by index, which is what keeps time travel over a million events fast.
 
-use acta_events::catalogue::{Channel, Period, Source};
+use acta_events::catalogue::{Channel, Period};
 use acta_events::{CivilDate, EventId, EventType};
 
 /// Index of a plan in [`Record`](crate::Record)'s plan table, in registration order.
@@ -302,37 +302,6 @@ impl LifecycleEvent {
             n => &self.revisions[n - 1].1,
         }
     }
-}
-
-/// Key of a funding cell: everything funding sums per (plan, fiscal year, source).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct FundingKey {
-    pub(crate) plan: PlanIndex,
-    pub(crate) fiscal_year: i16,
-    pub(crate) source: Source,
-}
-
-/// Key of an indicator cell: actuals per (plan, indicator, year of `occurred_on`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct IndicatorCellKey {
-    pub(crate) plan: PlanIndex,
-    pub(crate) indicator: IndicatorIndex,
-    pub(crate) year: i16,
-}
-
-/// Key of a year cell: the yearly summary's figures per (plan, year of `occurred_on`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct YearCellKey {
-    pub(crate) plan: PlanIndex,
-    pub(crate) year: i16,
-}
-
-/// Key of a training-topic cell: sessions and participants per (plan, year, topic).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct TopicCellKey {
-    pub(crate) plan: PlanIndex,
-    pub(crate) year: i16,
-    pub(crate) topic: u32,
 }
 
 /// The texts answers list (a unit's name), kept once per version that carries them, end to

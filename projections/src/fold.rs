@@ -65,7 +65,7 @@ pub(crate) fn aggregate<'r>(
 
 /// Every act of `plans` recorded by `known_at`, as read then, dated by `as_of`.
 fn fold(record: &Record, visibility: Visibility, plans: &PlanSet) -> Aggregate {
-    let mut aggregate = Aggregate::sized(record.cell_counts());
+    let mut aggregate = Aggregate::sized(record.cells.counts());
     for &plan in &plans.members {
         for (act, event) in record.plans[plan as usize].acts.iter().enumerate() {
             if !visibility.recorded(event.recorded_ms) {
@@ -111,20 +111,20 @@ fn fold_from_checkpoint(
     let at_checkpoint = Some(checkpoint.known_ms());
     let as_of_year = visibility.as_of.map(|day| day.to_civil().year());
     let before = |year: i16| as_of_year.is_none_or(|as_of_year| year < as_of_year);
-    let mut aggregate = Aggregate::sized(record.cell_counts());
+    let mut aggregate = Aggregate::sized(record.cells.counts());
 
     // 1. The checkpoint's sums of the years before `as_of`'s.
     for &plan in &plans.members {
         let entry = record.plan_at(plan);
-        for &cell in &entry.year_cells {
-            if before(record.year_cells.key(cell).year)
+        for &cell in &entry.cells.years {
+            if before(record.cells.years.key(cell).year)
                 && let Some(sums) = checkpoint.year(cell)
             {
                 aggregate.years[cell as usize] = sums;
             }
         }
-        for &cell in &entry.indicator_cells {
-            if before(record.indicator_cells.key(cell).year) {
+        for &cell in &entry.cells.indicators {
+            if before(record.cells.indicators.key(cell).year) {
                 let index = cell as usize;
                 if let Some(actual) = checkpoint.indicator_actual(cell) {
                     aggregate.indicator_actual[index] = actual;
@@ -134,8 +134,8 @@ fn fold_from_checkpoint(
                 }
             }
         }
-        for &cell in &entry.topic_cells {
-            if before(record.topic_cells.key(cell).year)
+        for &cell in &entry.cells.topics {
+            if before(record.cells.topics.key(cell).year)
                 && let Some(sums) = checkpoint.topic(cell)
             {
                 aggregate.topics[cell as usize] = sums;
@@ -143,7 +143,7 @@ fn fold_from_checkpoint(
         }
     }
     for (cell, sums) in checkpoint.funding_before(as_of_year) {
-        if plans.contains(record.funding_cells.key(cell).plan) {
+        if plans.contains(record.cells.funding.key(cell).plan) {
             let target = &mut aggregate.funding[cell as usize];
             for (sum, amount) in target.iter_mut().zip(sums) {
                 *sum += amount;

@@ -183,12 +183,12 @@ impl Record {
     ) -> BTreeMap<(i16, Source), FundingSums> {
         let mut by_year: BTreeMap<(i16, Source), FundingSums> = BTreeMap::new();
         for &plan in &plans.members {
-            for &cell in &self.plan_at(plan).funding_cells {
+            for &cell in &self.plan_at(plan).cells.funding {
                 let sums = FundingSums::of_cell(aggregate.funding_of(cell));
                 if sums.is_empty() {
                     continue;
                 }
-                let key = self.funding_cells.key(cell);
+                let key = self.cells.funding.key(cell);
                 by_year
                     .entry((key.fiscal_year, key.source))
                     .or_default()

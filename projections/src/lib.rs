@@ -17,6 +17,7 @@
 //! - `decode`: what an act's data says, read from a checked `EventData` or, at the cold start
 //!   ([`Record::replay`]), straight from the stored text without a JSON value.
 //! - `aggregate`: the dense sums every answer is read from, kept live for "now".
+//! - `cells`: the aggregate cells, each key found by hash map once, when an act is applied.
 //! - `checkpoint`: copies of the live sums every so many events, from which time travel
 //!   starts instead of folding every act.
 //! - `fold`: the aggregate a query reads: the live one, one folded from a checkpoint, or one
@@ -33,6 +34,7 @@
 //! `docs/DESIGN.md` explains why time travel stays fast.
 
 mod aggregate;
+mod cells;
 mod checkpoint;
 mod compact;
 mod decisions;

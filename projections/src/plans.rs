@@ -5,9 +5,8 @@ use acta_events::PlanKey;
 use acta_events::catalogue::PlanKind;
 
 use crate::aggregate::ListKind;
-use crate::compact::{
-    Act, ActIdentity, CellIndex, LifecycleEvent, PlanIndex, Version, dense_index,
-};
+use crate::cells::PlanCells;
+use crate::compact::{Act, ActIdentity, LifecycleEvent, PlanIndex, Version, dense_index};
 
 /// One plan: its place in the tree, its lifecycle, its acts and the cells they feed.
 #[derive(Debug)]
@@ -24,10 +23,8 @@ pub(crate) struct Plan {
     /// `recorded_at` of every event of the plan's stream (lifecycle, acts, corrections): the
     /// plan's version at `known_at` is how many were recorded by then.
     pub(crate) stream_recorded_ms: Vec<i64>,
-    pub(crate) funding_cells: Vec<CellIndex>,
-    pub(crate) indicator_cells: Vec<CellIndex>,
-    pub(crate) year_cells: Vec<CellIndex>,
-    pub(crate) topic_cells: Vec<CellIndex>,
+    /// The cells its acts feed, by kind.
+    pub(crate) cells: PlanCells,
     /// Per year of `occurred_on`, the acts with a version that occurred in it (each act once
     /// per year), in the order those versions were applied: time travel from a checkpoint
     /// reads the acts of `as_of`'s year only.
@@ -54,10 +51,7 @@ impl Plan {
             acts: Vec::new(),
             act_identities: Vec::new(),
             stream_recorded_ms: vec![recorded_ms],
-            funding_cells: Vec::new(),
-            indicator_cells: Vec::new(),
-            year_cells: Vec::new(),
-            topic_cells: Vec::new(),
+            cells: PlanCells::default(),
             acts_by_year: Vec::new(),
             listed_acts: Default::default(),
         }

@@ -5,9 +5,9 @@ use acta_events::{EventId, PlanKey};
 use serde::Serialize;
 
 use crate::aggregate::{Aggregate, ListKind};
+use crate::cells::IndicatorCellKey;
 use crate::compact::{
-    CellIndex, FundingMetric, IndicatorCellKey, Metric, Payload, PlanIndex, TotalClaim,
-    WordsReading,
+    CellIndex, FundingMetric, Metric, Payload, PlanIndex, TotalClaim, WordsReading,
 };
 use crate::fold;
 use crate::funding::FundingSums;
@@ -230,8 +230,8 @@ impl Record {
             let entry = self.plan_at(plan);
             match claim.metric {
                 Metric::Funding(metric) => {
-                    for &cell in &entry.funding_cells {
-                        if !claim.covers(self.funding_cells.key(cell).fiscal_year) {
+                    for &cell in &entry.cells.funding {
+                        if !claim.covers(self.cells.funding.key(cell).fiscal_year) {
                             continue;
                         }
                         let sums = FundingSums::of_cell(aggregate.funding_of(cell));
@@ -244,8 +244,8 @@ impl Record {
                     }
                 }
                 Metric::Indicator(indicator) => {
-                    for &cell in &entry.indicator_cells {
-                        let key = self.indicator_cells.key(cell);
+                    for &cell in &entry.cells.indicators {
+                        let key = self.cells.indicators.key(cell);
                         if key.indicator == indicator && claim.covers(key.year) {
                             sum += aggregate.indicator_of(cell).0;
                         }
@@ -307,7 +307,7 @@ impl Record {
         drafts: &mut Vec<FindingDraft>,
     ) {
         for &plan in &plans.members {
-            for &cell in &self.plan_at(plan).funding_cells {
+            for &cell in &self.plan_at(plan).cells.funding {
                 let sums = FundingSums::of_cell(aggregate.funding_of(cell));
                 if sums.disbursed <= sums.allocated {
                     continue;
@@ -315,7 +315,7 @@ impl Record {
                 let Some(event) = self.latest_disbursement(cell, visibility) else {
                     continue;
                 };
-                let key = self.funding_cells.key(cell);
+                let key = self.cells.funding.key(cell);
                 let plan_key = &self.plan_at(plan).key;
                 let disbursed = money(sums.disbursed);
                 let source = source_words(key.source);
@@ -389,7 +389,8 @@ impl Record {
                 continue;
             }
             let actual = self
-                .indicator_cells
+                .cells
+                .indicators
                 .find(&IndicatorCellKey {
                     plan,
                     indicator,

@@ -2,20 +2,21 @@
 //! aggregate for "now".
 
 use std::collections::HashMap;
-use std::hash::Hash;
 
-use acta_events::catalogue::{Channel, Source};
+use acta_events::catalogue::Channel;
 use acta_events::{
     CivilDate, EventData, EventId, EventRow, EventType, Instant, PlanKey, StoredEvent,
 };
 
-use crate::aggregate::{Aggregate, CellCounts};
+use crate::aggregate::Aggregate;
+use crate::cells::{
+    CellKey, Cells, FundingKey, IndicatorCellKey, Interner, TopicCellKey, YearCellKey,
+};
 use crate::checkpoint::Checkpoints;
 use crate::compact::{
-    Act, ActIdentity, CellIndex, Day, FundingKey, FundingMetric, FundsKind, IndicatorCellKey,
-    IndicatorIndex, LifecycleDetails, LifecycleEvent, MaybeCell, MaybeCount, Metric, Payload,
-    PlanIndex, Revision, Texts, TopicCellKey, TotalClaim, Version, VersionRef, WordsReading,
-    YearCellKey, dense_index,
+    Act, ActIdentity, CellIndex, Day, FundingMetric, FundsKind, IndicatorIndex, LifecycleDetails,
+    LifecycleEvent, MaybeCell, MaybeCount, Metric, Payload, PlanIndex, Revision, Texts, TotalClaim,
+    Version, VersionRef, WordsReading, dense_index,
 };
 use crate::decisions::Decisions;
 use crate::decode::ActFacts;
@@ -43,10 +44,7 @@ pub struct Record {
     /// The indicators acts feed by their type alone, once interned.
     implied_indicators: ImpliedIndicators,
     pub(crate) topics: Interner,
-    pub(crate) funding_cells: CellTable<FundingKey>,
-    pub(crate) indicator_cells: CellTable<IndicatorCellKey>,
-    pub(crate) year_cells: CellTable<YearCellKey>,
-    pub(crate) topic_cells: CellTable<TopicCellKey>,
+    pub(crate) cells: Cells,
     /// Per funding cell, every version of a disbursement ever charged to it, so that a finding
     /// about the cell can name its latest visible disbursement without a scan of the log.
     pub(crate) disbursements: Vec<Vec<VersionRef>>,
@@ -66,29 +64,6 @@ pub struct Record {
 enum EventRef {
     Act { plan: PlanIndex, act: u32 },
     Lifecycle { plan: PlanIndex, index: u32 },
-}
-
-/// Strings interned to dense indices (indicator keys, training topics).
-#[derive(Debug, Default)]
-pub(crate) struct Interner {
-    names: Vec<String>,
-    index: HashMap<String, u32>,
-}
-
-impl Interner {
-    pub(crate) fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&index) = self.index.get(name) {
-            return index;
-        }
-        let index = dense_index(self.names.len());
-        self.names.push(name.to_owned());
-        self.index.insert(name.to_owned(), index);
-        index
-    }
-
-    pub(crate) fn name(&self, index: u32) -> &str {
-        &self.names[index as usize]
-    }
 }
 
 /// An indicator an act feeds by its type alone (`staff.assigned`, `outreach.radio`, …).
@@ -129,116 +104,6 @@ impl ImpliedIndicator {
 /// indices are given in the same order as by name) and then read without hashing its name.
 #[derive(Debug, Default)]
 struct ImpliedIndicators([Option<IndicatorIndex>; ImpliedIndicator::COUNT]);
-
-/// Hashing for the keys of cell tables: a few small integers each (dense indices, years,
-/// sources), for which a multiply-and-fold hash seeded per process is enough, and several
-/// times cheaper than the default SipHash. Keys that clients choose (event ids, plan keys,
-/// names) keep the default hashing.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct CellHashing {
-    seed: u64,
-}
-
-impl Default for CellHashing {
-    fn default() -> Self {
-        use std::hash::BuildHasher;
-        CellHashing {
-            seed: std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1,
-        }
-    }
-}
-
-impl std::hash::BuildHasher for CellHashing {
-    type Hasher = CellHasher;
-
-    fn build_hasher(&self) -> CellHasher {
-        CellHasher(self.seed)
-    }
-}
-
-pub(crate) struct CellHasher(u64);
-
-impl CellHasher {
-    fn mix(&mut self, word: u64) {
-        const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
-        let product = u128::from(self.0 ^ word) * u128::from(MULTIPLIER);
-        self.0 = (product as u64) ^ ((product >> 64) as u64);
-    }
-}
-
-impl std::hash::Hasher for CellHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.mix(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, value: u8) {
-        self.mix(u64::from(value));
-    }
-
-    fn write_u16(&mut self, value: u16) {
-        self.mix(u64::from(value));
-    }
-
-    fn write_u32(&mut self, value: u32) {
-        self.mix(u64::from(value));
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.mix(value);
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.mix(value as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // One more round, so that the last word is spread over every bit.
-        let mut last = CellHasher(self.0);
-        last.mix(0);
-        last.0
-    }
-}
-
-/// Cells of one kind: the key of each, and the index of each key.
-#[derive(Debug)]
-pub(crate) struct CellTable<K> {
-    pub(crate) keys: Vec<K>,
-    index: HashMap<K, CellIndex, CellHashing>,
-}
-
-impl<K> Default for CellTable<K> {
-    fn default() -> Self {
-        CellTable {
-            keys: Vec::new(),
-            index: HashMap::default(),
-        }
-    }
-}
-
-impl<K: Copy + Eq + Hash> CellTable<K> {
-    /// The cell of `key`, and whether it was created just now.
-    fn intern(&mut self, key: K) -> (CellIndex, bool) {
-        if let Some(&cell) = self.index.get(&key) {
-            return (cell, false);
-        }
-        let cell = dense_index(self.keys.len());
-        self.keys.push(key);
-        self.index.insert(key, cell);
-        (cell, true)
-    }
-
-    pub(crate) fn find(&self, key: &K) -> Option<CellIndex> {
-        self.index.get(key).copied()
-    }
-
-    pub(crate) fn key(&self, cell: CellIndex) -> K {
-        self.keys[cell as usize]
-    }
-}
 
 /// Who and when an event is: what the fold reads of it besides its data, whether it came whole
 /// ([`StoredEvent`]) or borrowed from its row ([`EventRow`]).
@@ -644,7 +509,7 @@ impl Record {
                     sessions,
                     participants: MaybeCount::new(participants),
                     group_sum: MaybeCount::new(group_sum),
-                    topic_cell: self.topic_cell(plan, year, topic),
+                    topic_cell: self.cell(TopicCellKey { plan, year, topic }),
                     sessions_cell: self.implied_cell(
                         plan,
                         ImpliedIndicator::TrainingSessions,
@@ -688,7 +553,11 @@ impl Record {
             } => Payload::Funds {
                 kind,
                 amount,
-                funding_cell: self.funding_cell(plan, fiscal_year, source),
+                funding_cell: self.cell(FundingKey {
+                    plan,
+                    fiscal_year,
+                    source,
+                }),
             },
             ActFacts::Total {
                 metric,
@@ -728,7 +597,7 @@ impl Record {
         Version {
             day,
             year,
-            year_cell: self.year_cell(plan, year),
+            year_cell: self.cell(YearCellKey { plan, year }),
             payload,
         }
     }
@@ -737,8 +606,12 @@ impl Record {
     fn moved(&mut self, plan: PlanIndex, version: &Version, day: Day) -> Version {
         let year = day.to_civil().year();
         let reyear = |record: &mut Record, cell: CellIndex| {
-            let key = record.indicator_cells.key(cell);
-            record.indicator_cell(plan, key.indicator, year)
+            let key = record.cells.indicators.key(cell);
+            record.cell(IndicatorCellKey {
+                plan,
+                indicator: key.indicator,
+                year,
+            })
         };
         let payload = match version.payload {
             Payload::Staff {
@@ -779,12 +652,12 @@ impl Record {
                 sessions_cell,
                 participants_cell,
             } => {
-                let topic = self.topic_cells.key(topic_cell).topic;
+                let topic = self.cells.topics.key(topic_cell).topic;
                 Payload::Training {
                     sessions,
                     participants,
                     group_sum,
-                    topic_cell: self.topic_cell(plan, year, topic),
+                    topic_cell: self.cell(TopicCellKey { plan, year, topic }),
                     sessions_cell: reyear(self, sessions_cell),
                     participants_cell: MaybeCell::new(
                         participants_cell.get().map(|cell| reyear(self, cell)),
@@ -805,7 +678,7 @@ impl Record {
         Version {
             day,
             year,
-            year_cell: self.year_cell(plan, year),
+            year_cell: self.cell(YearCellKey { plan, year }),
             payload,
         }
     }
@@ -820,55 +693,27 @@ impl Record {
                 indicator
             }
         };
-        self.indicator_cell(plan, indicator, year)
+        self.cell(IndicatorCellKey {
+            plan,
+            indicator,
+            year,
+        })
     }
 
     fn indicator_cell_named(&mut self, plan: PlanIndex, indicator: &str, year: i16) -> CellIndex {
         let indicator = self.indicators.intern(indicator);
-        self.indicator_cell(plan, indicator, year)
-    }
-
-    fn indicator_cell(
-        &mut self,
-        plan: PlanIndex,
-        indicator: IndicatorIndex,
-        year: i16,
-    ) -> CellIndex {
-        let (cell, created) = self.indicator_cells.intern(IndicatorCellKey {
+        self.cell(IndicatorCellKey {
             plan,
             indicator,
             year,
-        });
-        if created {
-            self.plans[plan as usize].indicator_cells.push(cell);
-        }
-        cell
+        })
     }
 
-    fn year_cell(&mut self, plan: PlanIndex, year: i16) -> CellIndex {
-        let (cell, created) = self.year_cells.intern(YearCellKey { plan, year });
+    /// The cell of `key`, made when it is new and then listed among its plan's cells.
+    fn cell<K: CellKey>(&mut self, key: K) -> CellIndex {
+        let (cell, created) = K::table(&mut self.cells).intern(key);
         if created {
-            self.plans[plan as usize].year_cells.push(cell);
-        }
-        cell
-    }
-
-    fn topic_cell(&mut self, plan: PlanIndex, year: i16, topic: u32) -> CellIndex {
-        let (cell, created) = self.topic_cells.intern(TopicCellKey { plan, year, topic });
-        if created {
-            self.plans[plan as usize].topic_cells.push(cell);
-        }
-        cell
-    }
-
-    fn funding_cell(&mut self, plan: PlanIndex, fiscal_year: i16, source: Source) -> CellIndex {
-        let (cell, created) = self.funding_cells.intern(FundingKey {
-            plan,
-            fiscal_year,
-            source,
-        });
-        if created {
-            self.plans[plan as usize].funding_cells.push(cell);
+            K::of_plan(&mut self.plans[key.plan() as usize].cells).push(cell);
         }
         cell
     }
@@ -911,15 +756,6 @@ impl Record {
     /// Every act, at its latest version, summed: the answer to "now".
     pub(crate) fn live(&self) -> &Aggregate {
         &self.live
-    }
-
-    pub(crate) fn cell_counts(&self) -> CellCounts {
-        CellCounts {
-            funding: self.funding_cells.keys.len(),
-            indicators: self.indicator_cells.keys.len(),
-            years: self.year_cells.keys.len(),
-            topics: self.topic_cells.keys.len(),
-        }
     }
 
     pub(crate) fn act(&self, reference: VersionRef) -> &Act {

@@ -158,10 +158,10 @@ impl Record {
         let status_since = history.last().map_or(registration.day.to_civil(), |h| h.on);
 
         let mut rows: BTreeMap<(&str, i16), (Option<u64>, u64)> = BTreeMap::new();
-        for &cell in &entry.indicator_cells {
+        for &cell in &entry.cells.indicators {
             let (actual, acts) = aggregate.indicator_of(cell);
             if acts > 0 {
-                let key = self.indicator_cells.key(cell);
+                let key = self.cells.indicators.key(cell);
                 rows.entry((self.indicators.name(key.indicator), key.year))
                     .or_default()
                     .1 = saturating_u64(actual);

@@ -151,12 +151,12 @@ impl Record {
 
         for &plan in &plans.members {
             let entry = self.plan_at(plan);
-            for &cell in &entry.year_cells {
+            for &cell in &entry.cells.years {
                 let totals = aggregate.year_of(cell);
                 if totals.acts == 0 {
                     continue;
                 }
-                let year = self.year_cells.key(cell).year;
+                let year = self.cells.years.key(cell).year;
                 let builder = &mut years.entry(year).or_default().totals;
                 builder.acts += totals.acts;
                 builder.training_events += totals.training_events;
@@ -168,13 +168,13 @@ impl Record {
                     *sum += items;
                 }
             }
-            for &cell in &entry.topic_cells {
+            for &cell in &entry.cells.topics {
                 let [sessions, participants] = aggregate.topic_of(cell);
                 if sessions == 0 {
                     // Every training has at least one session: no sessions, no training.
                     continue;
                 }
-                let key = self.topic_cells.key(cell);
+                let key = self.cells.topics.key(cell);
                 let topic = years
                     .entry(key.year)
                     .or_default()
