@@ -399,3 +399,15 @@ impl Aggregate {
         )
     }
 }
+
+/// Narrows an exact sum for an answer. Sums of at most 2^32 quantities of at most 2^53 cannot
+/// exceed `u64` in any real record; should one, the answer shows the largest figure rather than
+/// a wrapped one.
+pub(crate) fn saturating_u64(value: i128) -> u64 {
+    u64::try_from(value.max(0)).unwrap_or(u64::MAX)
+}
+
+/// As [`saturating_u64`], for figures that may be negative (`unspent`).
+pub(crate) fn saturating_i64(value: i128) -> i64 {
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
+}

@@ -7,12 +7,12 @@ use acta_events::catalogue::Source;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::aggregate::Aggregate;
+use crate::aggregate::{Aggregate, saturating_i64, saturating_u64};
 use crate::fold;
 use crate::plans::PlanSet;
 use crate::query::Query;
 use crate::record::Record;
-use crate::{saturating_i64, saturating_u64, vnd};
+use crate::vnd;
 
 /// `GET /v1/funding`.
 ///

@@ -4,7 +4,7 @@ use acta_events::catalogue::Source;
 use acta_events::{EventId, PlanKey};
 use serde::Serialize;
 
-use crate::aggregate::{Aggregate, ListKind};
+use crate::aggregate::{Aggregate, ListKind, saturating_i64};
 use crate::cells::IndicatorCellKey;
 use crate::compact::{
     CellIndex, FundingMetric, Metric, Payload, PlanIndex, TotalClaim, WordsReading,
@@ -14,7 +14,7 @@ use crate::funding::FundingSums;
 use crate::plans::PlanSet;
 use crate::query::{Query, Visibility};
 use crate::record::Record;
-use crate::{saturating_i64, vnd};
+use crate::vnd;
 
 /// `GET /v1/reconciliation`. Fields in byte order of their names, as every answer's keys (see
 /// `Funding`).

@@ -6,13 +6,12 @@ use acta_events::catalogue::{Period, PlanKind};
 use acta_events::{CivilDate, EventId, EventType, PlanKey, PlanStatus};
 use serde::Serialize;
 
-use crate::aggregate::{Aggregate, ListKind, TargetCandidate, TargetKey};
+use crate::aggregate::{Aggregate, ListKind, TargetCandidate, TargetKey, saturating_u64};
 use crate::compact::{LifecycleDetails, PlanIndex};
 use crate::fold;
 use crate::plans::PlanSet;
 use crate::query::{Query, Visibility};
 use crate::record::Record;
-use crate::saturating_u64;
 
 /// One plan's status, `GET /v1/plans/{plan}`. Fields in byte order of their names, as every
 /// answer's keys (see `Funding`).

@@ -9,14 +9,13 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::aggregate::{ListKind, Listed, YearTotals};
+use crate::aggregate::{ListKind, Listed, YearTotals, saturating_u64};
 use crate::compact::{Day, Payload, PlanIndex};
 use crate::fold;
 use crate::funding::FundingSums;
 use crate::plans::PlanSet;
 use crate::query::Query;
 use crate::record::Record;
-use crate::saturating_u64;
 
 /// `GET /v1/summaries/yearly`. Its text (decisions, unit names, plan keys, topics) is borrowed
 /// from the [`Record`]: the summary of a whole record lists tens of thousands of decisions, and
