@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use crate::aggregate::{Aggregate, YearTotals};
-use crate::compact::{CellIndex, Payload, PlanIndex, Version};
+use crate::compact::{ActState, CellIndex, Payload, PlanIndex};
 
 /// The least distance between checkpoints, in events, by default.
 pub(crate) const DEFAULT_CHECKPOINT_EVERY: usize = 65_536;
@@ -259,14 +259,14 @@ impl Checkpoints {
     }
 
     /// Follows the live aggregate's funding, split by the year of `occurred_on`.
-    pub(crate) fn note_live(&mut self, version: &Version, sign: i128) {
+    pub(crate) fn note_live(&mut self, state: &ActState, sign: i128) {
         if let Payload::Funds {
             kind,
             amount,
             funding_cell,
-        } = version.payload
+        } = state.payload
         {
-            let key = (funding_cell, version.year);
+            let key = (funding_cell, state.year);
             let sums = self.live_funding_by_year.entry(key).or_default();
             sums[kind as usize] += sign * i128::from(amount);
             if *sums == [0; 3] {

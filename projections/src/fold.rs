@@ -19,7 +19,7 @@
 //! This is the same sum as a plain fold, regrouped; property tests compare the two.
 
 use crate::aggregate::{Aggregate, ListKind};
-use crate::compact::{PlanIndex, VersionRef, dense_index};
+use crate::compact::{ActStateRef, PlanIndex, dense_index};
 use crate::plans::PlanSet;
 use crate::query::Visibility;
 use crate::record::Record;
@@ -71,19 +71,19 @@ fn fold(record: &Record, visibility: Visibility, plans: &PlanSet) -> Aggregate {
             if !visibility.recorded(event.recorded_ms) {
                 break;
             }
-            let Some((revision, version)) = event.version_at(visibility.known_ms) else {
+            let Some((revision, state)) = event.state_at(visibility.known_ms) else {
                 continue;
             };
-            if !visibility.dated(version.day) {
+            if !visibility.dated(state.day) {
                 continue;
             }
-            let reference = VersionRef {
+            let reference = ActStateRef {
                 plan,
                 act: dense_index(act),
                 revision,
             };
             let seq = record.plans[plan as usize].act_identities[act].seq;
-            aggregate.add(reference, version, seq, 1);
+            aggregate.add(reference, state, seq, 1);
         }
     }
     aggregate
@@ -168,11 +168,11 @@ fn fold_from_checkpoint(
                 if act as usize >= tail {
                     continue;
                 }
-                if let Some((_, version)) = entry.acts[act as usize].version_at(at_checkpoint)
-                    && version.year == as_of_year
-                    && visibility.dated(version.day)
+                if let Some((_, state)) = entry.acts[act as usize].state_at(at_checkpoint)
+                    && state.year == as_of_year
+                    && visibility.dated(state.day)
                 {
-                    aggregate.add_sums(version, 1);
+                    aggregate.add_sums(state, 1);
                 }
             }
         }
@@ -183,10 +183,10 @@ fn fold_from_checkpoint(
                 known = index;
                 break;
             }
-            if let Some((_, version)) = event.version_at(visibility.known_ms)
-                && visibility.dated(version.day)
+            if let Some((_, state)) = event.state_at(visibility.known_ms)
+                && visibility.dated(state.day)
             {
-                aggregate.add_sums(version, 1);
+                aggregate.add_sums(state, 1);
             }
         }
         known_by_plan.push(known);
@@ -209,15 +209,15 @@ fn fold_from_checkpoint(
     revised.dedup();
     for (plan, act) in revised {
         let event = &record.plan_at(plan).acts[act as usize];
-        if let Some((_, version)) = event.version_at(at_checkpoint)
-            && visibility.dated(version.day)
+        if let Some((_, state)) = event.state_at(at_checkpoint)
+            && visibility.dated(state.day)
         {
-            aggregate.add_sums(version, -1);
+            aggregate.add_sums(state, -1);
         }
-        if let Some((_, version)) = event.version_at(visibility.known_ms)
-            && visibility.dated(version.day)
+        if let Some((_, state)) = event.state_at(visibility.known_ms)
+            && visibility.dated(state.day)
         {
-            aggregate.add_sums(version, 1);
+            aggregate.add_sums(state, 1);
         }
     }
 
@@ -231,17 +231,16 @@ fn fold_from_checkpoint(
             if act as usize >= known {
                 continue;
             }
-            if let Some((revision, version)) =
-                entry.acts[act as usize].version_at(visibility.known_ms)
-                && visibility.dated(version.day)
+            if let Some((revision, state)) = entry.acts[act as usize].state_at(visibility.known_ms)
+                && visibility.dated(state.day)
             {
-                let reference = VersionRef {
+                let reference = ActStateRef {
                     plan,
                     act,
                     revision,
                 };
                 let seq = entry.act_identities[act as usize].seq;
-                aggregate.add_listed(reference, version, seq, 1);
+                aggregate.add_listed(reference, state, seq, 1);
             }
         }
     }

@@ -6,7 +6,7 @@ use acta_events::catalogue::PlanKind;
 
 use crate::aggregate::ListKind;
 use crate::cells::PlanCells;
-use crate::compact::{Act, ActIdentity, LifecycleEvent, PlanIndex, Version, dense_index};
+use crate::compact::{Act, ActIdentity, ActState, LifecycleEvent, PlanIndex, dense_index};
 
 /// One plan: its place in the tree, its lifecycle, its acts and the cells they feed.
 #[derive(Debug)]
@@ -57,19 +57,19 @@ impl Plan {
         }
     }
 
-    /// Indexes a new version of `act`, given the act's versions before it.
-    pub(crate) fn index_version(&mut self, act: u32, version: &Version, earlier: &[Version]) {
-        if !earlier.iter().any(|other| other.year == version.year) {
+    /// Indexes a new state of `act`, given the act's states before it.
+    pub(crate) fn index_state(&mut self, act: u32, state: &ActState, earlier: &[ActState]) {
+        if !earlier.iter().any(|other| other.year == state.year) {
             match self
                 .acts_by_year
                 .iter_mut()
-                .find(|(year, _)| *year == version.year)
+                .find(|(year, _)| *year == state.year)
             {
                 Some((_, acts)) => acts.push(act),
-                None => self.acts_by_year.push((version.year, vec![act])),
+                None => self.acts_by_year.push((state.year, vec![act])),
             }
         }
-        if let Some(kind) = ListKind::of(version)
+        if let Some(kind) = ListKind::of(state)
             && !earlier.iter().any(|other| ListKind::of(other).is_some())
         {
             self.listed_acts[kind as usize].push(act);

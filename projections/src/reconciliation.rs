@@ -152,7 +152,7 @@ impl Record {
             if !plans.contains(reference.plan) {
                 continue;
             }
-            let Payload::Total { claim } = self.version(reference).payload else {
+            let Payload::Total { claim } = self.state(reference).payload else {
                 continue;
             };
             let claim = &self.claims[claim as usize];
@@ -266,12 +266,12 @@ impl Record {
             if !plans.contains(reference.plan) {
                 continue;
             }
-            let version = self.version(reference);
+            let state = self.state(reference);
             let Payload::Training {
                 participants,
                 group_sum,
                 ..
-            } = version.payload
+            } = state.payload
             else {
                 continue;
             };
@@ -284,14 +284,14 @@ impl Record {
                 kind: FindingKind::BreakdownMismatch,
                 event: self.identity(reference).id,
                 plan: reference.plan,
-                year: Some(version.year),
+                year: Some(state.year),
                 indicator: None,
                 expected: participants,
                 actual: Some(group_sum),
                 message: format!(
                     "The training of {} on plan {} states {participants} participants, but its \
                      groups add up to {group_sum} (difference {}).",
-                    version.day.to_civil(),
+                    state.day.to_civil(),
                     self.plan_at(reference.plan).key,
                     group_sum - participants
                 ),
@@ -364,10 +364,10 @@ impl Record {
                 if !visibility.recorded(act.recorded_ms) {
                     return None;
                 }
-                let (revision, version) = act.version_at(visibility.known_ms)?;
+                let (revision, state) = act.state_at(visibility.known_ms)?;
                 let identity = self.identity(reference);
-                (revision == reference.revision && visibility.dated(version.day))
-                    .then_some(((version.day, identity.seq), identity.id))
+                (revision == reference.revision && visibility.dated(state.day))
+                    .then_some(((state.day, identity.seq), identity.id))
             })
             .max_by_key(|(order, _)| *order)
             .map(|(_, id)| id)

@@ -14,9 +14,9 @@ use crate::cells::{
 };
 use crate::checkpoint::Checkpoints;
 use crate::compact::{
-    Act, ActIdentity, CellIndex, Day, FundingMetric, FundsKind, IndicatorIndex, LifecycleDetails,
-    LifecycleEvent, MaybeCell, MaybeCount, Metric, Payload, PlanIndex, Revision, Texts, TotalClaim,
-    Version, VersionRef, WordsReading, dense_index,
+    Act, ActIdentity, ActState, ActStateRef, CellIndex, Day, FundingMetric, FundsKind,
+    IndicatorIndex, LifecycleDetails, LifecycleEvent, MaybeCell, MaybeCount, Metric, Payload,
+    PlanIndex, Revision, TotalClaim, UnitNames, WordsReading, dense_index,
 };
 use crate::decisions::Decisions;
 use crate::decode::ActFacts;
@@ -47,9 +47,8 @@ pub struct Record {
     pub(crate) cells: Cells,
     /// Per funding cell, every version of a disbursement ever charged to it, so that a finding
     /// about the cell can name its latest visible disbursement without a scan of the log.
-    pub(crate) disbursements: Vec<Vec<VersionRef>>,
-    /// Units' names.
-    pub(crate) texts: Texts,
+    pub(crate) disbursements: Vec<Vec<ActStateRef>>,
+    pub(crate) unit_names: UnitNames,
     /// Each decision version as the yearly summary lists it, rendered once.
     pub(crate) decisions: Decisions,
     pub(crate) claims: Vec<TotalClaim>,
@@ -107,7 +106,7 @@ struct ImpliedIndicators([Option<IndicatorIndex>; ImpliedIndicator::COUNT]);
 
 /// Who and when an event is: what the fold reads of it besides its data, whether it came whole
 /// ([`StoredEvent`]) or borrowed from its row ([`EventRow`]).
-struct Head<'a> {
+struct EventHeader<'a> {
     seq: u64,
     id: EventId,
     event_type: EventType,
@@ -117,9 +116,9 @@ struct Head<'a> {
     recorded_at: Instant,
 }
 
-impl<'a> Head<'a> {
-    fn of(event: &'a StoredEvent) -> Head<'a> {
-        Head {
+impl<'a> EventHeader<'a> {
+    fn of(event: &'a StoredEvent) -> EventHeader<'a> {
+        EventHeader {
             seq: event.seq,
             id: event.id,
             event_type: event.event_type,
@@ -153,7 +152,7 @@ impl Record {
     /// refers to what exists; should one not (a bug elsewhere), it is skipped rather than
     /// allowed to take the service down.
     pub fn apply(&mut self, event: &StoredEvent) {
-        self.apply_read(&Head::of(event), Data::Json(&event.data));
+        self.apply_read(&EventHeader::of(event), Data::Json(&event.data));
     }
 
     /// Folds one stored event as the cold start reads it ([`Log::open_with_replay`]): the same
@@ -163,7 +162,7 @@ impl Record {
     ///
     /// [`Log::open_with_replay`]: acta_events::Log::open_with_replay
     pub fn replay(&mut self, event: &EventRow<'_>) {
-        let head = Head {
+        let header = EventHeader {
             seq: event.seq,
             id: event.id,
             event_type: event.event_type,
@@ -172,16 +171,16 @@ impl Record {
             recorded_at: event.recorded_at,
         };
         if let Some(facts) = ActFacts::read(event.event_type, event.data) {
-            return self.apply_read(&head, Data::Act(facts));
+            return self.apply_read(&header, Data::Act(facts));
         }
         let Ok(data) = serde_json::from_str::<serde_json::Value>(event.data) else {
             return;
         };
-        self.apply_read(&head, Data::Json(&data));
+        self.apply_read(&header, Data::Json(&data));
     }
 
     /// [`Record::apply`] and [`Record::replay`]: one fold, whichever way the data was read.
-    fn apply_read(&mut self, event: &Head<'_>, data: Data<'_>) {
+    fn apply_read(&mut self, event: &EventHeader<'_>, data: Data<'_>) {
         let recorded_ms = event.recorded_at.as_millisecond();
         // `recorded_at` never decreases along `seq`; taking the maximum keeps "known at t is a
         // prefix" true even if a clock stepped back.
@@ -267,12 +266,12 @@ impl Record {
         let Some(plan) = known_plan else {
             return;
         };
-        let version = self.version_of(plan, Day::from_civil(event.occurred_on), &facts);
+        let state = self.state_of(plan, Day::from_civil(event.occurred_on), &facts);
         let entry = &mut self.plans[plan as usize];
         let act = dense_index(entry.acts.len());
         entry.acts.push(Act {
             recorded_ms,
-            original: version,
+            original: state,
             revisions: None,
         });
         entry.act_identities.push(ActIdentity {
@@ -280,15 +279,15 @@ impl Record {
             seq: event.seq,
             event_type: event.event_type,
         });
-        entry.index_version(act, &version, &[]);
+        entry.index_state(act, &state, &[]);
         self.events.insert(event.id, EventRef::Act { plan, act });
-        let reference = VersionRef {
+        let reference = ActStateRef {
             plan,
             act,
             revision: 0,
         };
-        self.note_disbursement(reference, &version);
-        self.live_add(reference, &version, 1);
+        self.note_disbursement(reference, &state);
+        self.live_add(reference, &state, 1);
     }
 
     /// Whether `plan` was ever registered (for the `404` of an unknown `plan=`).
@@ -298,7 +297,7 @@ impl Record {
 
     fn register_plan(
         &mut self,
-        event: &Head<'_>,
+        event: &EventHeader<'_>,
         recorded_ms: i64,
         registered: &acta_events::catalogue::PlanRegistered,
     ) {
@@ -331,7 +330,7 @@ impl Record {
     fn push_lifecycle(
         &mut self,
         plan: PlanIndex,
-        event: &Head<'_>,
+        event: &EventHeader<'_>,
         recorded_ms: i64,
         details: LifecycleDetails,
     ) {
@@ -391,7 +390,7 @@ impl Record {
         // read when the correction was recorded (so a date moved by an earlier correction stays
         // moved when a later one fixes only the data).
         let day = occurred_on.unwrap_or(current.day);
-        let version = match replacement {
+        let state = match replacement {
             Some(replacement) => {
                 let Ok(data) = EventData::parse(event_type, replacement, "/data/data") else {
                     return;
@@ -399,77 +398,68 @@ impl Record {
                 let Some(facts) = ActFacts::of(&data) else {
                     return;
                 };
-                self.version_of(plan, day, &facts)
+                self.state_of(plan, day, &facts)
             }
             None => self.moved(plan, &current, day),
         };
-        self.revise_act(plan, act, recorded_ms, Some(version));
+        self.revise_act(plan, act, recorded_ms, Some(state));
     }
 
     /// Records a correction (`Some`) or retraction (`None`) of an act and updates the live
-    /// aggregate: the version read so far is taken out, the new one put in.
-    fn revise_act(
-        &mut self,
-        plan: PlanIndex,
-        act: u32,
-        recorded_ms: i64,
-        version: Option<Version>,
-    ) {
+    /// aggregate: the state read so far is taken out, the new one put in.
+    fn revise_act(&mut self, plan: PlanIndex, act: u32, recorded_ms: i64, state: Option<ActState>) {
         let entry = &mut self.plans[plan as usize];
         let target = &mut entry.acts[act as usize];
-        let Some((revision, &current)) = target.version_at(None) else {
+        let Some((revision, &current)) = target.state_at(None) else {
             return;
         };
-        if let Some(version) = &version {
-            let earlier: Vec<Version> = std::iter::once(target.original)
+        if let Some(state) = &state {
+            let earlier: Vec<ActState> = std::iter::once(target.original)
                 .chain(
                     target
                         .revisions()
                         .iter()
-                        .filter_map(|revision| revision.version),
+                        .filter_map(|revision| revision.state),
                 )
                 .collect();
-            entry.index_version(act, version, &earlier);
+            entry.index_state(act, state, &earlier);
         }
         let target = &mut entry.acts[act as usize];
         let revisions = target.revisions.get_or_insert_with(Box::default);
-        revisions.push(Revision {
-            recorded_ms,
-            version,
-        });
+        revisions.push(Revision { recorded_ms, state });
         let new_revision = dense_index(revisions.len());
         self.checkpoints.note_revision(recorded_ms, plan, act);
-        let old = VersionRef {
+        let old = ActStateRef {
             plan,
             act,
             revision,
         };
         self.live_add(old, &current, -1);
-        if let Some(version) = version {
-            let new = VersionRef {
+        if let Some(state) = state {
+            let new = ActStateRef {
                 plan,
                 act,
                 revision: new_revision,
             };
-            self.note_disbursement(new, &version);
-            self.live_add(new, &version, 1);
+            self.note_disbursement(new, &state);
+            self.live_add(new, &state, 1);
         }
     }
 
-    /// Adds a version to (or takes it out of) the live aggregate and the live funding sums by
+    /// Adds an act's state to (or takes it out of) the live aggregate and the live funding sums by
     /// year that checkpoints copy.
-    fn live_add(&mut self, reference: VersionRef, version: &Version, sign: i128) {
+    fn live_add(&mut self, reference: ActStateRef, state: &ActState, sign: i128) {
         let seq = self.identity(reference).seq;
-        self.live.add(reference, version, seq, sign);
-        self.checkpoints.note_live(version, sign);
+        self.live.add(reference, state, seq, sign);
+        self.checkpoints.note_live(state, sign);
     }
 
-    fn note_disbursement(&mut self, reference: VersionRef, version: &Version) {
+    fn note_disbursement(&mut self, reference: ActStateRef, state: &ActState) {
         if let Payload::Funds {
             kind: FundsKind::Disbursed,
             funding_cell,
             ..
-        } = version.payload
+        } = state.payload
         {
             let cell = funding_cell as usize;
             if self.disbursements.len() <= cell {
@@ -479,8 +469,8 @@ impl Record {
         }
     }
 
-    /// The compact version of an act, with its cells resolved.
-    fn version_of(&mut self, plan: PlanIndex, day: Day, facts: &ActFacts<'_>) -> Version {
+    /// The compact state of an act, with its cells resolved.
+    fn state_of(&mut self, plan: PlanIndex, day: Day, facts: &ActFacts<'_>) -> ActState {
         let year = day.to_civil().year();
         let payload = match *facts {
             ActFacts::Decision {
@@ -491,7 +481,7 @@ impl Record {
                 text: self.decisions.push(day.to_civil(), issuer, number, title),
             },
             ActFacts::Unit { name } => {
-                let name = self.texts.push(&[name]);
+                let name = self.unit_names.push(name);
                 Payload::Unit { name }
             }
             ActFacts::Staff { count } => Payload::Staff {
@@ -594,7 +584,7 @@ impl Record {
                 }
             }
         };
-        Version {
+        ActState {
             day,
             year,
             year_cell: self.cell(YearCellKey { plan, year }),
@@ -603,7 +593,7 @@ impl Record {
     }
 
     /// The same act at another date: cells that depend on the year are resolved anew.
-    fn moved(&mut self, plan: PlanIndex, version: &Version, day: Day) -> Version {
+    fn moved(&mut self, plan: PlanIndex, state: &ActState, day: Day) -> ActState {
         let year = day.to_civil().year();
         let reyear = |record: &mut Record, cell: CellIndex| {
             let key = record.cells.indicators.key(cell);
@@ -613,7 +603,7 @@ impl Record {
                 year,
             })
         };
-        let payload = match version.payload {
+        let payload = match state.payload {
             Payload::Staff {
                 count,
                 indicator_cell,
@@ -675,7 +665,7 @@ impl Record {
             | Payload::Funds { .. }
             | Payload::Total { .. }) => payload,
         };
-        Version {
+        ActState {
             day,
             year,
             year_cell: self.cell(YearCellKey { plan, year }),
@@ -758,20 +748,20 @@ impl Record {
         &self.live
     }
 
-    pub(crate) fn act(&self, reference: VersionRef) -> &Act {
+    pub(crate) fn act(&self, reference: ActStateRef) -> &Act {
         &self.plans[reference.plan as usize].acts[reference.act as usize]
     }
 
-    pub(crate) fn identity(&self, reference: VersionRef) -> ActIdentity {
+    pub(crate) fn identity(&self, reference: ActStateRef) -> ActIdentity {
         self.plans[reference.plan as usize].act_identities[reference.act as usize]
     }
 
-    /// The version a reference names. References come from an aggregate, which only lists
-    /// versions that exist.
-    pub(crate) fn version(&self, reference: VersionRef) -> &Version {
+    /// The state a reference names. References come from an aggregate, which only lists
+    /// states that exist.
+    pub(crate) fn state(&self, reference: ActStateRef) -> &ActState {
         self.act(reference)
-            .version(reference.revision)
-            .expect("aggregates list only versions that exist")
+            .state(reference.revision)
+            .expect("aggregates list only states that exist")
     }
 
     /// The visible lifecycle events of a plan, in `seq` order, with their details as known.

@@ -244,12 +244,12 @@ impl Record {
                 .iter()
                 .filter(|reference| plans.contains(reference.plan))
                 .filter_map(|reference| {
-                    let version = self.version(reference);
+                    let state = self.state(reference);
                     Some(ListedItem {
-                        year: version.year,
-                        day: version.day,
+                        year: state.year,
+                        day: state.day,
                         seq: self.identity(reference).seq,
-                        index: index(version.payload)?,
+                        index: index(state.payload)?,
                     })
                 })
                 .collect(),
@@ -341,7 +341,7 @@ impl<'r> YearBuilder<'r> {
             },
             units_established: units[self.units]
                 .iter()
-                .map(|item| record.texts.get(item.index))
+                .map(|item| record.unit_names.get(item.index))
                 .collect(),
             year,
         }
