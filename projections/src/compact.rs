@@ -29,22 +29,12 @@ pub(crate) fn dense_index(length: usize) -> u32 {
 pub(crate) struct Day(pub(crate) i32);
 
 impl Day {
-    /// Howard Hinnant's `days_from_civil`: exact for the proleptic Gregorian calendar.
     pub(crate) fn from_civil(date: CivilDate) -> Day {
-        let date = date.jiff();
-        let month = i32::from(date.month());
-        let day = i32::from(date.day());
-        let year = i32::from(date.year()) - i32::from(month <= 2);
-        let era = year.div_euclid(400);
-        let year_of_era = year - era * 400;
-        let month_from_march = (month + 9) % 12;
-        let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        Day(era * 146_097 + day_of_era - 719_468)
+        Day(date.days_since_epoch())
     }
 
-    /// The inverse of [`Day::from_civil`]. Every `Day` in a record came from a valid
-    /// `CivilDate`, so the conversion back cannot fail.
+    /// The inverse of [`Day::from_civil`] (Howard Hinnant's `civil_from_days`). Every `Day` in a
+    /// record came from a valid `CivilDate`, so the conversion back cannot fail.
     pub(crate) fn to_civil(self) -> CivilDate {
         let days = self.0 + 719_468;
         let era = days.div_euclid(146_097);
