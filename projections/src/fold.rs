@@ -19,8 +19,9 @@
 //! This is the same sum as a plain fold, regrouped; property tests compare the two.
 
 use crate::aggregate::{Aggregate, ListKind};
+use crate::checkpoint::Checkpoint;
 use crate::compact::{ActStateRef, PlanIndex, dense_index};
-use crate::plans::PlanSet;
+use crate::plans::{Plan, PlanSet};
 use crate::query::Visibility;
 use crate::record::Record;
 
@@ -108,49 +109,15 @@ fn fold_from_checkpoint(
     if acts < checkpoints.least_distance() {
         return None;
     }
-    let at_checkpoint = Some(checkpoint.known_ms());
-    let as_of_year = visibility.as_of.map(|day| day.to_civil().year());
-    let before = |year: i16| as_of_year.is_none_or(|as_of_year| year < as_of_year);
-    let mut aggregate = Aggregate::sized(record.cells.counts());
-
-    // 1. The checkpoint's sums of the years before `as_of`'s.
-    for &plan in &plans.members {
-        let entry = record.plan_at(plan);
-        for &cell in &entry.cells.years {
-            if before(record.cells.years.key(cell).year)
-                && let Some(sums) = checkpoint.year(cell)
-            {
-                aggregate.years[cell as usize] = sums;
-            }
-        }
-        for &cell in &entry.cells.indicators {
-            if before(record.cells.indicators.key(cell).year) {
-                let index = cell as usize;
-                if let Some(actual) = checkpoint.indicator_actual(cell) {
-                    aggregate.indicator_actual[index] = actual;
-                }
-                if let Some(count) = checkpoint.indicator_acts(cell) {
-                    aggregate.indicator_acts[index] = count;
-                }
-            }
-        }
-        for &cell in &entry.cells.topics {
-            if before(record.cells.topics.key(cell).year)
-                && let Some(sums) = checkpoint.topic(cell)
-            {
-                aggregate.topics[cell as usize] = sums;
-            }
-        }
-    }
-    for (cell, sums) in checkpoint.funding_before(as_of_year) {
-        if plans.contains(record.cells.funding.key(cell).plan) {
-            let target = &mut aggregate.funding[cell as usize];
-            for (sum, amount) in target.iter_mut().zip(sums) {
-                *sum += amount;
-            }
-        }
-    }
-
+    let mut fold = FoldFromCheckpoint {
+        record,
+        checkpoint,
+        visibility,
+        plans,
+        as_of_year: visibility.as_of.map(|day| day.to_civil().year()),
+        aggregate: Aggregate::sized(record.cells.counts()),
+    };
+    fold.copy_years_before_as_of();
     // A plan's acts are in recorded order: those the checkpoint read are a prefix (up to
     // `tail`), and so are those recorded by `known_at` (up to `known`, kept per plan for
     // step 5). Comparing an act's index with them spares reading the act.
@@ -160,89 +127,169 @@ fn fold_from_checkpoint(
         let tail = entry
             .acts
             .partition_point(|event| event.recorded_ms <= checkpoint.known_ms());
-        // 2. The acts of `as_of`'s year, as the checkpoint read them.
-        if let Some(as_of_year) = as_of_year
-            && let Some((_, acts)) = entry.acts_by_year.iter().find(|(y, _)| *y == as_of_year)
-        {
-            for &act in acts {
-                if act as usize >= tail {
-                    continue;
-                }
-                if let Some((_, state)) = entry.acts[act as usize].state_at(at_checkpoint)
-                    && state.year == as_of_year
-                    && visibility.dated(state.day)
+        fold.add_as_of_year_as_checkpoint_read(entry, tail);
+        known_by_plan.push(fold.add_tail_as_known(entry, tail));
+    }
+    fold.replace_revised_since_checkpoint();
+    fold.list_what_the_answer_lists(lists, &known_by_plan);
+    Some(fold.aggregate)
+}
+
+/// A fold from one checkpoint, made in the steps the module docs number.
+struct FoldFromCheckpoint<'a> {
+    record: &'a Record,
+    checkpoint: &'a Checkpoint,
+    visibility: Visibility,
+    plans: &'a PlanSet,
+    as_of_year: Option<i16>,
+    aggregate: Aggregate,
+}
+
+impl FoldFromCheckpoint<'_> {
+    /// Whether the checkpoint's sums of `year` are taken whole (step 1).
+    fn before_as_of(&self, year: i16) -> bool {
+        self.as_of_year.is_none_or(|as_of_year| year < as_of_year)
+    }
+
+    /// Step 1: the checkpoint's sums of the years before `as_of`'s.
+    fn copy_years_before_as_of(&mut self) {
+        let (record, checkpoint) = (self.record, self.checkpoint);
+        for &plan in &self.plans.members {
+            let entry = record.plan_at(plan);
+            for &cell in &entry.cells.years {
+                if self.before_as_of(record.cells.years.key(cell).year)
+                    && let Some(sums) = checkpoint.year(cell)
                 {
-                    aggregate.add_sums(state, 1);
+                    self.aggregate.years[cell as usize] = sums;
+                }
+            }
+            for &cell in &entry.cells.indicators {
+                if self.before_as_of(record.cells.indicators.key(cell).year) {
+                    let index = cell as usize;
+                    if let Some(actual) = checkpoint.indicator_actual(cell) {
+                        self.aggregate.indicator_actual[index] = actual;
+                    }
+                    if let Some(count) = checkpoint.indicator_acts(cell) {
+                        self.aggregate.indicator_acts[index] = count;
+                    }
+                }
+            }
+            for &cell in &entry.cells.topics {
+                if self.before_as_of(record.cells.topics.key(cell).year)
+                    && let Some(sums) = checkpoint.topic(cell)
+                {
+                    self.aggregate.topics[cell as usize] = sums;
                 }
             }
         }
-        // 3. The acts recorded after the checkpoint, as read at `known_at`.
-        let mut known = entry.acts.len();
+        for (cell, sums) in checkpoint.funding_before(self.as_of_year) {
+            if self.plans.contains(record.cells.funding.key(cell).plan) {
+                let target = &mut self.aggregate.funding[cell as usize];
+                for (sum, amount) in target.iter_mut().zip(sums) {
+                    *sum += amount;
+                }
+            }
+        }
+    }
+
+    /// Step 2: the acts of `as_of`'s year among the plan's first `tail` acts, as the
+    /// checkpoint read them.
+    fn add_as_of_year_as_checkpoint_read(&mut self, entry: &Plan, tail: usize) {
+        let Some(as_of_year) = self.as_of_year else {
+            return;
+        };
+        let Some((_, acts)) = entry.acts_by_year.iter().find(|(y, _)| *y == as_of_year) else {
+            return;
+        };
+        let at_checkpoint = Some(self.checkpoint.known_ms());
+        for &act in acts {
+            if act as usize >= tail {
+                continue;
+            }
+            if let Some((_, state)) = entry.acts[act as usize].state_at(at_checkpoint)
+                && state.year == as_of_year
+                && self.visibility.dated(state.day)
+            {
+                self.aggregate.add_sums(state, 1);
+            }
+        }
+    }
+
+    /// Step 3: the plan's acts from `tail` on (recorded after the checkpoint), as read at
+    /// `known_at`; returns how many of the plan's acts were recorded by `known_at`.
+    fn add_tail_as_known(&mut self, entry: &Plan, tail: usize) -> usize {
         for (index, event) in entry.acts.iter().enumerate().skip(tail) {
-            if !visibility.recorded(event.recorded_ms) {
-                known = index;
-                break;
+            if !self.visibility.recorded(event.recorded_ms) {
+                return index;
+            }
+            if let Some((_, state)) = event.state_at(self.visibility.known_ms)
+                && self.visibility.dated(state.day)
+            {
+                self.aggregate.add_sums(state, 1);
+            }
+        }
+        entry.acts.len()
+    }
+
+    /// Step 4: earlier acts revised after the checkpoint: the checkpoint's state out, the
+    /// state at `known_at` in.
+    fn replace_revised_since_checkpoint(&mut self) {
+        let (record, visibility) = (self.record, self.visibility);
+        let known_ms = self.checkpoint.known_ms();
+        let mut revised: Vec<(PlanIndex, u32)> = record
+            .checkpoints
+            .revisions_after(known_ms)
+            .iter()
+            .take_while(|note| visibility.recorded(note.recorded_ms))
+            .filter(|note| {
+                self.plans.contains(note.plan)
+                    && record.plan_at(note.plan).acts[note.act as usize].recorded_ms <= known_ms
+            })
+            .map(|note| (note.plan, note.act))
+            .collect();
+        revised.sort_unstable();
+        revised.dedup();
+        for (plan, act) in revised {
+            let event = &record.plan_at(plan).acts[act as usize];
+            if let Some((_, state)) = event.state_at(Some(known_ms))
+                && visibility.dated(state.day)
+            {
+                self.aggregate.add_sums(state, -1);
             }
             if let Some((_, state)) = event.state_at(visibility.known_ms)
                 && visibility.dated(state.day)
             {
-                aggregate.add_sums(state, 1);
+                self.aggregate.add_sums(state, 1);
             }
-        }
-        known_by_plan.push(known);
-    }
-
-    // 4. Earlier acts revised after the checkpoint: the checkpoint's version out, the
-    // version at `known_at` in.
-    let mut revised: Vec<(PlanIndex, u32)> = checkpoints
-        .revisions_after(checkpoint.known_ms())
-        .iter()
-        .take_while(|note| visibility.recorded(note.recorded_ms))
-        .filter(|note| {
-            plans.contains(note.plan)
-                && record.plan_at(note.plan).acts[note.act as usize].recorded_ms
-                    <= checkpoint.known_ms()
-        })
-        .map(|note| (note.plan, note.act))
-        .collect();
-    revised.sort_unstable();
-    revised.dedup();
-    for (plan, act) in revised {
-        let event = &record.plan_at(plan).acts[act as usize];
-        if let Some((_, state)) = event.state_at(at_checkpoint)
-            && visibility.dated(state.day)
-        {
-            aggregate.add_sums(state, -1);
-        }
-        if let Some((_, state)) = event.state_at(visibility.known_ms)
-            && visibility.dated(state.day)
-        {
-            aggregate.add_sums(state, 1);
         }
     }
 
-    // 5. What the answer lists, folded over the acts that can be listed for it.
-    for (&plan, known) in plans.members.iter().zip(known_by_plan) {
-        let entry = record.plan_at(plan);
-        for &act in lists
-            .iter()
-            .flat_map(|&kind| &entry.listed_acts[kind as usize])
-        {
-            if act as usize >= known {
-                continue;
-            }
-            if let Some((revision, state)) = entry.acts[act as usize].state_at(visibility.known_ms)
-                && visibility.dated(state.day)
+    /// Step 5: what the answer lists, folded over the acts that can be listed for it among each
+    /// plan's acts recorded by `known_at` (`known_by_plan`, in the order of the plans).
+    fn list_what_the_answer_lists(&mut self, lists: &[ListKind], known_by_plan: &[usize]) {
+        let visibility = self.visibility;
+        for (&plan, &known) in self.plans.members.iter().zip(known_by_plan) {
+            let entry = self.record.plan_at(plan);
+            for &act in lists
+                .iter()
+                .flat_map(|&kind| &entry.listed_acts[kind as usize])
             {
-                let reference = ActStateRef {
-                    plan,
-                    act,
-                    revision,
-                };
-                let seq = entry.act_identities[act as usize].seq;
-                aggregate.add_listed(reference, state, seq, 1);
+                if act as usize >= known {
+                    continue;
+                }
+                if let Some((revision, state)) =
+                    entry.acts[act as usize].state_at(visibility.known_ms)
+                    && visibility.dated(state.day)
+                {
+                    let reference = ActStateRef {
+                        plan,
+                        act,
+                        revision,
+                    };
+                    let seq = entry.act_identities[act as usize].seq;
+                    self.aggregate.add_listed(reference, state, seq, 1);
+                }
             }
         }
     }
-    Some(aggregate)
 }
