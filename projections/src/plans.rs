@@ -57,6 +57,18 @@ impl Plan {
         }
     }
 
+    /// How many events of the plan's stream were recorded by `known_ms` (`None`: now): its
+    /// `version` then.
+    pub(crate) fn stream_version(&self, known_ms: Option<i64>) -> u64 {
+        let recorded = match known_ms {
+            None => self.stream_recorded_ms.len(),
+            Some(known_ms) => self
+                .stream_recorded_ms
+                .partition_point(|&recorded_ms| recorded_ms <= known_ms),
+        };
+        recorded as u64
+    }
+
     /// Indexes a new state of `act`, given the act's states before it.
     pub(crate) fn index_state(&mut self, act: u32, state: &ActState, earlier: &[ActState]) {
         if !earlier.iter().any(|other| other.year == state.year) {
