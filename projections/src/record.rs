@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use acta_events::catalogue::Channel;
+use acta_events::catalogue::{Channel, EventCorrected};
 use acta_events::{
     CivilDate, EventData, EventId, EventRow, EventType, Instant, PlanKey, StoredEvent,
 };
@@ -181,19 +181,11 @@ impl Record {
 
     /// [`Record::apply`] and [`Record::replay`]: one fold, whichever way the data was read.
     fn apply_read(&mut self, event: &EventHeader<'_>, data: Data<'_>) {
-        let recorded_ms = event.recorded_at.as_millisecond();
-        // `recorded_at` never decreases along `seq`; taking the maximum keeps "known at t is a
-        // prefix" true even if a clock stepped back.
-        let recorded_ms = self
-            .last_recorded_ms
-            .map_or(recorded_ms, |last| last.max(recorded_ms));
-        self.checkpoints
-            .before_event(&self.live, self.last_recorded_ms, recorded_ms);
-        self.last_recorded_ms = Some(recorded_ms);
+        let recorded_ms = self.note_recorded_at(event.recorded_at);
         // Every stored event of a known plan is part of its stream, and so of its version,
         // even one this record cannot read.
-        let known_plan = self.plan_index.get(event.plan).copied();
-        if let Some(plan) = known_plan
+        let plan = self.plan_index.get(event.plan).copied();
+        if let Some(plan) = plan
             && event.event_type != EventType::PlanRegistered
         {
             self.plans[plan as usize]
@@ -208,65 +200,76 @@ impl Record {
                     return;
                 };
                 parsed = data;
-                if let EventData::PlanRegistered(registered) = &parsed {
-                    self.register_plan(event, recorded_ms, registered);
-                    return;
-                }
-                let Some(plan) = known_plan else {
-                    return;
-                };
-                match &parsed {
-                    EventData::PlanRegistered(_) => unreachable!("handled above"),
-                    EventData::PlanSubmitted(_)
-                    | EventData::PlanApproved(_)
-                    | EventData::PlanCompleted(_)
-                    | EventData::PlanCancelled(_) => {
-                        let details = lifecycle_details(&parsed);
-                        self.push_lifecycle(plan, event, recorded_ms, details);
-                        return;
-                    }
-                    EventData::EventCorrected(correction) => {
-                        let Some(&target) = self.events.get(&correction.target) else {
-                            return;
-                        };
-                        match target {
-                            EventRef::Act { plan, act } => self.correct_act(
-                                plan,
-                                act,
-                                recorded_ms,
-                                correction.data.as_ref(),
-                                correction.occurred_on.map(Day::from_civil),
-                            ),
-                            EventRef::Lifecycle { plan, index } => self.correct_lifecycle(
-                                plan,
-                                index,
-                                recorded_ms,
-                                correction.data.as_ref(),
-                            ),
-                        }
-                        return;
-                    }
-                    EventData::EventRetracted(retraction) => {
-                        // Lifecycle events cannot be retracted (the store refuses it).
-                        if let Some(&EventRef::Act { plan, act }) =
-                            self.events.get(&retraction.target)
-                        {
-                            self.revise_act(plan, act, recorded_ms, None);
-                        }
-                        return;
-                    }
-                    act_data => match ActFacts::of(act_data) {
-                        Some(facts) => facts,
-                        None => return,
-                    },
+                match ActFacts::of(&parsed) {
+                    Some(facts) => facts,
+                    None => return self.apply_not_act(event, recorded_ms, plan, &parsed),
                 }
             }
         };
-        // An act.
-        let Some(plan) = known_plan else {
+        if let Some(plan) = plan {
+            self.push_act(plan, event, recorded_ms, &facts);
+        }
+    }
+
+    /// Takes a checkpoint if one is due before an event recorded at `recorded_at`; returns the
+    /// millisecond the event counts as recorded at.
+    fn note_recorded_at(&mut self, recorded_at: Instant) -> i64 {
+        let recorded_ms = recorded_at.as_millisecond();
+        // `recorded_at` never decreases along `seq`; taking the maximum keeps "known at t is a
+        // prefix" true even if a clock stepped back.
+        let recorded_ms = self
+            .last_recorded_ms
+            .map_or(recorded_ms, |last| last.max(recorded_ms));
+        self.checkpoints
+            .before_event(&self.live, self.last_recorded_ms, recorded_ms);
+        self.last_recorded_ms = Some(recorded_ms);
+        recorded_ms
+    }
+
+    /// A registration, a lifecycle event, a correction or a retraction. Only a registration
+    /// may name a plan not registered yet; anything else of one is skipped.
+    fn apply_not_act(
+        &mut self,
+        event: &EventHeader<'_>,
+        recorded_ms: i64,
+        plan: Option<PlanIndex>,
+        data: &EventData,
+    ) {
+        if let EventData::PlanRegistered(registered) = data {
+            self.register_plan(event, recorded_ms, registered);
+            return;
+        }
+        let Some(plan) = plan else {
             return;
         };
-        let state = self.state_of(plan, Day::from_civil(event.occurred_on), &facts);
+        match data {
+            EventData::PlanSubmitted(_)
+            | EventData::PlanApproved(_)
+            | EventData::PlanCompleted(_)
+            | EventData::PlanCancelled(_) => {
+                self.push_lifecycle(plan, event, recorded_ms, lifecycle_details(data));
+            }
+            EventData::EventCorrected(correction) => self.correct(recorded_ms, correction),
+            EventData::EventRetracted(retraction) => {
+                // Lifecycle events cannot be retracted (the store refuses it).
+                if let Some(&EventRef::Act { plan, act }) = self.events.get(&retraction.target) {
+                    self.revise_act(plan, act, recorded_ms, None);
+                }
+            }
+            // Registrations are applied above, acts by `push_act`.
+            _ => {}
+        }
+    }
+
+    /// A new act of `plan`: kept, indexed, and added to the live aggregate.
+    fn push_act(
+        &mut self,
+        plan: PlanIndex,
+        event: &EventHeader<'_>,
+        recorded_ms: i64,
+        facts: &ActFacts<'_>,
+    ) {
+        let state = self.state_of(plan, Day::from_civil(event.occurred_on), facts);
         let entry = &mut self.plans[plan as usize];
         let act = dense_index(entry.acts.len());
         entry.acts.push(Act {
@@ -347,6 +350,25 @@ impl Record {
         });
         self.events
             .insert(event.id, EventRef::Lifecycle { plan, index });
+    }
+
+    /// A correction of an act, or of a lifecycle event's details.
+    fn correct(&mut self, recorded_ms: i64, correction: &EventCorrected) {
+        let Some(&target) = self.events.get(&correction.target) else {
+            return;
+        };
+        match target {
+            EventRef::Act { plan, act } => self.correct_act(
+                plan,
+                act,
+                recorded_ms,
+                correction.data.as_ref(),
+                correction.occurred_on.map(Day::from_civil),
+            ),
+            EventRef::Lifecycle { plan, index } => {
+                self.correct_lifecycle(plan, index, recorded_ms, correction.data.as_ref())
+            }
+        }
     }
 
     fn correct_lifecycle(
@@ -480,51 +502,8 @@ impl Record {
             } => Payload::Decision {
                 text: self.decisions.push(day.to_civil(), issuer, number, title),
             },
-            ActFacts::Unit { name } => {
-                let name = self.unit_names.push(name);
-                Payload::Unit { name }
-            }
-            ActFacts::Staff { count } => Payload::Staff {
-                count,
-                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Staff, year),
-            },
-            ActFacts::Training {
-                topic,
-                sessions,
-                participants,
-                group_sum,
-            } => {
-                let topic = self.topics.intern(topic);
-                Payload::Training {
-                    sessions,
-                    participants: MaybeCount::new(participants),
-                    group_sum: MaybeCount::new(group_sum),
-                    topic_cell: self.cell(TopicCellKey { plan, year, topic }),
-                    sessions_cell: self.implied_cell(
-                        plan,
-                        ImpliedIndicator::TrainingSessions,
-                        year,
-                    ),
-                    participants_cell: MaybeCell::new(participants.map(|_| {
-                        self.implied_cell(plan, ImpliedIndicator::TrainingParticipants, year)
-                    })),
-                }
-            }
-            ActFacts::Outreach { channel, items } => Payload::Outreach {
-                channel,
-                items,
-                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Outreach(channel), year),
-            },
-            ActFacts::Assessment { enterprises } => Payload::Assessment {
-                enterprises,
-                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Assessment, year),
-            },
-            ActFacts::Progress {
-                indicator,
-                quantity,
-            } => Payload::Progress {
-                quantity,
-                indicator_cell: self.indicator_cell_named(plan, indicator, year),
+            ActFacts::Unit { name } => Payload::Unit {
+                name: self.unit_names.push(name),
             },
             ActFacts::Target {
                 indicator,
@@ -555,34 +534,14 @@ impl Record {
                 amount_in_words,
                 from_year,
                 to_year,
-            } => {
-                let metric_read = match metric {
-                    "funding.planned" => Metric::Funding(FundingMetric::Planned),
-                    "funding.allocated" => Metric::Funding(FundingMetric::Allocated),
-                    "funding.disbursed" => Metric::Funding(FundingMetric::Disbursed),
-                    "funding.budget" => Metric::Funding(FundingMetric::Budget),
-                    indicator => Metric::Indicator(self.indicators.intern(indicator)),
-                };
-                // Read the words once, here, rather than on every query.
-                let words = match amount_in_words {
-                    None => WordsReading::Absent,
-                    Some(words) => match vnd::read_words(words) {
-                        Some(amount) => WordsReading::Reads(amount),
-                        None => WordsReading::Unreadable,
-                    },
-                };
-                self.claims.push(TotalClaim {
-                    metric: metric_read,
-                    metric_name: metric.to_owned(),
-                    amount,
-                    words,
-                    from_year,
-                    to_year,
-                });
-                Payload::Total {
-                    claim: dense_index(self.claims.len() - 1),
-                }
-            }
+            } => Payload::Total {
+                claim: self.push_claim(metric, amount, amount_in_words, from_year, to_year),
+            },
+            ActFacts::Staff { .. }
+            | ActFacts::Training { .. }
+            | ActFacts::Outreach { .. }
+            | ActFacts::Assessment { .. }
+            | ActFacts::Progress { .. } => self.indicator_payload(plan, year, facts),
         };
         ActState {
             day,
@@ -590,6 +549,104 @@ impl Record {
             year_cell: self.cell(YearCellKey { plan, year }),
             payload,
         }
+    }
+
+    /// The payload of an act that feeds indicators, with the indicator cells of `year` it
+    /// feeds.
+    fn indicator_payload(&mut self, plan: PlanIndex, year: i16, facts: &ActFacts<'_>) -> Payload {
+        match *facts {
+            ActFacts::Staff { count } => Payload::Staff {
+                count,
+                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Staff, year),
+            },
+            ActFacts::Training {
+                topic,
+                sessions,
+                participants,
+                group_sum,
+            } => self.training(plan, year, topic, sessions, participants, group_sum),
+            ActFacts::Outreach { channel, items } => Payload::Outreach {
+                channel,
+                items,
+                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Outreach(channel), year),
+            },
+            ActFacts::Assessment { enterprises } => Payload::Assessment {
+                enterprises,
+                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Assessment, year),
+            },
+            ActFacts::Progress {
+                indicator,
+                quantity,
+            } => Payload::Progress {
+                quantity,
+                indicator_cell: self.indicator_cell_named(plan, indicator, year),
+            },
+            ActFacts::Decision { .. }
+            | ActFacts::Unit { .. }
+            | ActFacts::Target { .. }
+            | ActFacts::Funds { .. }
+            | ActFacts::Total { .. } => unreachable!("state_of reads the acts that feed none"),
+        }
+    }
+
+    /// A training's payload: its topic's cell and the indicators of sessions and, when given,
+    /// participants, in `year`.
+    fn training(
+        &mut self,
+        plan: PlanIndex,
+        year: i16,
+        topic: &str,
+        sessions: u64,
+        participants: Option<u64>,
+        group_sum: Option<u64>,
+    ) -> Payload {
+        let topic = self.topics.intern(topic);
+        Payload::Training {
+            sessions,
+            participants: MaybeCount::new(participants),
+            group_sum: MaybeCount::new(group_sum),
+            topic_cell: self.cell(TopicCellKey { plan, year, topic }),
+            sessions_cell: self.implied_cell(plan, ImpliedIndicator::TrainingSessions, year),
+            participants_cell: MaybeCell::new(
+                participants
+                    .map(|_| self.implied_cell(plan, ImpliedIndicator::TrainingParticipants, year)),
+            ),
+        }
+    }
+
+    /// Keeps a `total.reported` claim, its metric and its words read once, here, rather than
+    /// on every query; returns its index.
+    fn push_claim(
+        &mut self,
+        metric: &str,
+        amount: u64,
+        amount_in_words: Option<&str>,
+        from_year: Option<i16>,
+        to_year: Option<i16>,
+    ) -> u32 {
+        let metric_read = match metric {
+            "funding.planned" => Metric::Funding(FundingMetric::Planned),
+            "funding.allocated" => Metric::Funding(FundingMetric::Allocated),
+            "funding.disbursed" => Metric::Funding(FundingMetric::Disbursed),
+            "funding.budget" => Metric::Funding(FundingMetric::Budget),
+            indicator => Metric::Indicator(self.indicators.intern(indicator)),
+        };
+        let words = match amount_in_words {
+            None => WordsReading::Absent,
+            Some(words) => match vnd::read_words(words) {
+                Some(amount) => WordsReading::Reads(amount),
+                None => WordsReading::Unreadable,
+            },
+        };
+        self.claims.push(TotalClaim {
+            metric: metric_read,
+            metric_name: metric.to_owned(),
+            amount,
+            words,
+            from_year,
+            to_year,
+        });
+        dense_index(self.claims.len() - 1)
     }
 
     /// The same act at another date: cells that depend on the year are resolved anew.
