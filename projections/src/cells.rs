@@ -200,6 +200,7 @@ impl<K> Default for CellTable<K> {
 
 impl<K: Copy + Eq + Hash> CellTable<K> {
     /// The cell of `key`, and whether it was created just now.
+    #[inline]
     pub(crate) fn intern(&mut self, key: K) -> (CellIndex, bool) {
         if let Some(&cell) = self.index.get(&key) {
             return (cell, false);
