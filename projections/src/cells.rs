@@ -1,6 +1,6 @@
 //! The aggregate cells of a record: the key of every cell of each kind, found by hash map
 //! once, when an act is applied, and the names (indicator keys, training topics) keys are made
-//! of. An act's version names the cells it feeds by index, so a fold adds into dense arrays.
+//! of. An act's state names the cells it feeds by index, so a fold adds into dense arrays.
 
 use std::collections::HashMap;
 use std::hash::Hash;
