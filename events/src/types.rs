@@ -142,6 +142,12 @@ impl CivilDate {
         self.0
     }
 
+    /// Days from 1970-01-01 to this date, negative before it (proleptic Gregorian calendar).
+    #[inline]
+    pub fn days_since_epoch(self) -> i32 {
+        i32::try_from(days_from_civil(self.0)).expect("years 1900..=2200 lie within 2^31 days")
+    }
+
     /// The next day, saturating at the last representable one.
     pub fn tomorrow(self) -> Self {
         self.0.tomorrow().map(CivilDate).unwrap_or(self)

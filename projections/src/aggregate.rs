@@ -7,7 +7,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::compact::{CellIndex, Day, IndicatorIndex, Payload, PlanIndex, Version, VersionRef};
+use crate::cells::CellCounts;
+use crate::compact::{ActState, ActStateRef, CellIndex, Day, IndicatorIndex, Payload, PlanIndex};
 
 /// Targets replace each other per (plan, indicator, year).
 pub(crate) type TargetKey = (PlanIndex, IndicatorIndex, i16);
@@ -18,7 +19,7 @@ pub(crate) type TargetKey = (PlanIndex, IndicatorIndex, i16);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TargetCandidate {
     pub(crate) order: (Day, u32),
-    pub(crate) reference: VersionRef,
+    pub(crate) reference: ActStateRef,
     pub(crate) quantity: u64,
 }
 
@@ -65,7 +66,7 @@ pub(crate) struct Aggregate {
 /// only ever adds, so it keeps a plain list, which costs one push per act.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Listed {
-    Live(HashSet<VersionRef>),
+    Live(HashSet<ActStateRef>),
     Folded(Vec<Listing>),
 }
 
@@ -74,12 +75,12 @@ pub(crate) enum Listed {
 /// cost a cache miss or two each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Listing {
-    pub(crate) reference: VersionRef,
+    pub(crate) reference: ActStateRef,
     pub(crate) year: i16,
     pub(crate) day: Day,
     /// The act's `seq`.
     pub(crate) seq: u64,
-    /// The decision's entry in the record's `decisions`, or the unit's name in its `texts`;
+    /// The decision's entry in the record's `decisions`, or the unit's name in its `unit_names`;
     /// 0 for what has neither.
     pub(crate) text: u32,
 }
@@ -116,7 +117,7 @@ impl Listed {
     }
 
     /// In no particular order: every answer sorts what it lists.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = VersionRef> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = ActStateRef> + '_ {
         let (set, list) = match self {
             Listed::Live(set) => (Some(set), None),
             Listed::Folded(list) => (None, Some(list)),
@@ -145,8 +146,8 @@ impl ListKind {
 
     /// What this version may be listed for, if anything. An act's type never changes, so
     /// every version of an act that may be listed may be listed for the same thing.
-    pub(crate) fn of(version: &Version) -> Option<ListKind> {
-        match version.payload {
+    pub(crate) fn of(state: &ActState) -> Option<ListKind> {
+        match state.payload {
             Payload::Decision { .. } | Payload::Unit { .. } => Some(ListKind::Yearly),
             Payload::Target { .. } => Some(ListKind::Targets),
             Payload::Total { .. } => Some(ListKind::Findings),
@@ -156,15 +157,6 @@ impl ListKind {
             _ => None,
         }
     }
-}
-
-/// How many cells of each kind a record has: a fold sizes its arrays once.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct CellCounts {
-    pub(crate) funding: usize,
-    pub(crate) indicators: usize,
-    pub(crate) years: usize,
-    pub(crate) topics: usize,
 }
 
 fn slot<T: Default + Clone>(cells: &mut Vec<T>, cell: CellIndex) -> &mut T {
@@ -203,19 +195,19 @@ impl Aggregate {
         }
     }
 
-    /// Adds (`sign` = 1) or takes out (`sign` = −1) one visible version of an act.
+    /// Adds (`sign` = 1) or takes out (`sign` = −1) one visible state of an act.
     /// `seq` is the act's.
-    pub(crate) fn add(&mut self, reference: VersionRef, version: &Version, seq: u64, sign: i128) {
-        self.add_sums(version, sign);
-        self.add_listed(reference, version, seq, sign);
+    pub(crate) fn add(&mut self, reference: ActStateRef, state: &ActState, seq: u64, sign: i128) {
+        self.add_sums(state, sign);
+        self.add_listed(reference, state, seq, sign);
     }
 
     /// The additive part of [`Aggregate::add`]: the sums in the dense cell arrays, which a
     /// checkpoint can hold and a time-travel fold can start from.
-    pub(crate) fn add_sums(&mut self, version: &Version, sign: i128) {
-        let year = slot(&mut self.years, version.year_cell);
+    pub(crate) fn add_sums(&mut self, state: &ActState, sign: i128) {
+        let year = slot(&mut self.years, state.year_cell);
         year.acts += sign as i64;
-        match version.payload {
+        match state.payload {
             Payload::Decision { .. }
             | Payload::Unit { .. }
             | Payload::Target { .. }
@@ -315,19 +307,19 @@ impl Aggregate {
     /// [`ListKind`] are listed.
     pub(crate) fn add_listed(
         &mut self,
-        reference: VersionRef,
-        version: &Version,
+        reference: ActStateRef,
+        state: &ActState,
         seq: u64,
         sign: i128,
     ) {
         let listing = |text: u32| Listing {
             reference,
-            year: version.year,
-            day: version.day,
+            year: state.year,
+            day: state.day,
             seq,
             text,
         };
-        match version.payload {
+        match state.payload {
             Payload::Decision { text } => self.decisions.mark(listing(text), sign),
             Payload::Unit { name } => self.units.mark(listing(name), sign),
             Payload::Target {
@@ -338,7 +330,7 @@ impl Aggregate {
                 let key = (reference.plan, indicator, target_year);
                 if sign > 0 {
                     self.targets.entry(key).or_default().push(TargetCandidate {
-                        order: (version.day, reference.act),
+                        order: (state.day, reference.act),
                         reference,
                         quantity,
                     });
@@ -406,4 +398,16 @@ impl Aggregate {
             self.indicator_acts.get(cell as usize).copied().unwrap_or(0),
         )
     }
+}
+
+/// Narrows an exact sum for an answer. Sums of at most 2^32 quantities of at most 2^53 cannot
+/// exceed `u64` in any real record; should one, the answer shows the largest figure rather than
+/// a wrapped one.
+pub(crate) fn saturating_u64(value: i128) -> u64 {
+    u64::try_from(value.max(0)).unwrap_or(u64::MAX)
+}
+
+/// As [`saturating_u64`], for figures that may be negative (`unspent`).
+pub(crate) fn saturating_i64(value: i128) -> i64 {
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
 }

@@ -5,28 +5,13 @@
 //! is exactly "known at" one millisecond), the record keeps a copy of the live aggregate's sums.
 //! Its cells for indicators, yearly figures and topics already carry the year of `occurred_on`;
 //! funding cells are keyed by fiscal year, so their sums are kept split by the year of
-//! `occurred_on` too. A query (`as_of` = d, `known_at` = t) then starts from the last checkpoint
-//! recorded by t:
-//!
-//! 1. it copies the checkpoint's sums of the years before d's year, for the plans asked about;
-//! 2. it adds the acts of d's year, as the checkpoint read them, dated by d (each plan indexes
-//!    its acts by the years their versions occurred in);
-//! 3. it adds the acts recorded after the checkpoint, as read at t (the tail of each plan);
-//! 4. for acts recorded before the checkpoint but corrected or retracted after it and by t, it
-//!    takes out the version the checkpoint read and puts in the one read at t (the aggregate is
-//!    additive, with exact inverses);
-//! 5. what its answer lists one by one (decisions and units for the yearly summary, targets
-//!    for plan status, totals and trainings whose groups disagree for reconciliation) it folds
-//!    as before, but only over the acts that can be listed for it; funding lists nothing.
-//!
-//! This is the same sum as a plain fold, regrouped; property tests compare the two.
+//! `occurred_on` too. The record also notes every correction and retraction in recorded order.
+//! This module is the data; `fold.rs` folds from it.
 
 use std::collections::HashMap;
 
-use crate::aggregate::{Aggregate, ListKind, YearTotals};
-use crate::compact::{CellIndex, Payload, PlanIndex, Version, VersionRef};
-use crate::query::Visibility;
-use crate::record::{PlanSet, Record};
+use crate::aggregate::{Aggregate, YearTotals};
+use crate::compact::{ActState, CellIndex, Payload, PlanIndex};
 
 /// The least distance between checkpoints, in events, by default.
 pub(crate) const DEFAULT_CHECKPOINT_EVERY: usize = 65_536;
@@ -64,18 +49,19 @@ impl Default for Checkpoints {
     }
 }
 
+/// A correction or retraction of an act: when, and of which act.
 #[derive(Debug, Clone, Copy)]
-struct RevisionNote {
-    recorded_ms: i64,
-    plan: PlanIndex,
-    act: u32,
+pub(crate) struct RevisionNote {
+    pub(crate) recorded_ms: i64,
+    pub(crate) plan: PlanIndex,
+    pub(crate) act: u32,
 }
 
 /// The live aggregate's sums as they stood when everything recorded by `known_ms`, and nothing
 /// after, had been applied. Kept in `i64` to halve its size: a checkpoint is taken only when
 /// every sum fits, and widened back exactly when read.
 #[derive(Debug)]
-struct Checkpoint {
+pub(crate) struct Checkpoint {
     known_ms: i64,
     /// (year of `occurred_on`, funding cell, planned/allocated/disbursed), by year.
     funding: Vec<(i16, CellIndex, [i64; 3])>,
@@ -176,6 +162,49 @@ impl Checkpoint {
         Some(checkpoint)
     }
 
+    /// Everything recorded by this instant, and nothing after, is in the checkpoint.
+    pub(crate) fn known_ms(&self) -> i64 {
+        self.known_ms
+    }
+
+    /// The figures of a year cell, if the cell existed then.
+    pub(crate) fn year(&self, cell: CellIndex) -> Option<YearTotals> {
+        self.years.get(cell as usize).map(|sums| sums.widen())
+    }
+
+    /// The actual of an indicator cell, if the cell existed then.
+    pub(crate) fn indicator_actual(&self, cell: CellIndex) -> Option<i128> {
+        self.indicator_actual
+            .get(cell as usize)
+            .map(|&actual| actual.into())
+    }
+
+    /// How many acts fed an indicator cell, if the cell existed then.
+    pub(crate) fn indicator_acts(&self, cell: CellIndex) -> Option<i64> {
+        self.indicator_acts.get(cell as usize).copied()
+    }
+
+    /// Sessions and participants of a topic cell, if the cell existed then.
+    pub(crate) fn topic(&self, cell: CellIndex) -> Option<[i128; 2]> {
+        self.topics
+            .get(cell as usize)
+            .map(|&sums| sums.map(i128::from))
+    }
+
+    /// The funding sums (planned, allocated, disbursed) per funding cell of the years of
+    /// `occurred_on` before `year` (of every year when `None`); a cell may come once per year.
+    pub(crate) fn funding_before(
+        &self,
+        year: Option<i16>,
+    ) -> impl Iterator<Item = (CellIndex, [i128; 3])> + '_ {
+        let before = self
+            .funding
+            .partition_point(|&(funding_year, _, _)| year.is_none_or(|year| funding_year < year));
+        self.funding[..before]
+            .iter()
+            .map(|&(_, cell, sums)| (cell, sums.map(i128::from)))
+    }
+
     #[cfg(test)]
     fn bytes(&self) -> usize {
         use std::mem::size_of;
@@ -230,14 +259,14 @@ impl Checkpoints {
     }
 
     /// Follows the live aggregate's funding, split by the year of `occurred_on`.
-    pub(crate) fn note_live(&mut self, version: &Version, sign: i128) {
+    pub(crate) fn note_live(&mut self, state: &ActState, sign: i128) {
         if let Payload::Funds {
             kind,
             amount,
             funding_cell,
-        } = version.payload
+        } = state.payload
         {
-            let key = (funding_cell, version.year);
+            let key = (funding_cell, state.year);
             let sums = self.live_funding_by_year.entry(key).or_default();
             sums[kind as usize] += sign * i128::from(amount);
             if *sums == [0; 3] {
@@ -254,6 +283,30 @@ impl Checkpoints {
         });
     }
 
+    /// The least number of events between checkpoints.
+    pub(crate) fn least_distance(&self) -> usize {
+        self.every
+    }
+
+    /// The last checkpoint that holds only what was recorded by `known_ms` (`None`: now).
+    pub(crate) fn last_known_by(&self, known_ms: Option<i64>) -> Option<&Checkpoint> {
+        let found = match known_ms {
+            None => self.list.len(),
+            Some(known_ms) => self
+                .list
+                .partition_point(|checkpoint| checkpoint.known_ms <= known_ms),
+        };
+        self.list.get(found.checked_sub(1)?)
+    }
+
+    /// Every correction and retraction recorded after `known_ms`, in recorded order.
+    pub(crate) fn revisions_after(&self, known_ms: i64) -> &[RevisionNote] {
+        let first = self
+            .revisions
+            .partition_point(|note| note.recorded_ms <= known_ms);
+        &self.revisions[first..]
+    }
+
     /// How many checkpoints have been taken.
     #[cfg(test)]
     pub(crate) fn count(&self) -> usize {
@@ -266,177 +319,5 @@ impl Checkpoints {
         self.list.iter().map(Checkpoint::bytes).sum::<usize>()
             + self.revisions.capacity() * std::mem::size_of::<RevisionNote>()
             + self.live_funding_by_year.capacity() * std::mem::size_of::<((u32, i16), [i128; 3])>()
-    }
-}
-
-impl Record {
-    /// The aggregate for these time axes over these plans, from the last checkpoint recorded
-    /// by `known_at`; `None` when there is none, or when the plans asked about have fewer acts
-    /// than lie between checkpoints (a plain fold of them is then as cheap).
-    pub(crate) fn fold_from_checkpoint(
-        &self,
-        visibility: Visibility,
-        plans: &PlanSet,
-        lists: &[ListKind],
-    ) -> Option<Aggregate> {
-        let checkpoints = &self.checkpoints;
-        let found = match visibility.known_ms {
-            None => checkpoints.list.len(),
-            Some(known_ms) => checkpoints
-                .list
-                .partition_point(|checkpoint| checkpoint.known_ms <= known_ms),
-        };
-        let checkpoint = checkpoints.list.get(found.checked_sub(1)?)?;
-        let acts: usize = plans
-            .members
-            .iter()
-            .map(|&plan| self.plan_at(plan).acts.len())
-            .sum();
-        if acts < checkpoints.every {
-            return None;
-        }
-        let at_checkpoint = Some(checkpoint.known_ms);
-        let as_of_year = visibility.as_of.map(|day| day.to_civil().year());
-        let before = |year: i16| as_of_year.is_none_or(|as_of_year| year < as_of_year);
-        let mut aggregate = Aggregate::sized(self.cell_counts());
-
-        // 1. The checkpoint's sums of the years before `as_of`'s.
-        for &plan in &plans.members {
-            let entry = self.plan_at(plan);
-            for &cell in &entry.year_cells {
-                if let Some(&sums) = checkpoint.years.get(cell as usize)
-                    && before(self.year_cells.key(cell).year)
-                {
-                    aggregate.years[cell as usize] = sums.widen();
-                }
-            }
-            for &cell in &entry.indicator_cells {
-                if before(self.indicator_cells.key(cell).year) {
-                    let index = cell as usize;
-                    if let Some(&actual) = checkpoint.indicator_actual.get(index) {
-                        aggregate.indicator_actual[index] = actual.into();
-                    }
-                    if let Some(&count) = checkpoint.indicator_acts.get(index) {
-                        aggregate.indicator_acts[index] = count;
-                    }
-                }
-            }
-            for &cell in &entry.topic_cells {
-                if let Some(&sums) = checkpoint.topics.get(cell as usize)
-                    && before(self.topic_cells.key(cell).year)
-                {
-                    aggregate.topics[cell as usize] = sums.map(i128::from);
-                }
-            }
-        }
-        let funding_years = checkpoint
-            .funding
-            .partition_point(|&(year, _, _)| before(year));
-        for &(_, cell, sums) in &checkpoint.funding[..funding_years] {
-            if plans.contains(self.funding_cells.key(cell).plan) {
-                let target = &mut aggregate.funding[cell as usize];
-                for (sum, amount) in target.iter_mut().zip(sums) {
-                    *sum += i128::from(amount);
-                }
-            }
-        }
-
-        // A plan's acts are in recorded order: those the checkpoint read are a prefix (up to
-        // `tail`), and so are those recorded by `known_at` (up to `known`, kept per plan for
-        // step 5). Comparing an act's index with them spares reading the act.
-        let mut known_by_plan: Vec<usize> = Vec::with_capacity(plans.members.len());
-        for &plan in &plans.members {
-            let entry = self.plan_at(plan);
-            let tail = entry
-                .acts
-                .partition_point(|event| event.recorded_ms <= checkpoint.known_ms);
-            // 2. The acts of `as_of`'s year, as the checkpoint read them.
-            if let Some(as_of_year) = as_of_year
-                && let Some((_, acts)) = entry.acts_by_year.iter().find(|(y, _)| *y == as_of_year)
-            {
-                for &act in acts {
-                    if act as usize >= tail {
-                        continue;
-                    }
-                    if let Some((_, version)) = entry.acts[act as usize].version_at(at_checkpoint)
-                        && version.year == as_of_year
-                        && visibility.dated(version.day)
-                    {
-                        aggregate.add_sums(version, 1);
-                    }
-                }
-            }
-            // 3. The acts recorded after the checkpoint, as read at `known_at`.
-            let mut known = entry.acts.len();
-            for (index, event) in entry.acts.iter().enumerate().skip(tail) {
-                if !visibility.recorded(event.recorded_ms) {
-                    known = index;
-                    break;
-                }
-                if let Some((_, version)) = event.version_at(visibility.known_ms)
-                    && visibility.dated(version.day)
-                {
-                    aggregate.add_sums(version, 1);
-                }
-            }
-            known_by_plan.push(known);
-        }
-
-        // 4. Earlier acts revised after the checkpoint: the checkpoint's version out, the
-        // version at `known_at` in.
-        let first = checkpoints
-            .revisions
-            .partition_point(|note| note.recorded_ms <= checkpoint.known_ms);
-        let mut revised: Vec<(PlanIndex, u32)> = checkpoints.revisions[first..]
-            .iter()
-            .take_while(|note| visibility.recorded(note.recorded_ms))
-            .filter(|note| {
-                plans.contains(note.plan)
-                    && self.plan_at(note.plan).acts[note.act as usize].recorded_ms
-                        <= checkpoint.known_ms
-            })
-            .map(|note| (note.plan, note.act))
-            .collect();
-        revised.sort_unstable();
-        revised.dedup();
-        for (plan, act) in revised {
-            let event = &self.plan_at(plan).acts[act as usize];
-            if let Some((_, version)) = event.version_at(at_checkpoint)
-                && visibility.dated(version.day)
-            {
-                aggregate.add_sums(version, -1);
-            }
-            if let Some((_, version)) = event.version_at(visibility.known_ms)
-                && visibility.dated(version.day)
-            {
-                aggregate.add_sums(version, 1);
-            }
-        }
-
-        // 5. What the answer lists, folded over the acts that can be listed for it.
-        for (&plan, known) in plans.members.iter().zip(known_by_plan) {
-            let entry = self.plan_at(plan);
-            for &act in lists
-                .iter()
-                .flat_map(|&kind| &entry.listed_acts[kind as usize])
-            {
-                if act as usize >= known {
-                    continue;
-                }
-                if let Some((revision, version)) =
-                    entry.acts[act as usize].version_at(visibility.known_ms)
-                    && visibility.dated(version.day)
-                {
-                    let reference = VersionRef {
-                        plan,
-                        act,
-                        revision,
-                    };
-                    let seq = entry.act_identities[act as usize].seq;
-                    aggregate.add_listed(reference, version, seq, 1);
-                }
-            }
-        }
-        Some(aggregate)
     }
 }

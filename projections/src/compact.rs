@@ -5,7 +5,7 @@
 //! aggregate cell it feeds (resolved once, when the event is applied). A query then adds integers
 //! into arrays by index, which is what keeps time travel over a million events fast.
 
-use acta_events::catalogue::{Channel, Period, Source};
+use acta_events::catalogue::{Channel, Period};
 use acta_events::{CivilDate, EventId, EventType};
 
 /// Index of a plan in [`Record`](crate::Record)'s plan table, in registration order.
@@ -18,28 +18,23 @@ pub(crate) type IndicatorIndex = u32;
 /// Index of an aggregate cell in one of the cell tables.
 pub(crate) type CellIndex = u32;
 
+/// The index the next entry of a table of `length` entries gets.
+pub(crate) fn dense_index(length: usize) -> u32 {
+    u32::try_from(length).expect("fewer than 2^32 entries in one table")
+}
+
 /// A civil date as a count of days since 1970-01-01, so that `as_of` filtering is one integer
 /// comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Day(pub(crate) i32);
 
 impl Day {
-    /// Howard Hinnant's `days_from_civil`: exact for the proleptic Gregorian calendar.
     pub(crate) fn from_civil(date: CivilDate) -> Day {
-        let date = date.jiff();
-        let month = i32::from(date.month());
-        let day = i32::from(date.day());
-        let year = i32::from(date.year()) - i32::from(month <= 2);
-        let era = year.div_euclid(400);
-        let year_of_era = year - era * 400;
-        let month_from_march = (month + 9) % 12;
-        let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        Day(era * 146_097 + day_of_era - 719_468)
+        Day(date.days_since_epoch())
     }
 
-    /// The inverse of [`Day::from_civil`]. Every `Day` in a record came from a valid
-    /// `CivilDate`, so the conversion back cannot fail.
+    /// The inverse of [`Day::from_civil`] (Howard Hinnant's `civil_from_days`). Every `Day` in a
+    /// record came from a valid `CivilDate`, so the conversion back cannot fail.
     pub(crate) fn to_civil(self) -> CivilDate {
         let days = self.0 + 719_468;
         let era = days.div_euclid(146_097);
@@ -73,17 +68,17 @@ pub(crate) enum FundsKind {
     Disbursed = 2,
 }
 
-/// What one version of an act says, reduced to what the projections read.
+/// What an act says in one of its states, reduced to what the projections read.
 ///
 /// Cell indices point into the cell tables of the [`Record`](crate::Record); they depend on the
-/// version's plan and year, so a correction that moves an act to another year gets new ones.
+/// state's plan and year, so a correction that moves an act to another year gets new ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Payload {
     /// `text`: the decision as the yearly summary lists it, in the record's `decisions`.
     Decision {
         text: u32,
     },
-    /// `name`: the unit's name in the record's `texts`.
+    /// `name`: the unit's name in the record's `unit_names`.
     Unit {
         name: u32,
     },
@@ -165,9 +160,11 @@ impl MaybeCell {
     }
 }
 
-/// One version of an act: the original, or what a correction made of it.
+/// An act's state after one of its revisions: the act as recorded (revision 0), or what a
+/// correction made of it. Elsewhere called a version of the act; it is not a plan's `version`
+/// (how many events its stream holds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Version {
+pub(crate) struct ActState {
     pub(crate) day: Day,
     pub(crate) year: i16,
     /// The (plan, year) cell that counts acts and the yearly summary's figures.
@@ -180,7 +177,7 @@ pub(crate) struct Version {
 pub(crate) struct Revision {
     pub(crate) recorded_ms: i64,
     /// `None`: the act was retracted from this revision on.
-    pub(crate) version: Option<Version>,
+    pub(crate) state: Option<ActState>,
 }
 
 /// An act (§2.2) of one plan: what a fold reads, and nothing else (the act's id, `seq` and
@@ -188,7 +185,7 @@ pub(crate) struct Revision {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Act {
     pub(crate) recorded_ms: i64,
-    pub(crate) original: Version,
+    pub(crate) original: ActState,
     /// Corrections and retractions in recorded order. Almost always `None`: one pointer, no
     /// allocation. A bare `Vec` would cost 24 bytes in every act for the rare act corrected.
     #[allow(clippy::box_collection, reason = "8 bytes per act instead of 24")]
@@ -203,7 +200,7 @@ pub(crate) struct ActIdentity {
     pub(crate) event_type: EventType,
 }
 
-/// Which version of an act is meant: 0 is the original, `n` is `revisions[n - 1]`.
+/// Which state of an act is meant: 0 is the original, `n` is `revisions[n - 1]`.
 pub(crate) type RevisionNumber = u32;
 
 impl Act {
@@ -211,10 +208,10 @@ impl Act {
         self.revisions.as_deref().map_or(&[], Vec::as_slice)
     }
 
-    /// The version of this act as the record read at `known_ms` (`None`: now), with its
+    /// The state of this act as the record read at `known_ms` (`None`: now), with its
     /// revision number, or `None` when it had been retracted by then. The caller has already
     /// checked that the act itself was recorded by then.
-    pub(crate) fn version_at(&self, known_ms: Option<i64>) -> Option<(RevisionNumber, &Version)> {
+    pub(crate) fn state_at(&self, known_ms: Option<i64>) -> Option<(RevisionNumber, &ActState)> {
         let revisions = self.revisions();
         let applicable = match known_ms {
             None => revisions.len(),
@@ -228,26 +225,26 @@ impl Act {
         }
         let revision = &revisions[applicable - 1];
         let number = RevisionNumber::try_from(applicable).expect("fewer than 2^32 corrections");
-        revision.version.as_ref().map(|version| (number, version))
+        revision.state.as_ref().map(|state| (number, state))
     }
 
-    /// The version with this revision number, whatever its visibility.
-    pub(crate) fn version(&self, number: RevisionNumber) -> Option<&Version> {
+    /// The state with this revision number, whatever its visibility.
+    pub(crate) fn state(&self, number: RevisionNumber) -> Option<&ActState> {
         match number {
             0 => Some(&self.original),
-            n => self.revisions()[n as usize - 1].version.as_ref(),
+            n => self.revisions()[n as usize - 1].state.as_ref(),
         }
     }
 
-    /// The version read now: the latest correction, or `None` if retracted.
-    pub(crate) fn current(&self) -> Option<&Version> {
-        self.version_at(None).map(|(_, version)| version)
+    /// The state read now: the latest correction, or `None` if retracted.
+    pub(crate) fn current(&self) -> Option<&ActState> {
+        self.state_at(None).map(|(_, state)| state)
     }
 }
 
-/// Points at one version of one act: what the aggregates list (decisions, targets, …).
+/// Points at one state of one act: what the aggregates list (decisions, targets, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct VersionRef {
+pub(crate) struct ActStateRef {
     pub(crate) plan: PlanIndex,
     pub(crate) act: u32,
     pub(crate) revision: RevisionNumber,
@@ -299,56 +296,23 @@ impl LifecycleEvent {
     }
 }
 
-/// Key of a funding cell: everything funding sums per (plan, fiscal year, source).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct FundingKey {
-    pub(crate) plan: PlanIndex,
-    pub(crate) fiscal_year: i16,
-    pub(crate) source: Source,
-}
-
-/// Key of an indicator cell: actuals per (plan, indicator, year of `occurred_on`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct IndicatorCellKey {
-    pub(crate) plan: PlanIndex,
-    pub(crate) indicator: IndicatorIndex,
-    pub(crate) year: i16,
-}
-
-/// Key of a year cell: the yearly summary's figures per (plan, year of `occurred_on`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct YearCellKey {
-    pub(crate) plan: PlanIndex,
-    pub(crate) year: i16,
-}
-
-/// Key of a training-topic cell: sessions and participants per (plan, year, topic).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct TopicCellKey {
-    pub(crate) plan: PlanIndex,
-    pub(crate) year: i16,
-    pub(crate) topic: u32,
-}
-
-/// The texts answers list (a unit's name), kept once per version that carries them, end to
-/// end in one string: no allocation per text. (Decisions are kept rendered, as the yearly
-/// summary lists them: the record's `decisions`.)
+/// Units' names, kept once per state of a `unit.established` that carries one, end to end in
+/// one string: no allocation per name. (Decisions are kept rendered, as the yearly summary
+/// lists them: `decisions.rs`.)
 #[derive(Debug, Default)]
-pub(crate) struct Texts {
+pub(crate) struct UnitNames {
     all: String,
-    /// Where each text ends in `all`; each starts where the one before ends.
+    /// Where each name ends in `all`; each starts where the one before ends.
     ends: Vec<usize>,
 }
 
-impl Texts {
-    /// Keeps `texts`, one after another; returns the index of the first.
-    pub(crate) fn push(&mut self, texts: &[&str]) -> u32 {
-        let first = u32::try_from(self.ends.len()).expect("fewer than 2^32 texts");
-        for text in texts {
-            self.all.push_str(text);
-            self.ends.push(self.all.len());
-        }
-        first
+impl UnitNames {
+    /// Keeps `name`; returns its index.
+    pub(crate) fn push(&mut self, name: &str) -> u32 {
+        let index = u32::try_from(self.ends.len()).expect("fewer than 2^32 names");
+        self.all.push_str(name);
+        self.ends.push(self.all.len());
+        index
     }
 
     pub(crate) fn get(&self, index: u32) -> &str {

@@ -7,10 +7,12 @@ use acta_events::catalogue::Source;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::aggregate::Aggregate;
+use crate::aggregate::{Aggregate, saturating_i64, saturating_u64};
+use crate::fold;
+use crate::plans::PlanSet;
 use crate::query::Query;
-use crate::record::{PlanSet, Record};
-use crate::{saturating_i64, saturating_u64, vnd};
+use crate::record::Record;
+use crate::vnd;
 
 /// `GET /v1/funding`.
 ///
@@ -143,7 +145,7 @@ impl Record {
     pub fn funding(&self, query: &Query) -> Funding {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans, &[]);
+        let aggregate = fold::aggregate(self, visibility, &plans, &[]);
         let by_year = self.funding_by_year_and_source(&aggregate, &plans);
         let mut by_source: BTreeMap<Source, FundingSums> = BTreeMap::new();
         let mut totals = FundingSums::default();
@@ -181,12 +183,12 @@ impl Record {
     ) -> BTreeMap<(i16, Source), FundingSums> {
         let mut by_year: BTreeMap<(i16, Source), FundingSums> = BTreeMap::new();
         for &plan in &plans.members {
-            for &cell in &self.plan_at(plan).funding_cells {
+            for &cell in &self.plan_at(plan).cells.funding {
                 let sums = FundingSums::of_cell(aggregate.funding_of(cell));
                 if sums.is_empty() {
                     continue;
                 }
-                let key = self.funding_cells.key(cell);
+                let key = self.cells.funding.key(cell);
                 by_year
                     .entry((key.fiscal_year, key.source))
                     .or_default()

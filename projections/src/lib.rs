@@ -3,21 +3,31 @@
 //!
 //! A [`Record`] is fed every stored event in `seq` order ([`Record::apply`], or at the cold
 //! start [`Record::replay`]) and answers the read endpoints of CONTRACT §3 for any [`Query`]:
-//! `as_of` (valid time), `known_at` (system time), a plan subtree, and today's date passed in. Each answer type serialises to exactly the
-//! JSON shape of §3.1–§3.4. Money is integer đồng throughout; nothing here uses a float.
+//! `as_of` (valid time), `known_at` (system time), a plan subtree, and today's date passed in.
+//! Each answer type serialises to exactly the JSON shape of §3.1–§3.4. Money is integer đồng
+//! throughout; nothing here uses a float.
 //!
 //! # Layout
 //!
+//! Each module uses only modules listed before it: the write side (`record` and what it keeps)
+//! comes first, the answers last, and no answer module is used by the record.
+//! `tests/tidy.rs` (at the workspace root) fails on a circle.
+//!
+//! - `compact`: the compact typed form of acts and lifecycle events (day numbers,
+//!   milliseconds, interned plans, pre-resolved aggregate cells), and units' names.
+//! - `decisions`: each decision version rendered once, as the yearly summary lists it.
 //! - [`vnd`]: amounts in Vietnamese: `1.276.000.000 ₫`, spelt in words, and words read back.
-//! - [`query`]: [`Query`], the two time axes, the plan subtree and today.
-//! - [`record`]: [`Record`], the events in compact form, `apply`, and the fold for time travel.
-//! - `compact`: the compact typed form of events (day numbers, milliseconds, interned plans,
-//!   pre-resolved aggregate cells).
+//! - `cells`: the aggregate cells, each key found by hash map once, when an act is applied.
 //! - `decode`: what an act's data says, read from a checked `EventData` or, at the cold start
 //!   ([`Record::replay`]), straight from the stored text without a JSON value.
+//! - [`query`]: [`Query`], the two time axes, the plan subtree and today.
 //! - `aggregate`: the dense sums every answer is read from, kept live for "now".
 //! - `checkpoint`: copies of the live sums every so many events, from which time travel
 //!   starts instead of folding every act.
+//! - `plans`: each plan's lifecycle, acts and indexes; the plan set a query is about.
+//! - [`record`]: [`Record`], `apply` and `replay`: every event in compact form, the live sums.
+//! - `fold`: the aggregate a query reads: the live one, one folded from a checkpoint, or one
+//!   folded from every act of the plans asked about.
 //! - [`status`]: plan status (§3.1).
 //! - [`funding`]: funding (§3.2).
 //! - [`yearly`]: the year-by-year summary (§3.3).
@@ -29,10 +39,14 @@
 //! `docs/DESIGN.md` explains why time travel stays fast.
 
 mod aggregate;
+mod cells;
 mod checkpoint;
 mod compact;
+mod decisions;
 mod decode;
+mod fold;
 pub mod funding;
+mod plans;
 pub mod query;
 pub mod reconciliation;
 pub mod record;
@@ -58,15 +72,3 @@ pub use yearly::{
     AssessmentSummary, DecisionSummary, OutreachItems, TopicFigures, TrainingSummary, YearFunding,
     YearSummary, YearlySummary,
 };
-
-/// Narrows an exact sum for an answer. Sums of at most 2^32 quantities of at most 2^53 cannot
-/// exceed `u64` in any real record; should one, the answer shows the largest figure rather than
-/// a wrapped one.
-pub(crate) fn saturating_u64(value: i128) -> u64 {
-    u64::try_from(value.max(0)).unwrap_or(u64::MAX)
-}
-
-/// As [`saturating_u64`], for figures that may be negative (`unspent`).
-pub(crate) fn saturating_i64(value: i128) -> i64 {
-    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
-}

@@ -4,15 +4,17 @@ use acta_events::catalogue::Source;
 use acta_events::{EventId, PlanKey};
 use serde::Serialize;
 
-use crate::aggregate::{Aggregate, ListKind};
+use crate::aggregate::{Aggregate, ListKind, saturating_i64};
+use crate::cells::IndicatorCellKey;
 use crate::compact::{
-    CellIndex, FundingMetric, IndicatorCellKey, Metric, Payload, PlanIndex, TotalClaim,
-    WordsReading,
+    CellIndex, FundingMetric, Metric, Payload, PlanIndex, TotalClaim, WordsReading,
 };
+use crate::fold;
 use crate::funding::FundingSums;
+use crate::plans::PlanSet;
 use crate::query::{Query, Visibility};
-use crate::record::{PlanSet, Record};
-use crate::{saturating_i64, vnd};
+use crate::record::Record;
+use crate::vnd;
 
 /// `GET /v1/reconciliation`. Fields in byte order of their names, as every answer's keys (see
 /// `Funding`).
@@ -113,7 +115,7 @@ impl Record {
     pub fn reconciliation(&self, query: &Query) -> Reconciliation {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans, &ListKind::ALL);
+        let aggregate = fold::aggregate(self, visibility, &plans, &ListKind::ALL);
         let mut drafts = Vec::new();
         self.check_totals(&aggregate, &plans, &mut drafts);
         self.check_breakdowns(&aggregate, &plans, &mut drafts);
@@ -150,7 +152,7 @@ impl Record {
             if !plans.contains(reference.plan) {
                 continue;
             }
-            let Payload::Total { claim } = self.version(reference).payload else {
+            let Payload::Total { claim } = self.state(reference).payload else {
                 continue;
             };
             let claim = &self.claims[claim as usize];
@@ -222,14 +224,14 @@ impl Record {
     /// The metric a total claims, over the claim's plan and the plans below it, within the
     /// claim's years (fiscal years for funding, years of `occurred_on` for indicators).
     fn claimed_metric(&self, aggregate: &Aggregate, claim: &TotalClaim, plan: PlanIndex) -> i128 {
-        let scope = self.subtree(plan);
+        let scope = PlanSet::subtree(&self.plans, plan);
         let mut sum = 0i128;
         for &plan in &scope.members {
             let entry = self.plan_at(plan);
             match claim.metric {
                 Metric::Funding(metric) => {
-                    for &cell in &entry.funding_cells {
-                        if !claim.covers(self.funding_cells.key(cell).fiscal_year) {
+                    for &cell in &entry.cells.funding {
+                        if !claim.covers(self.cells.funding.key(cell).fiscal_year) {
                             continue;
                         }
                         let sums = FundingSums::of_cell(aggregate.funding_of(cell));
@@ -242,8 +244,8 @@ impl Record {
                     }
                 }
                 Metric::Indicator(indicator) => {
-                    for &cell in &entry.indicator_cells {
-                        let key = self.indicator_cells.key(cell);
+                    for &cell in &entry.cells.indicators {
+                        let key = self.cells.indicators.key(cell);
                         if key.indicator == indicator && claim.covers(key.year) {
                             sum += aggregate.indicator_of(cell).0;
                         }
@@ -264,12 +266,12 @@ impl Record {
             if !plans.contains(reference.plan) {
                 continue;
             }
-            let version = self.version(reference);
+            let state = self.state(reference);
             let Payload::Training {
                 participants,
                 group_sum,
                 ..
-            } = version.payload
+            } = state.payload
             else {
                 continue;
             };
@@ -282,14 +284,14 @@ impl Record {
                 kind: FindingKind::BreakdownMismatch,
                 event: self.identity(reference).id,
                 plan: reference.plan,
-                year: Some(version.year),
+                year: Some(state.year),
                 indicator: None,
                 expected: participants,
                 actual: Some(group_sum),
                 message: format!(
                     "The training of {} on plan {} states {participants} participants, but its \
                      groups add up to {group_sum} (difference {}).",
-                    version.day.to_civil(),
+                    state.day.to_civil(),
                     self.plan_at(reference.plan).key,
                     group_sum - participants
                 ),
@@ -305,7 +307,7 @@ impl Record {
         drafts: &mut Vec<FindingDraft>,
     ) {
         for &plan in &plans.members {
-            for &cell in &self.plan_at(plan).funding_cells {
+            for &cell in &self.plan_at(plan).cells.funding {
                 let sums = FundingSums::of_cell(aggregate.funding_of(cell));
                 if sums.disbursed <= sums.allocated {
                     continue;
@@ -313,7 +315,7 @@ impl Record {
                 let Some(event) = self.latest_disbursement(cell, visibility) else {
                     continue;
                 };
-                let key = self.funding_cells.key(cell);
+                let key = self.cells.funding.key(cell);
                 let plan_key = &self.plan_at(plan).key;
                 let disbursed = money(sums.disbursed);
                 let source = source_words(key.source);
@@ -362,10 +364,10 @@ impl Record {
                 if !visibility.recorded(act.recorded_ms) {
                     return None;
                 }
-                let (revision, version) = act.version_at(visibility.known_ms)?;
+                let (revision, state) = act.state_at(visibility.known_ms)?;
                 let identity = self.identity(reference);
-                (revision == reference.revision && visibility.dated(version.day))
-                    .then_some(((version.day, identity.seq), identity.id))
+                (revision == reference.revision && visibility.dated(state.day))
+                    .then_some(((state.day, identity.seq), identity.id))
             })
             .max_by_key(|(order, _)| *order)
             .map(|(_, id)| id)
@@ -387,7 +389,8 @@ impl Record {
                 continue;
             }
             let actual = self
-                .indicator_cells
+                .cells
+                .indicators
                 .find(&IndicatorCellKey {
                     plan,
                     indicator,

@@ -2,22 +2,25 @@
 //! aggregate for "now".
 
 use std::collections::HashMap;
-use std::hash::Hash;
 
-use acta_events::catalogue::{Channel, PlanKind, Source};
+use acta_events::catalogue::{Channel, EventCorrected};
 use acta_events::{
     CivilDate, EventData, EventId, EventRow, EventType, Instant, PlanKey, StoredEvent,
 };
 
-use crate::aggregate::{Aggregate, CellCounts, ListKind};
+use crate::aggregate::Aggregate;
+use crate::cells::{
+    CellKey, Cells, FundingKey, IndicatorCellKey, Interner, TopicCellKey, YearCellKey,
+};
 use crate::checkpoint::Checkpoints;
 use crate::compact::{
-    Act, ActIdentity, CellIndex, Day, FundingKey, FundingMetric, FundsKind, IndicatorCellKey,
+    Act, ActIdentity, ActState, ActStateRef, CellIndex, Day, FundingMetric, FundsKind,
     IndicatorIndex, LifecycleDetails, LifecycleEvent, MaybeCell, MaybeCount, Metric, Payload,
-    PlanIndex, Revision, Texts, TopicCellKey, TotalClaim, Version, VersionRef, WordsReading,
-    YearCellKey,
+    PlanIndex, Revision, TotalClaim, UnitNames, WordsReading, dense_index,
 };
+use crate::decisions::Decisions;
 use crate::decode::ActFacts;
+use crate::plans::{Plan, PlanSet};
 use crate::query::{Query, Visibility};
 use crate::vnd;
 
@@ -29,7 +32,7 @@ use crate::vnd;
 /// and `known_at` reads the live aggregate, whose size is the number of distinct
 /// (plan, year, …) cells rather than the number of events; a query that travels in time starts
 /// from a checkpoint of the live sums and folds only the acts of `as_of`'s year and those
-/// recorded since (`checkpoint.rs`), or, for a few plans, folds their compact acts in one linear
+/// recorded since (`fold.rs`), or, for a few plans, folds their compact acts in one linear
 /// pass. `Record` holds no locks and no interior mutability, so it is `Send + Sync` and queries
 /// take `&self`.
 #[derive(Debug, Default)]
@@ -41,19 +44,13 @@ pub struct Record {
     /// The indicators acts feed by their type alone, once interned.
     implied_indicators: ImpliedIndicators,
     pub(crate) topics: Interner,
-    pub(crate) funding_cells: CellTable<FundingKey>,
-    pub(crate) indicator_cells: CellTable<IndicatorCellKey>,
-    pub(crate) year_cells: CellTable<YearCellKey>,
-    pub(crate) topic_cells: CellTable<TopicCellKey>,
+    pub(crate) cells: Cells,
     /// Per funding cell, every version of a disbursement ever charged to it, so that a finding
     /// about the cell can name its latest visible disbursement without a scan of the log.
-    pub(crate) disbursements: Vec<Vec<VersionRef>>,
-    /// Units' names.
-    pub(crate) texts: Texts,
-    /// Each decision version as the yearly summary lists it, rendered once: the summary of a
-    /// whole record lists tens of thousands, and escaping their texts for every answer was a
-    /// good part of its cost.
-    pub(crate) decisions: Vec<Box<serde_json::value::RawValue>>,
+    pub(crate) disbursements: Vec<Vec<ActStateRef>>,
+    pub(crate) unit_names: UnitNames,
+    /// Each decision version as the yearly summary lists it, rendered once.
+    pub(crate) decisions: Decisions,
     pub(crate) claims: Vec<TotalClaim>,
     /// Every act, at its latest version, summed: the answer to "now".
     live: Aggregate,
@@ -62,82 +59,10 @@ pub struct Record {
     pub(crate) checkpoints: Checkpoints,
 }
 
-/// One plan: its place in the tree, its lifecycle, its acts and the cells they feed.
-#[derive(Debug)]
-pub(crate) struct Plan {
-    pub(crate) key: PlanKey,
-    pub(crate) kind: PlanKind,
-    pub(crate) parent: Option<PlanIndex>,
-    pub(crate) children: Vec<PlanIndex>,
-    pub(crate) lifecycle: Vec<LifecycleEvent>,
-    /// In `seq` order, hence in `recorded_at` order: "known at t" is a prefix.
-    pub(crate) acts: Vec<Act>,
-    /// Parallel to `acts`.
-    pub(crate) act_identities: Vec<ActIdentity>,
-    /// `recorded_at` of every event of the plan's stream (lifecycle, acts, corrections): the
-    /// plan's version at `known_at` is how many were recorded by then.
-    pub(crate) stream_recorded_ms: Vec<i64>,
-    pub(crate) funding_cells: Vec<CellIndex>,
-    pub(crate) indicator_cells: Vec<CellIndex>,
-    pub(crate) year_cells: Vec<CellIndex>,
-    pub(crate) topic_cells: Vec<CellIndex>,
-    /// Per year of `occurred_on`, the acts with a version that occurred in it (each act once
-    /// per year), in the order those versions were applied: time travel from a checkpoint
-    /// reads the acts of `as_of`'s year only.
-    pub(crate) acts_by_year: Vec<(i16, Vec<u32>)>,
-    /// The acts with a version that an answer may list one by one, each once, by what they
-    /// may be listed for (indexed by `ListKind`).
-    pub(crate) listed_acts: [Vec<u32>; 3],
-}
-
-impl Plan {
-    /// Indexes a new version of `act`, given the act's versions before it.
-    fn index_version(&mut self, act: u32, version: &Version, earlier: &[Version]) {
-        if !earlier.iter().any(|other| other.year == version.year) {
-            match self
-                .acts_by_year
-                .iter_mut()
-                .find(|(year, _)| *year == version.year)
-            {
-                Some((_, acts)) => acts.push(act),
-                None => self.acts_by_year.push((version.year, vec![act])),
-            }
-        }
-        if let Some(kind) = ListKind::of(version)
-            && !earlier.iter().any(|other| ListKind::of(other).is_some())
-        {
-            self.listed_acts[kind as usize].push(act);
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy)]
 enum EventRef {
     Act { plan: PlanIndex, act: u32 },
     Lifecycle { plan: PlanIndex, index: u32 },
-}
-
-/// Strings interned to dense indices (indicator keys, training topics).
-#[derive(Debug, Default)]
-pub(crate) struct Interner {
-    names: Vec<String>,
-    index: HashMap<String, u32>,
-}
-
-impl Interner {
-    pub(crate) fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&index) = self.index.get(name) {
-            return index;
-        }
-        let index = dense_index(self.names.len());
-        self.names.push(name.to_owned());
-        self.index.insert(name.to_owned(), index);
-        index
-    }
-
-    pub(crate) fn name(&self, index: u32) -> &str {
-        &self.names[index as usize]
-    }
 }
 
 /// An indicator an act feeds by its type alone (`staff.assigned`, `outreach.radio`, …).
@@ -179,162 +104,9 @@ impl ImpliedIndicator {
 #[derive(Debug, Default)]
 struct ImpliedIndicators([Option<IndicatorIndex>; ImpliedIndicator::COUNT]);
 
-/// Hashing for the keys of cell tables: a few small integers each (dense indices, years,
-/// sources), for which a multiply-and-fold hash seeded per process is enough, and several
-/// times cheaper than the default SipHash. Keys that clients choose (event ids, plan keys,
-/// names) keep the default hashing.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct CellHashing {
-    seed: u64,
-}
-
-impl Default for CellHashing {
-    fn default() -> Self {
-        use std::hash::BuildHasher;
-        CellHashing {
-            seed: std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1,
-        }
-    }
-}
-
-impl std::hash::BuildHasher for CellHashing {
-    type Hasher = CellHasher;
-
-    fn build_hasher(&self) -> CellHasher {
-        CellHasher(self.seed)
-    }
-}
-
-pub(crate) struct CellHasher(u64);
-
-impl CellHasher {
-    fn mix(&mut self, word: u64) {
-        const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
-        let product = u128::from(self.0 ^ word) * u128::from(MULTIPLIER);
-        self.0 = (product as u64) ^ ((product >> 64) as u64);
-    }
-}
-
-impl std::hash::Hasher for CellHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.mix(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, value: u8) {
-        self.mix(u64::from(value));
-    }
-
-    fn write_u16(&mut self, value: u16) {
-        self.mix(u64::from(value));
-    }
-
-    fn write_u32(&mut self, value: u32) {
-        self.mix(u64::from(value));
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.mix(value);
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.mix(value as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // One more round, so that the last word is spread over every bit.
-        let mut last = CellHasher(self.0);
-        last.mix(0);
-        last.0
-    }
-}
-
-/// Cells of one kind: the key of each, and the index of each key.
-#[derive(Debug)]
-pub(crate) struct CellTable<K> {
-    pub(crate) keys: Vec<K>,
-    index: HashMap<K, CellIndex, CellHashing>,
-}
-
-impl<K> Default for CellTable<K> {
-    fn default() -> Self {
-        CellTable {
-            keys: Vec::new(),
-            index: HashMap::default(),
-        }
-    }
-}
-
-impl<K: Copy + Eq + Hash> CellTable<K> {
-    /// The cell of `key`, and whether it was created just now.
-    fn intern(&mut self, key: K) -> (CellIndex, bool) {
-        if let Some(&cell) = self.index.get(&key) {
-            return (cell, false);
-        }
-        let cell = dense_index(self.keys.len());
-        self.keys.push(key);
-        self.index.insert(key, cell);
-        (cell, true)
-    }
-
-    pub(crate) fn find(&self, key: &K) -> Option<CellIndex> {
-        self.index.get(key).copied()
-    }
-
-    pub(crate) fn key(&self, cell: CellIndex) -> K {
-        self.keys[cell as usize]
-    }
-}
-
-fn dense_index(length: usize) -> u32 {
-    u32::try_from(length).expect("fewer than 2^32 entries in one table")
-}
-
-/// The plans a query is about: a mask for look-ups and a list, in registration order, to fold.
-#[derive(Debug, Clone)]
-pub(crate) struct PlanSet {
-    mask: Vec<bool>,
-    pub(crate) members: Vec<PlanIndex>,
-}
-
-impl PlanSet {
-    pub(crate) fn only(plan: PlanIndex, plan_count: usize) -> PlanSet {
-        let mut mask = vec![false; plan_count];
-        mask[plan as usize] = true;
-        PlanSet {
-            mask,
-            members: vec![plan],
-        }
-    }
-
-    pub(crate) fn contains(&self, plan: PlanIndex) -> bool {
-        self.mask.get(plan as usize).copied().unwrap_or(false)
-    }
-}
-
-/// The aggregate a query reads: the live one, or one folded for its time axes.
-pub(crate) enum AggregateView<'a> {
-    Live(&'a Aggregate),
-    Folded(Box<Aggregate>),
-}
-
-impl std::ops::Deref for AggregateView<'_> {
-    type Target = Aggregate;
-
-    fn deref(&self) -> &Aggregate {
-        match self {
-            AggregateView::Live(aggregate) => aggregate,
-            AggregateView::Folded(aggregate) => aggregate,
-        }
-    }
-}
-
 /// Who and when an event is: what the fold reads of it besides its data, whether it came whole
 /// ([`StoredEvent`]) or borrowed from its row ([`EventRow`]).
-struct Head<'a> {
+struct EventHeader<'a> {
     seq: u64,
     id: EventId,
     event_type: EventType,
@@ -344,9 +116,9 @@ struct Head<'a> {
     recorded_at: Instant,
 }
 
-impl<'a> Head<'a> {
-    fn of(event: &'a StoredEvent) -> Head<'a> {
-        Head {
+impl<'a> EventHeader<'a> {
+    fn of(event: &'a StoredEvent) -> EventHeader<'a> {
+        EventHeader {
             seq: event.seq,
             id: event.id,
             event_type: event.event_type,
@@ -380,7 +152,7 @@ impl Record {
     /// refers to what exists; should one not (a bug elsewhere), it is skipped rather than
     /// allowed to take the service down.
     pub fn apply(&mut self, event: &StoredEvent) {
-        self.apply_read(&Head::of(event), Data::Json(&event.data));
+        self.apply_read(&EventHeader::of(event), Data::Json(&event.data));
     }
 
     /// Folds one stored event as the cold start reads it ([`Log::open_with_replay`]): the same
@@ -390,7 +162,7 @@ impl Record {
     ///
     /// [`Log::open_with_replay`]: acta_events::Log::open_with_replay
     pub fn replay(&mut self, event: &EventRow<'_>) {
-        let head = Head {
+        let header = EventHeader {
             seq: event.seq,
             id: event.id,
             event_type: event.event_type,
@@ -399,29 +171,21 @@ impl Record {
             recorded_at: event.recorded_at,
         };
         if let Some(facts) = ActFacts::read(event.event_type, event.data) {
-            return self.apply_read(&head, Data::Act(facts));
+            return self.apply_read(&header, Data::Act(facts));
         }
         let Ok(data) = serde_json::from_str::<serde_json::Value>(event.data) else {
             return;
         };
-        self.apply_read(&head, Data::Json(&data));
+        self.apply_read(&header, Data::Json(&data));
     }
 
     /// [`Record::apply`] and [`Record::replay`]: one fold, whichever way the data was read.
-    fn apply_read(&mut self, event: &Head<'_>, data: Data<'_>) {
-        let recorded_ms = event.recorded_at.as_millisecond();
-        // `recorded_at` never decreases along `seq`; taking the maximum keeps "known at t is a
-        // prefix" true even if a clock stepped back.
-        let recorded_ms = self
-            .last_recorded_ms
-            .map_or(recorded_ms, |last| last.max(recorded_ms));
-        self.checkpoints
-            .before_event(&self.live, self.last_recorded_ms, recorded_ms);
-        self.last_recorded_ms = Some(recorded_ms);
+    fn apply_read(&mut self, event: &EventHeader<'_>, data: Data<'_>) {
+        let recorded_ms = self.note_recorded_at(event.recorded_at);
         // Every stored event of a known plan is part of its stream, and so of its version,
         // even one this record cannot read.
-        let known_plan = self.plan_index.get(event.plan).copied();
-        if let Some(plan) = known_plan
+        let plan = self.plan_index.get(event.plan).copied();
+        if let Some(plan) = plan
             && event.event_type != EventType::PlanRegistered
         {
             self.plans[plan as usize]
@@ -436,70 +200,81 @@ impl Record {
                     return;
                 };
                 parsed = data;
-                if let EventData::PlanRegistered(registered) = &parsed {
-                    self.register_plan(event, recorded_ms, registered);
-                    return;
-                }
-                let Some(plan) = known_plan else {
-                    return;
-                };
-                match &parsed {
-                    EventData::PlanRegistered(_) => unreachable!("handled above"),
-                    EventData::PlanSubmitted(_)
-                    | EventData::PlanApproved(_)
-                    | EventData::PlanCompleted(_)
-                    | EventData::PlanCancelled(_) => {
-                        let details = lifecycle_details(&parsed);
-                        self.push_lifecycle(plan, event, recorded_ms, details);
-                        return;
-                    }
-                    EventData::EventCorrected(correction) => {
-                        let Some(&target) = self.events.get(&correction.target) else {
-                            return;
-                        };
-                        match target {
-                            EventRef::Act { plan, act } => self.correct_act(
-                                plan,
-                                act,
-                                recorded_ms,
-                                correction.data.as_ref(),
-                                correction.occurred_on.map(Day::from_civil),
-                            ),
-                            EventRef::Lifecycle { plan, index } => self.correct_lifecycle(
-                                plan,
-                                index,
-                                recorded_ms,
-                                correction.data.as_ref(),
-                            ),
-                        }
-                        return;
-                    }
-                    EventData::EventRetracted(retraction) => {
-                        // Lifecycle events cannot be retracted (the store refuses it).
-                        if let Some(&EventRef::Act { plan, act }) =
-                            self.events.get(&retraction.target)
-                        {
-                            self.revise_act(plan, act, recorded_ms, None);
-                        }
-                        return;
-                    }
-                    act_data => match ActFacts::of(act_data) {
-                        Some(facts) => facts,
-                        None => return,
-                    },
+                match ActFacts::of(&parsed) {
+                    Some(facts) => facts,
+                    None => return self.apply_not_act(event, recorded_ms, plan, &parsed),
                 }
             }
         };
-        // An act.
-        let Some(plan) = known_plan else {
+        if let Some(plan) = plan {
+            self.push_act(plan, event, recorded_ms, &facts);
+        }
+    }
+
+    /// Takes a checkpoint if one is due before an event recorded at `recorded_at`; returns the
+    /// millisecond the event counts as recorded at.
+    fn note_recorded_at(&mut self, recorded_at: Instant) -> i64 {
+        let recorded_ms = recorded_at.as_millisecond();
+        // `recorded_at` never decreases along `seq`; taking the maximum keeps "known at t is a
+        // prefix" true even if a clock stepped back.
+        let recorded_ms = self
+            .last_recorded_ms
+            .map_or(recorded_ms, |last| last.max(recorded_ms));
+        self.checkpoints
+            .before_event(&self.live, self.last_recorded_ms, recorded_ms);
+        self.last_recorded_ms = Some(recorded_ms);
+        recorded_ms
+    }
+
+    /// A registration, a lifecycle event, a correction or a retraction. Only a registration
+    /// may name a plan not registered yet; anything else of one is skipped.
+    fn apply_not_act(
+        &mut self,
+        event: &EventHeader<'_>,
+        recorded_ms: i64,
+        plan: Option<PlanIndex>,
+        data: &EventData,
+    ) {
+        if let EventData::PlanRegistered(registered) = data {
+            self.register_plan(event, recorded_ms, registered);
+            return;
+        }
+        let Some(plan) = plan else {
             return;
         };
-        let version = self.version_of(plan, Day::from_civil(event.occurred_on), &facts);
+        match data {
+            EventData::PlanSubmitted(_)
+            | EventData::PlanApproved(_)
+            | EventData::PlanCompleted(_)
+            | EventData::PlanCancelled(_) => {
+                self.push_lifecycle(plan, event, recorded_ms, lifecycle_details(data));
+            }
+            EventData::EventCorrected(correction) => self.correct(recorded_ms, correction),
+            EventData::EventRetracted(retraction) => {
+                // Lifecycle events cannot be retracted (the store refuses it).
+                if let Some(&EventRef::Act { plan, act }) = self.events.get(&retraction.target) {
+                    self.revise_act(plan, act, recorded_ms, None);
+                }
+            }
+            // Registrations are applied above, acts by `push_act`.
+            _ => {}
+        }
+    }
+
+    /// A new act of `plan`: kept, indexed, and added to the live aggregate.
+    fn push_act(
+        &mut self,
+        plan: PlanIndex,
+        event: &EventHeader<'_>,
+        recorded_ms: i64,
+        facts: &ActFacts<'_>,
+    ) {
+        let state = self.state_of(plan, Day::from_civil(event.occurred_on), facts);
         let entry = &mut self.plans[plan as usize];
         let act = dense_index(entry.acts.len());
         entry.acts.push(Act {
             recorded_ms,
-            original: version,
+            original: state,
             revisions: None,
         });
         entry.act_identities.push(ActIdentity {
@@ -507,15 +282,15 @@ impl Record {
             seq: event.seq,
             event_type: event.event_type,
         });
-        entry.index_version(act, &version, &[]);
+        entry.index_state(act, &state, &[]);
         self.events.insert(event.id, EventRef::Act { plan, act });
-        let reference = VersionRef {
+        let reference = ActStateRef {
             plan,
             act,
             revision: 0,
         };
-        self.note_disbursement(reference, &version);
-        self.live_add(reference, &version, 1);
+        self.note_disbursement(reference, &state);
+        self.live_add(reference, &state, 1);
     }
 
     /// Whether `plan` was ever registered (for the `404` of an unknown `plan=`).
@@ -525,7 +300,7 @@ impl Record {
 
     fn register_plan(
         &mut self,
-        event: &Head<'_>,
+        event: &EventHeader<'_>,
         recorded_ms: i64,
         registered: &acta_events::catalogue::PlanRegistered,
     ) {
@@ -544,22 +319,12 @@ impl Record {
         if let Some(parent) = parent {
             self.plans[parent as usize].children.push(plan);
         }
-        self.plans.push(Plan {
-            key: key.clone(),
-            kind: registered.kind,
+        self.plans.push(Plan::registered(
+            key.clone(),
+            registered.kind,
             parent,
-            children: Vec::new(),
-            lifecycle: Vec::new(),
-            acts: Vec::new(),
-            act_identities: Vec::new(),
-            stream_recorded_ms: vec![recorded_ms],
-            funding_cells: Vec::new(),
-            indicator_cells: Vec::new(),
-            year_cells: Vec::new(),
-            topic_cells: Vec::new(),
-            acts_by_year: Vec::new(),
-            listed_acts: Default::default(),
-        });
+            recorded_ms,
+        ));
         self.plan_index.insert(key, plan);
         let details = registered_details(registered);
         self.push_lifecycle(plan, event, recorded_ms, details);
@@ -568,7 +333,7 @@ impl Record {
     fn push_lifecycle(
         &mut self,
         plan: PlanIndex,
-        event: &Head<'_>,
+        event: &EventHeader<'_>,
         recorded_ms: i64,
         details: LifecycleDetails,
     ) {
@@ -585,6 +350,25 @@ impl Record {
         });
         self.events
             .insert(event.id, EventRef::Lifecycle { plan, index });
+    }
+
+    /// A correction of an act, or of a lifecycle event's details.
+    fn correct(&mut self, recorded_ms: i64, correction: &EventCorrected) {
+        let Some(&target) = self.events.get(&correction.target) else {
+            return;
+        };
+        match target {
+            EventRef::Act { plan, act } => self.correct_act(
+                plan,
+                act,
+                recorded_ms,
+                correction.data.as_ref(),
+                correction.occurred_on.map(Day::from_civil),
+            ),
+            EventRef::Lifecycle { plan, index } => {
+                self.correct_lifecycle(plan, index, recorded_ms, correction.data.as_ref())
+            }
+        }
     }
 
     fn correct_lifecycle(
@@ -628,7 +412,7 @@ impl Record {
         // read when the correction was recorded (so a date moved by an earlier correction stays
         // moved when a later one fixes only the data).
         let day = occurred_on.unwrap_or(current.day);
-        let version = match replacement {
+        let state = match replacement {
             Some(replacement) => {
                 let Ok(data) = EventData::parse(event_type, replacement, "/data/data") else {
                     return;
@@ -636,77 +420,68 @@ impl Record {
                 let Some(facts) = ActFacts::of(&data) else {
                     return;
                 };
-                self.version_of(plan, day, &facts)
+                self.state_of(plan, day, &facts)
             }
             None => self.moved(plan, &current, day),
         };
-        self.revise_act(plan, act, recorded_ms, Some(version));
+        self.revise_act(plan, act, recorded_ms, Some(state));
     }
 
     /// Records a correction (`Some`) or retraction (`None`) of an act and updates the live
-    /// aggregate: the version read so far is taken out, the new one put in.
-    fn revise_act(
-        &mut self,
-        plan: PlanIndex,
-        act: u32,
-        recorded_ms: i64,
-        version: Option<Version>,
-    ) {
+    /// aggregate: the state read so far is taken out, the new one put in.
+    fn revise_act(&mut self, plan: PlanIndex, act: u32, recorded_ms: i64, state: Option<ActState>) {
         let entry = &mut self.plans[plan as usize];
         let target = &mut entry.acts[act as usize];
-        let Some((revision, &current)) = target.version_at(None) else {
+        let Some((revision, &current)) = target.state_at(None) else {
             return;
         };
-        if let Some(version) = &version {
-            let earlier: Vec<Version> = std::iter::once(target.original)
+        if let Some(state) = &state {
+            let earlier: Vec<ActState> = std::iter::once(target.original)
                 .chain(
                     target
                         .revisions()
                         .iter()
-                        .filter_map(|revision| revision.version),
+                        .filter_map(|revision| revision.state),
                 )
                 .collect();
-            entry.index_version(act, version, &earlier);
+            entry.index_state(act, state, &earlier);
         }
         let target = &mut entry.acts[act as usize];
         let revisions = target.revisions.get_or_insert_with(Box::default);
-        revisions.push(Revision {
-            recorded_ms,
-            version,
-        });
+        revisions.push(Revision { recorded_ms, state });
         let new_revision = dense_index(revisions.len());
         self.checkpoints.note_revision(recorded_ms, plan, act);
-        let old = VersionRef {
+        let old = ActStateRef {
             plan,
             act,
             revision,
         };
         self.live_add(old, &current, -1);
-        if let Some(version) = version {
-            let new = VersionRef {
+        if let Some(state) = state {
+            let new = ActStateRef {
                 plan,
                 act,
                 revision: new_revision,
             };
-            self.note_disbursement(new, &version);
-            self.live_add(new, &version, 1);
+            self.note_disbursement(new, &state);
+            self.live_add(new, &state, 1);
         }
     }
 
-    /// Adds a version to (or takes it out of) the live aggregate and the live funding sums by
+    /// Adds an act's state to (or takes it out of) the live aggregate and the live funding sums by
     /// year that checkpoints copy.
-    fn live_add(&mut self, reference: VersionRef, version: &Version, sign: i128) {
+    fn live_add(&mut self, reference: ActStateRef, state: &ActState, sign: i128) {
         let seq = self.identity(reference).seq;
-        self.live.add(reference, version, seq, sign);
-        self.checkpoints.note_live(version, sign);
+        self.live.add(reference, state, seq, sign);
+        self.checkpoints.note_live(state, sign);
     }
 
-    fn note_disbursement(&mut self, reference: VersionRef, version: &Version) {
+    fn note_disbursement(&mut self, reference: ActStateRef, state: &ActState) {
         if let Payload::Funds {
             kind: FundsKind::Disbursed,
             funding_cell,
             ..
-        } = version.payload
+        } = state.payload
         {
             let cell = funding_cell as usize;
             if self.disbursements.len() <= cell {
@@ -716,72 +491,19 @@ impl Record {
         }
     }
 
-    /// Keeps a rendered decision version; the payload that names it.
-    fn push_decision(&mut self, rendered: Box<serde_json::value::RawValue>) -> Payload {
-        self.decisions.push(rendered);
-        Payload::Decision {
-            text: u32::try_from(self.decisions.len() - 1).expect("fewer than 2^32 decisions"),
-        }
-    }
-
-    /// The compact version of an act, with its cells resolved.
-    fn version_of(&mut self, plan: PlanIndex, day: Day, facts: &ActFacts<'_>) -> Version {
+    /// The compact state of an act, with its cells resolved.
+    fn state_of(&mut self, plan: PlanIndex, day: Day, facts: &ActFacts<'_>) -> ActState {
         let year = day.to_civil().year();
         let payload = match *facts {
             ActFacts::Decision {
                 number,
                 issuer,
                 title,
-            } => {
-                let rendered =
-                    crate::yearly::render_decision(day.to_civil(), issuer, number, title);
-                self.push_decision(rendered)
-            }
-            ActFacts::Unit { name } => {
-                let name = self.texts.push(&[name]);
-                Payload::Unit { name }
-            }
-            ActFacts::Staff { count } => Payload::Staff {
-                count,
-                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Staff, year),
+            } => Payload::Decision {
+                text: self.decisions.push(day.to_civil(), issuer, number, title),
             },
-            ActFacts::Training {
-                topic,
-                sessions,
-                participants,
-                group_sum,
-            } => {
-                let topic = self.topics.intern(topic);
-                Payload::Training {
-                    sessions,
-                    participants: MaybeCount::new(participants),
-                    group_sum: MaybeCount::new(group_sum),
-                    topic_cell: self.topic_cell(plan, year, topic),
-                    sessions_cell: self.implied_cell(
-                        plan,
-                        ImpliedIndicator::TrainingSessions,
-                        year,
-                    ),
-                    participants_cell: MaybeCell::new(participants.map(|_| {
-                        self.implied_cell(plan, ImpliedIndicator::TrainingParticipants, year)
-                    })),
-                }
-            }
-            ActFacts::Outreach { channel, items } => Payload::Outreach {
-                channel,
-                items,
-                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Outreach(channel), year),
-            },
-            ActFacts::Assessment { enterprises } => Payload::Assessment {
-                enterprises,
-                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Assessment, year),
-            },
-            ActFacts::Progress {
-                indicator,
-                quantity,
-            } => Payload::Progress {
-                quantity,
-                indicator_cell: self.indicator_cell_named(plan, indicator, year),
+            ActFacts::Unit { name } => Payload::Unit {
+                name: self.unit_names.push(name),
             },
             ActFacts::Target {
                 indicator,
@@ -800,7 +522,11 @@ impl Record {
             } => Payload::Funds {
                 kind,
                 amount,
-                funding_cell: self.funding_cell(plan, fiscal_year, source),
+                funding_cell: self.cell(FundingKey {
+                    plan,
+                    fiscal_year,
+                    source,
+                }),
             },
             ActFacts::Total {
                 metric,
@@ -808,51 +534,133 @@ impl Record {
                 amount_in_words,
                 from_year,
                 to_year,
-            } => {
-                let metric_read = match metric {
-                    "funding.planned" => Metric::Funding(FundingMetric::Planned),
-                    "funding.allocated" => Metric::Funding(FundingMetric::Allocated),
-                    "funding.disbursed" => Metric::Funding(FundingMetric::Disbursed),
-                    "funding.budget" => Metric::Funding(FundingMetric::Budget),
-                    indicator => Metric::Indicator(self.indicators.intern(indicator)),
-                };
-                // Read the words once, here, rather than on every query.
-                let words = match amount_in_words {
-                    None => WordsReading::Absent,
-                    Some(words) => match vnd::read_words(words) {
-                        Some(amount) => WordsReading::Reads(amount),
-                        None => WordsReading::Unreadable,
-                    },
-                };
-                self.claims.push(TotalClaim {
-                    metric: metric_read,
-                    metric_name: metric.to_owned(),
-                    amount,
-                    words,
-                    from_year,
-                    to_year,
-                });
-                Payload::Total {
-                    claim: dense_index(self.claims.len() - 1),
-                }
-            }
+            } => Payload::Total {
+                claim: self.push_claim(metric, amount, amount_in_words, from_year, to_year),
+            },
+            ActFacts::Staff { .. }
+            | ActFacts::Training { .. }
+            | ActFacts::Outreach { .. }
+            | ActFacts::Assessment { .. }
+            | ActFacts::Progress { .. } => self.indicator_payload(plan, year, facts),
         };
-        Version {
+        ActState {
             day,
             year,
-            year_cell: self.year_cell(plan, year),
+            year_cell: self.cell(YearCellKey { plan, year }),
             payload,
         }
     }
 
+    /// The payload of an act that feeds indicators, with the indicator cells of `year` it
+    /// feeds.
+    fn indicator_payload(&mut self, plan: PlanIndex, year: i16, facts: &ActFacts<'_>) -> Payload {
+        match *facts {
+            ActFacts::Staff { count } => Payload::Staff {
+                count,
+                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Staff, year),
+            },
+            ActFacts::Training {
+                topic,
+                sessions,
+                participants,
+                group_sum,
+            } => self.training(plan, year, topic, sessions, participants, group_sum),
+            ActFacts::Outreach { channel, items } => Payload::Outreach {
+                channel,
+                items,
+                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Outreach(channel), year),
+            },
+            ActFacts::Assessment { enterprises } => Payload::Assessment {
+                enterprises,
+                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Assessment, year),
+            },
+            ActFacts::Progress {
+                indicator,
+                quantity,
+            } => Payload::Progress {
+                quantity,
+                indicator_cell: self.indicator_cell_named(plan, indicator, year),
+            },
+            ActFacts::Decision { .. }
+            | ActFacts::Unit { .. }
+            | ActFacts::Target { .. }
+            | ActFacts::Funds { .. }
+            | ActFacts::Total { .. } => unreachable!("state_of reads the acts that feed none"),
+        }
+    }
+
+    /// A training's payload: its topic's cell and the indicators of sessions and, when given,
+    /// participants, in `year`.
+    fn training(
+        &mut self,
+        plan: PlanIndex,
+        year: i16,
+        topic: &str,
+        sessions: u64,
+        participants: Option<u64>,
+        group_sum: Option<u64>,
+    ) -> Payload {
+        let topic = self.topics.intern(topic);
+        Payload::Training {
+            sessions,
+            participants: MaybeCount::new(participants),
+            group_sum: MaybeCount::new(group_sum),
+            topic_cell: self.cell(TopicCellKey { plan, year, topic }),
+            sessions_cell: self.implied_cell(plan, ImpliedIndicator::TrainingSessions, year),
+            participants_cell: MaybeCell::new(
+                participants
+                    .map(|_| self.implied_cell(plan, ImpliedIndicator::TrainingParticipants, year)),
+            ),
+        }
+    }
+
+    /// Keeps a `total.reported` claim, its metric and its words read once, here, rather than
+    /// on every query; returns its index.
+    fn push_claim(
+        &mut self,
+        metric: &str,
+        amount: u64,
+        amount_in_words: Option<&str>,
+        from_year: Option<i16>,
+        to_year: Option<i16>,
+    ) -> u32 {
+        let metric_read = match metric {
+            "funding.planned" => Metric::Funding(FundingMetric::Planned),
+            "funding.allocated" => Metric::Funding(FundingMetric::Allocated),
+            "funding.disbursed" => Metric::Funding(FundingMetric::Disbursed),
+            "funding.budget" => Metric::Funding(FundingMetric::Budget),
+            indicator => Metric::Indicator(self.indicators.intern(indicator)),
+        };
+        let words = match amount_in_words {
+            None => WordsReading::Absent,
+            Some(words) => match vnd::read_words(words) {
+                Some(amount) => WordsReading::Reads(amount),
+                None => WordsReading::Unreadable,
+            },
+        };
+        self.claims.push(TotalClaim {
+            metric: metric_read,
+            metric_name: metric.to_owned(),
+            amount,
+            words,
+            from_year,
+            to_year,
+        });
+        dense_index(self.claims.len() - 1)
+    }
+
     /// The same act at another date: cells that depend on the year are resolved anew.
-    fn moved(&mut self, plan: PlanIndex, version: &Version, day: Day) -> Version {
+    fn moved(&mut self, plan: PlanIndex, state: &ActState, day: Day) -> ActState {
         let year = day.to_civil().year();
         let reyear = |record: &mut Record, cell: CellIndex| {
-            let key = record.indicator_cells.key(cell);
-            record.indicator_cell(plan, key.indicator, year)
+            let key = record.cells.indicators.key(cell);
+            record.cell(IndicatorCellKey {
+                plan,
+                indicator: key.indicator,
+                year,
+            })
         };
-        let payload = match version.payload {
+        let payload = match state.payload {
             Payload::Staff {
                 count,
                 indicator_cell,
@@ -891,12 +699,12 @@ impl Record {
                 sessions_cell,
                 participants_cell,
             } => {
-                let topic = self.topic_cells.key(topic_cell).topic;
+                let topic = self.cells.topics.key(topic_cell).topic;
                 Payload::Training {
                     sessions,
                     participants,
                     group_sum,
-                    topic_cell: self.topic_cell(plan, year, topic),
+                    topic_cell: self.cell(TopicCellKey { plan, year, topic }),
                     sessions_cell: reyear(self, sessions_cell),
                     participants_cell: MaybeCell::new(
                         participants_cell.get().map(|cell| reyear(self, cell)),
@@ -904,11 +712,9 @@ impl Record {
                 }
             }
             // A decision is listed with its date: rendered again, with the new one.
-            Payload::Decision { text } => {
-                let rendered =
-                    crate::yearly::redate_decision(&self.decisions[text as usize], day.to_civil());
-                self.push_decision(rendered)
-            }
+            Payload::Decision { text } => Payload::Decision {
+                text: self.decisions.push_redated(text, day.to_civil()),
+            },
             // Funding is charged to its fiscal year, targets to their stated year; units and
             // totals carry no cell that depends on the date.
             payload @ (Payload::Unit { .. }
@@ -916,10 +722,10 @@ impl Record {
             | Payload::Funds { .. }
             | Payload::Total { .. }) => payload,
         };
-        Version {
+        ActState {
             day,
             year,
-            year_cell: self.year_cell(plan, year),
+            year_cell: self.cell(YearCellKey { plan, year }),
             payload,
         }
     }
@@ -934,55 +740,27 @@ impl Record {
                 indicator
             }
         };
-        self.indicator_cell(plan, indicator, year)
+        self.cell(IndicatorCellKey {
+            plan,
+            indicator,
+            year,
+        })
     }
 
     fn indicator_cell_named(&mut self, plan: PlanIndex, indicator: &str, year: i16) -> CellIndex {
         let indicator = self.indicators.intern(indicator);
-        self.indicator_cell(plan, indicator, year)
-    }
-
-    fn indicator_cell(
-        &mut self,
-        plan: PlanIndex,
-        indicator: IndicatorIndex,
-        year: i16,
-    ) -> CellIndex {
-        let (cell, created) = self.indicator_cells.intern(IndicatorCellKey {
+        self.cell(IndicatorCellKey {
             plan,
             indicator,
             year,
-        });
-        if created {
-            self.plans[plan as usize].indicator_cells.push(cell);
-        }
-        cell
+        })
     }
 
-    fn year_cell(&mut self, plan: PlanIndex, year: i16) -> CellIndex {
-        let (cell, created) = self.year_cells.intern(YearCellKey { plan, year });
+    /// The cell of `key`, made when it is new and then listed among its plan's cells.
+    fn cell<K: CellKey>(&mut self, key: K) -> CellIndex {
+        let (cell, created) = K::table(&mut self.cells).intern(key);
         if created {
-            self.plans[plan as usize].year_cells.push(cell);
-        }
-        cell
-    }
-
-    fn topic_cell(&mut self, plan: PlanIndex, year: i16, topic: u32) -> CellIndex {
-        let (cell, created) = self.topic_cells.intern(TopicCellKey { plan, year, topic });
-        if created {
-            self.plans[plan as usize].topic_cells.push(cell);
-        }
-        cell
-    }
-
-    fn funding_cell(&mut self, plan: PlanIndex, fiscal_year: i16, source: Source) -> CellIndex {
-        let (cell, created) = self.funding_cells.intern(FundingKey {
-            plan,
-            fiscal_year,
-            source,
-        });
-        if created {
-            self.plans[plan as usize].funding_cells.push(cell);
+            K::of_plan(&mut self.plans[key.plan() as usize].cells).push(cell);
         }
         cell
     }
@@ -1014,105 +792,33 @@ impl Record {
     /// when `root` is unknown.
     pub(crate) fn plan_set(&self, root: Option<&PlanKey>) -> PlanSet {
         let Some(root) = root else {
-            return PlanSet {
-                mask: vec![true; self.plans.len()],
-                members: (0..dense_index(self.plans.len())).collect(),
-            };
+            return PlanSet::all(self.plans.len());
         };
         match self.plan_index_of(root) {
-            Some(root) => self.subtree(root),
-            None => PlanSet {
-                mask: vec![false; self.plans.len()],
-                members: Vec::new(),
-            },
+            Some(root) => PlanSet::subtree(&self.plans, root),
+            None => PlanSet::none(self.plans.len()),
         }
     }
 
-    pub(crate) fn subtree(&self, root: PlanIndex) -> PlanSet {
-        let mut mask = vec![false; self.plans.len()];
-        let mut members = Vec::new();
-        let mut pending = vec![root];
-        while let Some(plan) = pending.pop() {
-            if !mask[plan as usize] {
-                mask[plan as usize] = true;
-                members.push(plan);
-                pending.extend(&self.plans[plan as usize].children);
-            }
-        }
-        members.sort_unstable();
-        PlanSet { mask, members }
+    /// Every act, at its latest version, summed: the answer to "now".
+    pub(crate) fn live(&self) -> &Aggregate {
+        &self.live
     }
 
-    /// The aggregate for these time axes over these plans: the live one for "now", else one
-    /// built from a checkpoint ([`Record::fold_from_checkpoint`]), else one linear pass over the
-    /// compact acts of `plans`, stopping at the first act recorded after `known_at` (acts are
-    /// in `recorded_at` order).
-    ///
-    /// `lists` names what the answer reads of what aggregates list one by one: a fold from a
-    /// checkpoint lists only that (the other aggregates list everything).
-    pub(crate) fn aggregate(
-        &self,
-        visibility: Visibility,
-        plans: &PlanSet,
-        lists: &[ListKind],
-    ) -> AggregateView<'_> {
-        if visibility.is_now() {
-            AggregateView::Live(&self.live)
-        } else if let Some(aggregate) = self.fold_from_checkpoint(visibility, plans, lists) {
-            AggregateView::Folded(Box::new(aggregate))
-        } else {
-            AggregateView::Folded(Box::new(self.fold(visibility, plans)))
-        }
-    }
-
-    pub(crate) fn fold(&self, visibility: Visibility, plans: &PlanSet) -> Aggregate {
-        let mut aggregate = Aggregate::sized(self.cell_counts());
-        for &plan in &plans.members {
-            for (act, event) in self.plans[plan as usize].acts.iter().enumerate() {
-                if !visibility.recorded(event.recorded_ms) {
-                    break;
-                }
-                let Some((revision, version)) = event.version_at(visibility.known_ms) else {
-                    continue;
-                };
-                if !visibility.dated(version.day) {
-                    continue;
-                }
-                let reference = VersionRef {
-                    plan,
-                    act: dense_index(act),
-                    revision,
-                };
-                let seq = self.plans[plan as usize].act_identities[act].seq;
-                aggregate.add(reference, version, seq, 1);
-            }
-        }
-        aggregate
-    }
-
-    pub(crate) fn cell_counts(&self) -> CellCounts {
-        CellCounts {
-            funding: self.funding_cells.keys.len(),
-            indicators: self.indicator_cells.keys.len(),
-            years: self.year_cells.keys.len(),
-            topics: self.topic_cells.keys.len(),
-        }
-    }
-
-    pub(crate) fn act(&self, reference: VersionRef) -> &Act {
+    pub(crate) fn act(&self, reference: ActStateRef) -> &Act {
         &self.plans[reference.plan as usize].acts[reference.act as usize]
     }
 
-    pub(crate) fn identity(&self, reference: VersionRef) -> ActIdentity {
+    pub(crate) fn identity(&self, reference: ActStateRef) -> ActIdentity {
         self.plans[reference.plan as usize].act_identities[reference.act as usize]
     }
 
-    /// The version a reference names. References come from an aggregate, which only lists
-    /// versions that exist.
-    pub(crate) fn version(&self, reference: VersionRef) -> &Version {
+    /// The state a reference names. References come from an aggregate, which only lists
+    /// states that exist.
+    pub(crate) fn state(&self, reference: ActStateRef) -> &ActState {
         self.act(reference)
-            .version(reference.revision)
-            .expect("aggregates list only versions that exist")
+            .state(reference.revision)
+            .expect("aggregates list only states that exist")
     }
 
     /// The visible lifecycle events of a plan, in `seq` order, with their details as known.

@@ -6,11 +6,12 @@ use acta_events::catalogue::{Period, PlanKind};
 use acta_events::{CivilDate, EventId, EventType, PlanKey, PlanStatus};
 use serde::Serialize;
 
-use crate::aggregate::{Aggregate, ListKind, TargetCandidate, TargetKey};
-use crate::compact::{LifecycleDetails, PlanIndex};
+use crate::aggregate::{Aggregate, ListKind, TargetCandidate, TargetKey, saturating_u64};
+use crate::compact::{LifecycleDetails, LifecycleEvent, PlanIndex};
+use crate::fold;
+use crate::plans::PlanSet;
 use crate::query::{Query, Visibility};
-use crate::record::{PlanSet, Record};
-use crate::saturating_u64;
+use crate::record::Record;
 
 /// One plan's status, `GET /v1/plans/{plan}`. Fields in byte order of their names, as every
 /// answer's keys (see `Funding`).
@@ -69,7 +70,7 @@ impl Record {
     pub fn plans(&self, query: &Query) -> Vec<PlanStatusView> {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans, &[ListKind::Targets]);
+        let aggregate = fold::aggregate(self, visibility, &plans, &[ListKind::Targets]);
         let mut targets_by_plan: HashMap<PlanIndex, Vec<(TargetKey, TargetCandidate)>> =
             HashMap::new();
         for (key, target) in aggregate.winning_targets(|plan| plans.contains(plan)) {
@@ -94,7 +95,7 @@ impl Record {
         let plan = self.plan_index_of(plan)?;
         let visibility = self.visibility(query);
         let only_this_plan = self.single(plan);
-        let aggregate = self.aggregate(visibility, &only_this_plan, &[ListKind::Targets]);
+        let aggregate = fold::aggregate(self, visibility, &only_this_plan, &[ListKind::Targets]);
         let targets = aggregate.winning_targets(|candidate| candidate == plan);
         self.status_of(plan, visibility, &aggregate, &targets)
     }
@@ -103,6 +104,7 @@ impl Record {
         PlanSet::only(plan, self.plans.len())
     }
 
+    /// The plan's status, or `None` when it is not registered at these time axes.
     fn status_of(
         &self,
         plan: PlanIndex,
@@ -122,44 +124,37 @@ impl Record {
         else {
             return None;
         };
-        let mut status = PlanStatus::Draft;
-        let mut history = vec![HistoryEntry {
-            status,
-            on: registration.day.to_civil(),
-            event: registration.id,
-        }];
-        let mut approval = None;
-        for (event, details) in lifecycle {
-            // The store allows only valid transitions; an impossible one leaves the status.
-            status = status.after(event.event_type).unwrap_or(status);
-            let on = event.day.to_civil();
-            history.push(HistoryEntry {
-                status,
-                on,
-                event: event.id,
-            });
-            if let (
-                EventType::PlanApproved,
-                LifecycleDetails::Approved {
-                    decision,
-                    approved_by,
-                },
-            ) = (event.event_type, details)
-            {
-                approval = Some(Approval {
-                    decision: decision.clone(),
-                    approved_by: approved_by.clone(),
-                    on,
-                });
-            }
-        }
-        let status_since = history.last().map_or(registration.day.to_civil(), |h| h.on);
+        let walked = walk_lifecycle(registration, lifecycle);
+        Some(PlanStatusView {
+            plan: entry.key.clone(),
+            title: title.clone(),
+            code: code.clone(),
+            issuer: issuer.clone(),
+            kind: entry.kind,
+            parent: entry.parent.map(|parent| self.plan_at(parent).key.clone()),
+            period: *period,
+            status: walked.status,
+            status_since: walked.since,
+            approval: walked.approval,
+            history: walked.history,
+            indicators: self.indicator_rows(plan, aggregate, targets),
+            version: entry.stream_version(visibility.known_ms),
+        })
+    }
 
+    /// Every (indicator, year) of the plan with a visible actual or a target in force, ordered
+    /// by indicator then year.
+    fn indicator_rows(
+        &self,
+        plan: PlanIndex,
+        aggregate: &Aggregate,
+        targets: &[(TargetKey, TargetCandidate)],
+    ) -> Vec<IndicatorRow> {
         let mut rows: BTreeMap<(&str, i16), (Option<u64>, u64)> = BTreeMap::new();
-        for &cell in &entry.indicator_cells {
+        for &cell in &self.plan_at(plan).cells.indicators {
             let (actual, acts) = aggregate.indicator_of(cell);
             if acts > 0 {
-                let key = self.indicator_cells.key(cell);
+                let key = self.cells.indicators.key(cell);
                 rows.entry((self.indicators.name(key.indicator), key.year))
                     .or_default()
                     .1 = saturating_u64(actual);
@@ -170,37 +165,69 @@ impl Record {
                 .or_default()
                 .0 = Some(target.quantity);
         }
-        let indicators = rows
-            .into_iter()
+        rows.into_iter()
             .map(|((indicator, year), (target, actual))| IndicatorRow {
                 indicator: indicator.to_owned(),
                 year,
                 target,
                 actual,
             })
-            .collect();
+            .collect()
+    }
+}
 
-        let version = match visibility.known_ms {
-            None => entry.stream_recorded_ms.len(),
-            Some(known_ms) => entry
-                .stream_recorded_ms
-                .partition_point(|&recorded_ms| recorded_ms <= known_ms),
-        };
-        Some(PlanStatusView {
-            plan: entry.key.clone(),
-            title: title.clone(),
-            code: code.clone(),
-            issuer: issuer.clone(),
-            kind: entry.kind,
-            parent: entry.parent.map(|parent| self.plan_at(parent).key.clone()),
-            period: *period,
+/// Where a plan's visible lifecycle led.
+struct Walked {
+    status: PlanStatus,
+    /// The date of the latest visible lifecycle event.
+    since: CivilDate,
+    approval: Option<Approval>,
+    history: Vec<HistoryEntry>,
+}
+
+/// The status each visible lifecycle event led to, from the registration on, and the latest
+/// approval's details.
+fn walk_lifecycle<'r>(
+    registration: &LifecycleEvent,
+    later: impl Iterator<Item = (&'r LifecycleEvent, &'r LifecycleDetails)>,
+) -> Walked {
+    let mut status = PlanStatus::Draft;
+    let mut history = vec![HistoryEntry {
+        status,
+        on: registration.day.to_civil(),
+        event: registration.id,
+    }];
+    let mut approval = None;
+    for (event, details) in later {
+        // The store allows only valid transitions; an impossible one leaves the status.
+        status = status.after(event.event_type).unwrap_or(status);
+        let on = event.day.to_civil();
+        history.push(HistoryEntry {
             status,
-            status_since,
-            approval,
-            history,
-            indicators,
-            version: version as u64,
-        })
+            on,
+            event: event.id,
+        });
+        if let (
+            EventType::PlanApproved,
+            LifecycleDetails::Approved {
+                decision,
+                approved_by,
+            },
+        ) = (event.event_type, details)
+        {
+            approval = Some(Approval {
+                decision: decision.clone(),
+                approved_by: approved_by.clone(),
+                on,
+            });
+        }
+    }
+    let since = history.last().map_or(registration.day.to_civil(), |h| h.on);
+    Walked {
+        status,
+        since,
+        approval,
+        history,
     }
 }
 

@@ -4,17 +4,18 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use acta_events::catalogue::Channel;
-use acta_events::{CivilDate, EventType, PlanKey};
+use acta_events::{EventType, PlanKey};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::aggregate::{ListKind, Listed, YearTotals};
+use crate::aggregate::{ListKind, Listed, YearTotals, saturating_u64};
 use crate::compact::{Day, Payload, PlanIndex};
+use crate::fold;
 use crate::funding::FundingSums;
+use crate::plans::PlanSet;
 use crate::query::Query;
-use crate::record::{PlanSet, Record};
-use crate::saturating_u64;
+use crate::record::Record;
 
 /// `GET /v1/summaries/yearly`. Its text (decisions, unit names, plan keys, topics) is borrowed
 /// from the [`Record`]: the summary of a whole record lists tens of thousands of decisions, and
@@ -48,7 +49,7 @@ pub struct YearSummary<'r> {
 }
 
 /// A decision as the summary lists it: `issued_on`, `issuer`, `number` and `title`, rendered
-/// once when the decision was recorded (see [`render_decision`]) and written out as it is.
+/// once when the decision was recorded (`decisions.rs`) and written out as it is.
 #[derive(Debug, Clone, Copy)]
 pub struct DecisionSummary<'r>(&'r RawValue);
 
@@ -71,44 +72,6 @@ impl Serialize for DecisionSummary<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(serializer)
     }
-}
-
-/// The fields of a listed decision, in byte order of their names as every answer's keys.
-#[derive(Serialize)]
-struct DecisionFields<'a> {
-    issued_on: CivilDate,
-    issuer: &'a str,
-    number: &'a str,
-    title: &'a str,
-}
-
-/// `decision` rendered again with the date `issued_on` (a correction moved it).
-pub(crate) fn redate_decision(decision: &RawValue, issued_on: CivilDate) -> Box<RawValue> {
-    #[derive(serde::Deserialize)]
-    struct Texts {
-        issuer: String,
-        number: String,
-        title: String,
-    }
-    let texts: Texts =
-        serde_json::from_str(decision.get()).expect("a rendered decision reads back");
-    render_decision(issued_on, &texts.issuer, &texts.number, &texts.title)
-}
-
-/// A decision's entry in the yearly summary, rendered as JSON.
-pub(crate) fn render_decision(
-    issued_on: CivilDate,
-    issuer: &str,
-    number: &str,
-    title: &str,
-) -> Box<RawValue> {
-    let fields = DecisionFields {
-        issued_on,
-        issuer,
-        number,
-        title,
-    };
-    serde_json::value::to_raw_value(&fields).expect("a decision's fields render as JSON")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -182,17 +145,17 @@ impl Record {
     pub fn yearly(&self, query: &Query) -> YearlySummary<'_> {
         let visibility = self.visibility(query);
         let plans = self.plan_set(query.plan.as_ref());
-        let aggregate = self.aggregate(visibility, &plans, &[ListKind::Yearly]);
+        let aggregate = fold::aggregate(self, visibility, &plans, &[ListKind::Yearly]);
         let mut years: BTreeMap<i16, YearBuilder> = BTreeMap::new();
 
         for &plan in &plans.members {
             let entry = self.plan_at(plan);
-            for &cell in &entry.year_cells {
+            for &cell in &entry.cells.years {
                 let totals = aggregate.year_of(cell);
                 if totals.acts == 0 {
                     continue;
                 }
-                let year = self.year_cells.key(cell).year;
+                let year = self.cells.years.key(cell).year;
                 let builder = &mut years.entry(year).or_default().totals;
                 builder.acts += totals.acts;
                 builder.training_events += totals.training_events;
@@ -204,13 +167,13 @@ impl Record {
                     *sum += items;
                 }
             }
-            for &cell in &entry.topic_cells {
+            for &cell in &entry.cells.topics {
                 let [sessions, participants] = aggregate.topic_of(cell);
                 if sessions == 0 {
                     // Every training has at least one session: no sessions, no training.
                     continue;
                 }
-                let key = self.topic_cells.key(cell);
+                let key = self.cells.topics.key(cell);
                 let topic = years
                     .entry(key.year)
                     .or_default()
@@ -281,12 +244,12 @@ impl Record {
                 .iter()
                 .filter(|reference| plans.contains(reference.plan))
                 .filter_map(|reference| {
-                    let version = self.version(reference);
+                    let state = self.state(reference);
                     Some(ListedItem {
-                        year: version.year,
-                        day: version.day,
+                        year: state.year,
+                        day: state.day,
                         seq: self.identity(reference).seq,
-                        index: index(version.payload)?,
+                        index: index(state.payload)?,
                     })
                 })
                 .collect(),
@@ -337,7 +300,7 @@ impl<'r> YearBuilder<'r> {
             },
             decisions: decisions[self.decisions]
                 .iter()
-                .map(|item| DecisionSummary(&record.decisions[item.index as usize]))
+                .map(|item| DecisionSummary(record.decisions.get(item.index)))
                 .collect(),
             funding: YearFunding {
                 allocated: saturating_u64(self.funding.allocated),
@@ -378,7 +341,7 @@ impl<'r> YearBuilder<'r> {
             },
             units_established: units[self.units]
                 .iter()
-                .map(|item| record.texts.get(item.index))
+                .map(|item| record.unit_names.get(item.index))
                 .collect(),
             year,
         }
