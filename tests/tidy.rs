@@ -93,6 +93,66 @@ fn projections_name_no_sqlite_and_read_no_clock_or_randomness() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
+#[test]
+fn the_modules_of_events_form_no_circle() {
+    let report = check_crate(&workspace().join("events"));
+    assert!(report.modules.len() > 15, "{:?}", report.modules);
+    if let Some(circle) = &report.circle {
+        panic!("events/src has an import circle:\n{circle}");
+    }
+}
+
+/// Where `events/` may read a clock or randomness, and why: nothing in the record comes from
+/// them. `recorded_at` and a new id's time come from the injected clock (`LogOptions::clock`).
+const EVENTS_ALLOWED: &[(&str, &str, &str)] = &[
+    // Monotonic time, to poll a queue for a few hundred microseconds before sleeping.
+    (
+        "events/src/store/writer.rs",
+        "std::time::Instant",
+        "polling",
+    ),
+    (
+        "events/src/store/waiting.rs",
+        "std::time::Instant",
+        "polling",
+    ),
+    // The random part of a token's secret and of a new event id (its time is the clock's).
+    ("events/src/tokens.rs", "getrandom", "token secrets"),
+    (
+        "events/src/store/state.rs",
+        "getrandom",
+        "new ids' random bits",
+    ),
+];
+
+#[test]
+fn events_read_the_clock_and_randomness_only_where_allowed() {
+    let crate_dir = workspace().join("events");
+    let mut found = Vec::new();
+    for module in load_crate(&crate_dir).modules {
+        let file = module.file.display().to_string();
+        let allowed = |pattern: &str| {
+            EVENTS_ALLOWED
+                .iter()
+                .any(|(allowed_file, allowed_pattern, _)| {
+                    file.ends_with(allowed_file) && pattern.starts_with(allowed_pattern)
+                })
+        };
+        for (line, path) in paths_written(&module.code) {
+            if let Some(pattern) = PROJECTIONS_FORBIDDEN_PATHS
+                .iter()
+                .filter(|pattern| **pattern != "rusqlite")
+                .find(|pattern| path_names(&path, pattern))
+                && !allowed(pattern)
+                && !allowed(&path)
+            {
+                found.push(format!("{file}:{line}: {path} ({pattern})"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
 /// Prints a crate's module graph and its first circle:
 /// `TIDY_CRATE=events cargo test --test tidy -- --ignored --nocapture module_graph`.
 #[test]

@@ -4,7 +4,6 @@
 //! bodies are read through [`ObjectReader`] instead. A reader knows the fields its object may
 //! carry: anything else is an unknown field (`400`), everything else wrong is `422`.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::ControlFlow;
 use std::str::FromStr;
@@ -12,6 +11,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub use crate::quote::{QUOTED_CHARS_MAX, cut, pointer_token, quoted};
 use crate::types::{
     Amount, CivilDate, EventId, IndicatorKey, JSON_SAFE_INTEGER_MAX, PlanKey, TEXT_CHARS_MAX,
     YEAR_MAX, YEAR_MIN,
@@ -63,38 +63,8 @@ impl FieldErrors {
     }
 }
 
-/// Most characters of a value or a name that an error quotes: a longer one is cut there and
-/// marked `…`, so that no input, however long, is echoed back whole.
-pub const QUOTED_CHARS_MAX: usize = 64;
-
-/// `text` cut to its first [`QUOTED_CHARS_MAX`] characters, with `…` where it was cut.
-pub fn cut(text: &str) -> Cow<'_, str> {
-    match text.char_indices().nth(QUOTED_CHARS_MAX) {
-        None => Cow::Borrowed(text),
-        Some((end, _)) => Cow::Owned(format!("{}…", &text[..end])),
-    }
-}
-
-/// `text` as an error message quotes it: in double quotes, escaped as Rust's `{:?}` does, cut
-/// to [`QUOTED_CHARS_MAX`] characters and then followed by its whole length:
-/// `"xxxx…" (65536 characters)`.
-pub fn quoted(text: &str) -> String {
-    match text.char_indices().nth(QUOTED_CHARS_MAX) {
-        None => format!("{text:?}"),
-        Some((end, _)) => {
-            let shown = format!("{:?}", &text[..end]);
-            let unquoted = &shown[..shown.len() - 1];
-            format!("{unquoted}…\" ({} characters)", text.chars().count())
-        }
-    }
-}
-
-/// Escapes one reference token of a JSON Pointer (RFC 6901), cut to [`QUOTED_CHARS_MAX`]
-/// characters (then `…`): a pointer names a field the request sent, and a name of a megabyte
-/// must not come back whole. A cut pointer no longer resolves, but shows which field it was.
-pub fn pointer_token(token: &str) -> String {
-    cut(token).replace('~', "~0").replace('/', "~1")
-}
+/// How deeply a request body may nest (`400` beyond): `[]` is one level, `[[]]` two.
+pub const JSON_DEPTH_MAX: usize = 64;
 
 /// Text as sent, checked: 1..=500 Unicode scalar values after trimming surrounding white space,
 /// no control characters but tab, line feed and carriage return. Stored exactly as sent.
@@ -303,14 +273,14 @@ impl Path<'_, '_> {
 
 /// Calls `found` with the path and a message for each format character below `value`, which
 /// lies `depth` levels down, in document order. Stops descending at
-/// [`JSON_DEPTH_MAX`](crate::json::JSON_DEPTH_MAX) levels, deeper than any request is read.
+/// [`JSON_DEPTH_MAX`] levels, deeper than any request is read.
 fn scan_for_format_characters<'v>(
     value: &'v Value,
     path: &Path<'_, 'v>,
     depth: usize,
     found: &mut dyn FnMut(&Path<'_, 'v>, String) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    let descend = depth < crate::json::JSON_DEPTH_MAX;
+    let descend = depth < JSON_DEPTH_MAX;
     match value {
         Value::String(text) => {
             if let Some((position, c)) = format_character(text) {

@@ -14,10 +14,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 
-use crate::fields::pointer_token;
-
-/// How deeply a request body may nest (`400` beyond): `[]` is one level, `[[]]` two.
-pub const JSON_DEPTH_MAX: usize = 64;
+pub use crate::fields::JSON_DEPTH_MAX;
+use crate::quote::pointer_token;
 
 /// Why a request's JSON text was refused (`400`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

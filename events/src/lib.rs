@@ -28,6 +28,7 @@ pub mod error;
 pub mod fields;
 pub mod jcs;
 pub mod json;
+pub mod quote;
 pub mod request;
 pub mod schema;
 pub mod store;

@@ -84,7 +84,7 @@ pub fn current_version() -> u32 {
 ///
 /// Looks through a read-only connection of its own, before any connection sets a pragma that
 /// writes (`journal_mode = WAL` rewrites the header): a refused file is left as it was.
-pub fn check_is_acta(database: &crate::store::DatabaseFile) -> Result<(), StoreError> {
+pub fn check_is_acta(database: &crate::store::file::DatabaseFile) -> Result<(), StoreError> {
     if database.created {
         return Ok(());
     }

@@ -152,13 +152,13 @@ impl Tokens {
     }
 
     /// Opens the tokens of the database `log` writes, by the path the log opened it by, without
-    /// opening the file again: [`Tokens::open`] checks the file through a descriptor of its own,
-    /// and closing any descriptor of a file drops every POSIX lock this process holds on it,
+    /// opening the file again. (Closing any descriptor of a file drops every POSIX lock this
+    /// process holds on it,
     /// SQLite's included. Another process (`acta token create`) would then take itself for the
     /// file's last user when it closes, checkpoint and delete the write-ahead log that the
     /// server goes on appending to: what is appended after that is seen by no other process and
-    /// lost if the server dies.
-    pub fn open_beside(log: &crate::Log) -> Result<Tokens, StoreError> {
+    /// lost if the server dies.)
+    pub fn open_beside(log: &crate::store::Log) -> Result<Tokens, StoreError> {
         let connection = open_connection(log.path())?;
         Ok(Tokens {
             connection: std::sync::Mutex::new(connection),

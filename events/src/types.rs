@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
 
-use crate::fields::quoted;
+use crate::quote::quoted;
 
 /// The largest integer a JSON number carries exactly in every language (2^53 − 1). Money and
 /// every other count in an event is bounded by it so that no client ever rounds a figure.

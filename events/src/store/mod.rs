@@ -28,12 +28,17 @@ mod rows;
 pub mod rules;
 mod scan;
 mod state;
+mod types;
 mod verify;
 mod waiting;
 mod writer;
 
 pub use connection::open_connection;
 pub use rows::EventRow;
+pub use types::{
+    AppendOutcome, AppendRequest, Clock, CommitHook, EventFilter, GROUP_REQUESTS_MAX, Head,
+    LogOptions, Reply, WRITE_QUEUE_DEPTH_MAX,
+};
 pub use verify::{INTEGRITY_PROBLEMS_MAX, Integrity, VERIFY_PROGRESS_EVERY, VerifyReport};
 
 use connection::Readers;
@@ -52,69 +57,9 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::catalogue::EventType;
 use crate::error::{AppendError, StoreError};
-use crate::request::NewEvent;
 use crate::stored::StoredEvent;
-use crate::types::{EventId, Instant, PlanKey};
-
-/// The clock the log stamps `recorded_at` with. Passed in, so tests choose the time.
-pub type Clock = Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>;
-
-/// Called on the writer thread with the events of each commit, in `seq` order, after they are
-/// durable and before any client hears of them (so a client reads its own writes).
-pub type CommitHook = Arc<dyn Fn(&[StoredEvent]) + Send + Sync>;
-
-/// Most requests one group commit takes; the rest wait for the next one.
-pub const GROUP_REQUESTS_MAX: usize = 512;
-
-/// Most requests waiting for the writer; beyond it, appends wait for room (back-pressure).
-pub const WRITE_QUEUE_DEPTH_MAX: usize = 4096;
-
-/// One append: a single event or a batch, all or nothing, recorded by `actor`.
-#[derive(Debug, Clone)]
-pub struct AppendRequest {
-    pub events: Vec<NewEvent>,
-    pub actor: String,
-    /// Whether a refusal names the event at fault by its index in the batch
-    /// ([`AppendError::InBatch`]) or is the event's own.
-    pub is_batch: bool,
-}
-
-/// What an append answered: every event of the request as stored, and how many are new.
-#[derive(Debug, Clone)]
-pub struct AppendOutcome {
-    pub events: Vec<StoredEvent>,
-    pub stored_new: usize,
-}
-
-/// Called once with the answer to an append.
-pub type Reply = Box<dyn FnOnce(Result<AppendOutcome, AppendError>) + Send>;
-
-/// The position and hash of the newest event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Head {
-    pub seq: u64,
-    pub hash: String,
-    pub recorded_at: Option<Instant>,
-}
-
-/// Filters of `GET /v1/events`.
-#[derive(Debug, Clone, Default)]
-pub struct EventFilter {
-    pub after_seq: u64,
-    pub limit: u32,
-    pub plan: Option<PlanKey>,
-    pub event_type: Option<EventType>,
-}
-
-/// Options for opening the log.
-pub struct LogOptions {
-    pub clock: Clock,
-    pub on_commit: Option<CommitHook>,
-    /// Size the writer for large batches (`acta import`) rather than many small commits.
-    pub bulk: bool,
-}
+use crate::types::{EventId, PlanKey};
 
 /// The event log: a handle to the writer thread and a pool of read connections. Cheap to
 /// clone; the writer stops when the last handle is dropped. A log opened read-only has no
@@ -159,7 +104,13 @@ impl Log {
     ) -> Result<Log, StoreError> {
         let (database, writer_lock) = file::lock_for_writing(path, &holder_name())?;
         let created = database.created.then(|| database.path.clone());
-        let opened = Log::start_writer(database, Arc::new(writer_lock), options, replay);
+        let opened =
+            writer::start(database, Arc::new(writer_lock), options, replay).map(|started| Log {
+                writer: Some(started.sender),
+                readers: started.readers,
+                health: started.health,
+                waiters: Arc::default(),
+            });
         if let (Err(_), Some(created)) = (&opened, created) {
             // A database this open created and could not set up is removed again, so that the
             // next start is a first start, not a refusal of an empty file.
@@ -255,6 +206,25 @@ impl Log {
                 Ok(())
             }
         }
+    }
+
+    /// Appends `request` and waits for its answer, on a tokio runtime. The request is queued at
+    /// once if the writer's queue has room; when the writer is saturated, the wait for room is
+    /// taken off the runtime's workers (back-pressure without blocking them).
+    pub async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, AppendError> {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let reply: Reply = Box::new(move |result| {
+            let _ = sender.send(result);
+        });
+        if let Err((request, reply)) = self.try_append_with(request, reply) {
+            let log = self.clone();
+            tokio::task::spawn_blocking(move || log.append_with(request, reply))
+                .await
+                .map_err(|_| AppendError::Closed)?;
+        }
+        waiting::answer(&self.waiters, receiver)
+            .await
+            .unwrap_or(Err(AppendError::Closed))
     }
 
     /// Appends and waits for the answer (for the command line and tests).

@@ -9,7 +9,7 @@ use crate::error::StoreError;
 use crate::stored::{GENESIS_HASH, StoredEvent};
 use crate::types::{CivilDate, DatePrecision, EventId, Instant, PlanKey};
 
-use super::Head;
+use super::types::Head;
 
 pub(super) const EVENT_COLUMNS: &str = "seq, id, type, plan, version, occurred_on, date_precision, \
                              recorded_at, actor, data, evidence, prev_hash, hash";

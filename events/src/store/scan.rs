@@ -8,7 +8,7 @@ use crate::stored::StoredEvent;
 
 use super::connection::Readers;
 use super::rows::{EVENT_COLUMNS, EventRow, event_from_row, event_row};
-use super::{CommitHook, EventFilter};
+use super::types::{CommitHook, EventFilter};
 
 /// Feeds every stored event to `on_replay`, in `seq` order. A row that cannot be read (edited
 /// behind the store's back) is skipped: verification names it, and one damaged row must not

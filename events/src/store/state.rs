@@ -11,9 +11,9 @@ use crate::error::StoreError;
 use crate::stored::{GENESIS_HASH, StoredEvent};
 use crate::types::{EventId, Instant, PlanKey};
 
-use super::Head;
 use super::rows::{EVENT_COLUMNS, event_by_id, event_from_row, read_head};
 use super::rules::{self, DecisionKey, PlanStream};
+use super::types::Head;
 
 #[derive(Debug, Clone)]
 pub(super) struct WriterState {

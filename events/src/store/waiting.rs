@@ -1,13 +1,10 @@
-//! Appending from an async runtime: [`Log::append`] queues the request without blocking the
-//! runtime's workers and waits for the writer's answer.
+//! Waiting for the writer's answer on an async runtime ([`super::Log::append`]), with the count
+//! of the appends that wait.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::oneshot;
-
-use super::{AppendOutcome, AppendRequest, Log, Reply};
-use crate::error::AppendError;
 
 /// How long an append that is the only one waiting polls for its answer before it sleeps.
 const ALONE_POLL: std::time::Duration = std::time::Duration::from_micros(400);
@@ -37,46 +34,24 @@ impl Drop for Waiting {
     }
 }
 
-impl Log {
-    /// Appends `request` and waits for its answer, on a tokio runtime. The request is queued at
-    /// once if the writer's queue has room; when the writer is saturated, the wait for room is
-    /// taken off the runtime's workers (back-pressure without blocking them).
-    pub async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, AppendError> {
-        let (sender, receiver) = oneshot::channel();
-        let reply: Reply = Box::new(move |result| {
-            let _ = sender.send(result);
-        });
-        if let Err((request, reply)) = self.try_append_with(request, reply) {
-            let log = self.clone();
-            tokio::task::spawn_blocking(move || log.append_with(request, reply))
-                .await
-                .map_err(|_| AppendError::Closed)?;
+/// Waits for the writer's answer. An append alone in the process polls for it, yielding to any
+/// other task, for about one commit's time: its worker thread would otherwise go to sleep and
+/// be woken by the writer, which costs tens of microseconds on a virtual machine. With others
+/// waiting, or as soon as another starts to, it sleeps as usual: the workers have other
+/// requests to run, and the cores are better left to them. One client appending one event at a
+/// time: 2,600 appends/s without, 3,400–3,700/s with (`acta bench`, 20,000 events).
+pub(super) async fn answer<T>(
+    waiters: &Arc<Waiters>,
+    mut receiver: oneshot::Receiver<T>,
+) -> Result<T, oneshot::error::RecvError> {
+    let (waiting, alone) = Waiting::start(waiters);
+    let started = std::time::Instant::now();
+    while alone && waiting.still_alone() && started.elapsed() < ALONE_POLL {
+        match receiver.try_recv() {
+            Ok(value) => return Ok(value),
+            Err(oneshot::error::TryRecvError::Empty) => tokio::task::yield_now().await,
+            Err(oneshot::error::TryRecvError::Closed) => break,
         }
-        self.answer(receiver)
-            .await
-            .unwrap_or(Err(AppendError::Closed))
     }
-
-    /// Waits for the writer's answer. An append alone in the process polls for it, yielding to
-    /// any other task, for about one commit's time: its worker thread would otherwise go to
-    /// sleep and be woken by the writer, which costs tens of microseconds on a virtual machine.
-    /// With others waiting, or as soon as another starts to, it sleeps as usual: the workers
-    /// have other requests to run, and the cores are better left to them. One client appending
-    /// one event at a time: 2,600 appends/s without, 3,400–3,700/s with (`acta bench`, 20,000
-    /// events).
-    async fn answer<T>(
-        &self,
-        mut receiver: oneshot::Receiver<T>,
-    ) -> Result<T, oneshot::error::RecvError> {
-        let (waiting, alone) = Waiting::start(&self.waiters);
-        let started = std::time::Instant::now();
-        while alone && waiting.still_alone() && started.elapsed() < ALONE_POLL {
-            match receiver.try_recv() {
-                Ok(value) => return Ok(value),
-                Err(oneshot::error::TryRecvError::Empty) => tokio::task::yield_now().await,
-                Err(oneshot::error::TryRecvError::Closed) => break,
-            }
-        }
-        receiver.await
-    }
+    receiver.await
 }

@@ -17,13 +17,15 @@ use crate::stored::{HashedText, StoredEvent};
 use crate::types::{EventId, Instant};
 
 use super::connection::{Readers, open_connection};
+use super::file::{self, DatabaseFile};
+use super::health;
 use super::rows::read_head;
 use super::rules::{self, DecisionChange, Holder, Verdict};
 use super::scan::{Unreadable, scan_events};
 use super::state::{Undo, WriterState, WriterView, is_damage};
-use super::{
-    AppendOutcome, AppendRequest, Clock, CommitHook, DatabaseFile, GROUP_REQUESTS_MAX, Head, Log,
-    LogOptions, Reply, WRITE_QUEUE_DEPTH_MAX, file, health,
+use super::types::{
+    AppendOutcome, AppendRequest, Clock, CommitHook, GROUP_REQUESTS_MAX, Head, LogOptions, Reply,
+    WRITE_QUEUE_DEPTH_MAX,
 };
 
 /// Page cache of the writer, in KiB, when appending as a server does: its hot pages are the
@@ -42,13 +44,22 @@ pub(super) struct WriteJob {
     pub(super) reply: Reply,
 }
 
-impl Log {
-    pub(super) fn start_writer(
-        database: DatabaseFile,
-        writer_lock: Arc<file::WriterLock>,
-        options: LogOptions,
-        replay: impl FnOnce(&Readers) -> Result<(), StoreError>,
-    ) -> Result<Log, StoreError> {
+/// A started writer: the queue to it, the log's readers and the writer's health.
+pub(super) struct Started {
+    pub(super) sender: mpsc::SyncSender<WriteJob>,
+    pub(super) readers: Arc<Readers>,
+    pub(super) health: Arc<health::Health>,
+}
+
+/// Checks and migrates the locked `database`, replays it through `replay`, loads the writer's
+/// state and starts the writer thread.
+pub(super) fn start(
+    database: DatabaseFile,
+    writer_lock: Arc<file::WriterLock>,
+    options: LogOptions,
+    replay: impl FnOnce(&Readers) -> Result<(), StoreError>,
+) -> Result<Started, StoreError> {
+    {
         schema::check_is_acta(&database)?;
         let mut connection = open_connection(&database.path)?;
         let writer_cache_kib = match options.bulk {
@@ -96,11 +107,10 @@ impl Log {
             .name("acta-writer".into())
             .spawn(move || writer.run(receiver))
             .map_err(|error| StoreError::Io(format!("cannot start the writer thread: {error}")))?;
-        Ok(Log {
-            writer: Some(sender),
+        Ok(Started {
+            sender,
             readers,
             health,
-            waiters: Arc::default(),
         })
     }
 }
