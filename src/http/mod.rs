@@ -8,7 +8,9 @@ mod projections;
 mod web;
 pub use events::verify_json as events_verify_json;
 pub mod extract;
+pub mod limits;
 pub mod problem;
+pub mod serve;
 
 use std::convert::Infallible;
 
@@ -44,6 +46,8 @@ pub struct AppState {
     /// callers can take every core.
     pub verifying: Arc<std::sync::Mutex<()>>,
     pub clock: Clock,
+    /// The answer budget and each token's heavy reads in flight.
+    pub reads: Arc<limits::ReadLimits>,
 }
 
 impl AppState {
@@ -92,6 +96,11 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/tokens/{name}", delete(auth::revoke_token))
         .fallback(|| async { ApiError::NotFound("no such path".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // Inside the token middleware, which names the caller whose heavy reads are counted.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::limit_heavy_reads,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
