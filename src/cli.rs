@@ -157,7 +157,7 @@ struct ServeLimits {
     write_timeout_secs: u64,
     /// KiB of each connection's kernel send buffer (what the kernel takes of an answer before
     /// the client reads it); 0 leaves it to the kernel's own sizing.
-    #[arg(long, value_name = "KIB", default_value_t = 0,
+    #[arg(long, value_name = "KIB", default_value_t = serve::SEND_BUFFER_KIB_DEFAULT as u64,
           value_parser = clap::value_parser!(u64).range(0..=1 << 20))]
     send_buffer_kib: u64,
     /// Connections open at once; beyond it a connection is answered 503 and closed.
