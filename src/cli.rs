@@ -172,8 +172,8 @@ struct ServeLimits {
     #[arg(long, value_name = "MIB", default_value_t = limits::ANSWER_BUDGET_MIB_DEFAULT as u64,
           value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
     answer_budget_mib: u64,
-    /// Heavy reads (projections, pages of the log, verification) one token may have in flight;
-    /// beyond it 429.
+    /// Heavy reads (projections with as_of or known_at, pages of the log, verification) one
+    /// token may have in flight; beyond it 429.
     #[arg(long, value_name = "N", default_value_t = limits::HEAVY_READS_PER_TOKEN_DEFAULT as u64,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     heavy_reads_per_token: u64,

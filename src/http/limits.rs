@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::extract::{Query, Request, State};
+use axum::http::{Method, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hyper::body::{Body as HttpBody, Frame, SizeHint};
@@ -199,11 +199,13 @@ impl Drop for HeavyRead {
     }
 }
 
-/// The heavy reads: every read whose answer grows with the record or whose work does — every
-/// projection (plan status, the list of plans, funding, the yearly summary, reconciliation,
-/// with or without `as_of` / `known_at`), a page of the log, the chain's verification. A single
-/// event, the head, `whoami`, tokens, the page and appends are not (appends have their own
-/// limits). `/v1/plans/` stands for every `/v1/plans/{plan}`.
+/// The routes of heavy reads: reads computed for the request whose work and answer grow with the
+/// record — a page of the log, the chain's verification, and every projection (plan status, the
+/// list of plans, funding, the yearly summary, reconciliation) asked with `as_of` or `known_at`.
+/// A projection of "now" is not heavy: it is rendered once per commit and then served from the
+/// live cache, its bytes shared by every reader (it is still counted in the answer budget). A
+/// single event, the head, `whoami`, tokens, the page and appends are not heavy either (appends
+/// have their own limits). `/v1/plans/` stands for every `/v1/plans/{plan}`.
 pub const HEAVY_ROUTES: [&str; 7] = [
     "/v1/events",
     "/v1/verify",
@@ -215,16 +217,28 @@ pub const HEAVY_ROUTES: [&str; 7] = [
 ];
 
 /// The index in [`HEAVY_ROUTES`] of a request that is a heavy read.
-pub fn heavy_route(method: &Method, path: &str) -> Option<usize> {
+pub fn heavy_route(method: &Method, uri: &Uri) -> Option<usize> {
     if *method != Method::GET && *method != Method::HEAD {
         return None;
     }
+    let path = uri.path();
     let route = match path.strip_prefix("/v1/plans/") {
         Some(plan) if !plan.is_empty() && !plan.contains('/') => "/v1/plans/",
         Some(_) => return None,
         None => path,
     };
-    HEAVY_ROUTES.iter().position(|heavy| *heavy == route)
+    let index = HEAVY_ROUTES.iter().position(|heavy| *heavy == route)?;
+    if matches!(route, "/v1/events" | "/v1/verify") {
+        return Some(index);
+    }
+    // Names as the handlers read them, percent-decoded; a query that does not parse is refused
+    // by the handler before any work.
+    let travels = Query::<Vec<(String, String)>>::try_from_uri(uri).is_ok_and(|Query(pairs)| {
+        pairs
+            .iter()
+            .any(|(name, _)| name == "as_of" || name == "known_at")
+    });
+    travels.then_some(index)
 }
 
 /// Refuses a heavy read before it runs when its token has as many in flight as it may (`429`),
@@ -236,7 +250,7 @@ pub async fn limit_heavy_reads(
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(route) = heavy_route(request.method(), request.uri().path()) else {
+    let Some(route) = heavy_route(request.method(), request.uri()) else {
         return next.run(request).await;
     };
     let Some(caller) = request.extensions().get::<Caller>() else {
@@ -245,7 +259,7 @@ pub async fn limit_heavy_reads(
     let limits = &state.reads;
     let Some(read) = limits.heavy.start(&caller.name) else {
         return ApiError::TooManyRequests(format!(
-            "this token already has {} heavy reads (projections, pages of the log, \
+            "this token already has {} heavy reads (time travel, pages of the log, \
              verification) in flight; retry when one is answered",
             limits.heavy.per_token_max()
         ))
@@ -369,31 +383,45 @@ mod tests {
     }
 
     #[test]
-    fn heavy_reads_are_the_projections_pages_and_verification() {
-        for (path, route) in [
+    fn heavy_reads_are_time_travel_pages_and_verification() {
+        let route = |method: &Method, uri: &str| {
+            heavy_route(method, &uri.parse().unwrap()).map(|index| HEAVY_ROUTES[index])
+        };
+        for (uri, expected) in [
             ("/v1/events", "/v1/events"),
+            ("/v1/events?after=10", "/v1/events"),
             ("/v1/verify", "/v1/verify"),
-            ("/v1/plans", "/v1/plans"),
-            ("/v1/plans/dn-sxsh-2015", "/v1/plans/"),
-            ("/v1/funding", "/v1/funding"),
-            ("/v1/summaries/yearly", "/v1/summaries/yearly"),
-            ("/v1/reconciliation", "/v1/reconciliation"),
+            ("/v1/plans?as_of=2012-12-31", "/v1/plans"),
+            ("/v1/plans/dn-sxsh-2015?known_at=2013-06-30", "/v1/plans/"),
+            ("/v1/funding?as_of=2013-12-31&plan=dn", "/v1/funding"),
+            (
+                "/v1/summaries/yearly?known_at=2030-01-01",
+                "/v1/summaries/yearly",
+            ),
+            (
+                "/v1/reconciliation?as%5Fof=2015-12-31",
+                "/v1/reconciliation",
+            ),
         ] {
-            let index = heavy_route(&Method::GET, path).unwrap_or_else(|| panic!("{path}"));
-            assert_eq!(HEAVY_ROUTES[index], route);
+            assert_eq!(route(&Method::GET, uri), Some(expected), "{uri}");
         }
-        for path in [
+        for uri in [
+            "/v1/funding",
+            "/v1/funding?plan=dn-sxsh-2015",
+            "/v1/summaries/yearly",
+            "/v1/plans",
+            "/v1/plans/dn-sxsh-2015",
             "/v1/head",
             "/v1/events/01JD0000000000000000000000",
             "/v1/whoami",
             "/v1/tokens",
-            "/v1/plans/",
-            "/v1/plans/a/b",
+            "/v1/plans/?as_of=2012-12-31",
+            "/v1/plans/a/b?as_of=2012-12-31",
             "/",
             "/healthz",
         ] {
-            assert_eq!(heavy_route(&Method::GET, path), None, "{path}");
+            assert_eq!(route(&Method::GET, uri), None, "{uri}");
         }
-        assert_eq!(heavy_route(&Method::POST, "/v1/events"), None);
+        assert_eq!(route(&Method::POST, "/v1/events"), None);
     }
 }
