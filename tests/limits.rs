@@ -692,6 +692,28 @@ fn a_request_head_must_arrive_within_the_header_timeout() {
     assert!(started.elapsed() >= Duration::from_secs(3));
 }
 
+/// hyper's limit on a request head: `serve`'s `CONNECTION_BUFFER_BYTES_MAX`.
+const HEAD_BYTES_MAX: usize = 16 * 1024;
+
+#[test]
+fn a_request_head_larger_than_the_connection_buffer_is_431() {
+    let server = Server::start();
+    let address = server.address();
+    let with_padding = |head_bytes: usize| {
+        let head = request_head("GET", "/v1/head", &server.token, None);
+        let padding = head_bytes - head.len() - "X-Padding: \r\n".len();
+        head.replace(
+            "\r\n\r\n",
+            &format!("\r\nX-Padding: {}\r\n\r\n", "a".repeat(padding)),
+        )
+    };
+    // A head of 1 KiB under the limit is read; one over it is refused.
+    let under = exchange(address, &with_padding(HEAD_BYTES_MAX - 1024), b"");
+    assert_eq!(under.status, 200, "{under:?}");
+    let over = exchange(address, &with_padding(HEAD_BYTES_MAX + 1), b"");
+    assert_eq!(over.status, 431, "{over:?}");
+}
+
 #[test]
 fn a_connection_is_closed_after_the_idle_timeout_and_not_before() {
     let server = Server::start_with(&["--idle-timeout-secs", "2", "--header-timeout-secs", "30"]);

@@ -109,6 +109,17 @@ impl AnswerBudget {
         }
     }
 
+    /// Reserves an answer's bytes as the accept loop does: a read's answer if it fits, or if it
+    /// is at most [`ANSWER_BYTES_ALWAYS_ADMITTED`]; any other answer (to an append, whose event
+    /// is committed) whatever the budget.
+    pub fn admit(self: &Arc<Self>, bytes: usize, is_read: bool) -> Option<Reservation> {
+        if !is_read || bytes <= ANSWER_BYTES_ALWAYS_ADMITTED {
+            Some(self.reserve_anyway(bytes))
+        } else {
+            self.reserve(bytes)
+        }
+    }
+
     /// Whether an answer of `bytes` would be reserved now: a heavy read whose last answer of
     /// its kind would not is refused before it is computed.
     pub fn would_fit(&self, bytes: usize) -> bool {
@@ -363,6 +374,26 @@ mod tests {
         assert!(!budget.would_fit(0));
         assert!(budget.reserve(1).is_none());
         drop(forced);
+        assert_eq!(budget.bytes_used(), 0);
+    }
+
+    #[test]
+    fn small_answers_and_answers_to_appends_are_admitted_whatever_the_budget() {
+        let budget = Arc::new(AnswerBudget::new(ANSWER_BYTES_ALWAYS_ADMITTED * 2));
+        let held = budget
+            .admit(ANSWER_BYTES_ALWAYS_ADMITTED * 2, true)
+            .expect("fits");
+        let small = budget.admit(ANSWER_BYTES_ALWAYS_ADMITTED, true);
+        assert!(small.is_some(), "an answer of the edge size is admitted");
+        assert!(
+            budget
+                .admit(ANSWER_BYTES_ALWAYS_ADMITTED + 1, true)
+                .is_none()
+        );
+        let appended = budget.admit(ANSWER_BYTES_ALWAYS_ADMITTED + 1, false);
+        assert!(appended.is_some(), "an append's answer is sent");
+        assert_eq!(budget.bytes_used(), ANSWER_BYTES_ALWAYS_ADMITTED * 4 + 1);
+        drop((held, small, appended));
         assert_eq!(budget.bytes_used(), 0);
     }
 

@@ -44,9 +44,7 @@ use tokio::time::{Instant, Sleep, sleep_until};
 use tower::ServiceExt;
 
 use super::AppState;
-use super::limits::{
-    ANSWER_BYTES_ALWAYS_ADMITTED, AnswerBudget, Reservation, answers_budget_spent,
-};
+use super::limits::{AnswerBudget, Reservation, answers_budget_spent};
 use super::problem::ApiError;
 
 /// Seconds a request's head may take, counted from when the server waits for it.
@@ -294,15 +292,13 @@ async fn answer(
         None => None,
         Some(bytes) => {
             let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
-            if !is_read || bytes <= ANSWER_BYTES_ALWAYS_ADMITTED {
-                // An append's answer is sent whatever the budget: the event is committed.
-                Some(shared.answers.reserve_anyway(bytes))
-            } else if let Some(reservation) = shared.answers.reserve(bytes) {
-                Some(reservation)
-            } else {
-                drop(response);
-                let busy = answers_budget_spent(&shared.answers).into_response();
-                return Ok(paced(busy, Held::new(answering, Some(in_flight), None)));
+            match shared.answers.admit(bytes, is_read) {
+                Some(reservation) => Some(reservation),
+                None => {
+                    drop(response);
+                    let busy = answers_budget_spent(&shared.answers).into_response();
+                    return Ok(paced(busy, Held::new(answering, Some(in_flight), None)));
+                }
             }
         }
     };
