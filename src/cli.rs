@@ -14,7 +14,7 @@ use acta_events::{CivilDate, Instant, Log, LogOptions, PlanKey, Role, StoreError
 
 use crate::clock;
 use crate::http::auth::{FIRST_ADMIN_NAME, first_admin_token};
-use crate::http::{AppState, app};
+use crate::http::{AppState, limits, serve};
 use crate::live::Live;
 use crate::verifier::Verifier;
 
@@ -52,6 +52,8 @@ enum Command {
         /// the query's parameters, status, duration, the token's name.
         #[arg(long)]
         access_log: bool,
+        #[command(flatten)]
+        limits: ServeLimits,
     },
     /// Append request-shaped events from a JSON Lines file (`-` for stdin); idempotent by id.
     Import {
@@ -129,6 +131,86 @@ enum Command {
     },
 }
 
+/// The limits of `acta serve` on slow, many and non-reading clients (docs/DESIGN.md, "What
+/// bounds memory under load?").
+#[derive(clap::Args)]
+struct ServeLimits {
+    /// Seconds a client has to send a request's head, from when the server waits for it.
+    #[arg(long, value_name = "SECS", default_value_t = serve::HEADER_TIMEOUT_SECS_DEFAULT,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
+    /// Seconds a connection may do nothing (no request, no byte either way) before it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = serve::IDLE_TIMEOUT_SECS_DEFAULT,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    idle_timeout_secs: u64,
+    /// Seconds a request body is given beyond what its size needs at --body-min-bytes-per-sec;
+    /// slower is 408.
+    #[arg(long, value_name = "SECS", default_value_t = serve::BODY_TIMEOUT_SECS_DEFAULT,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout_secs: u64,
+    /// The slowest a request body may come once its grace is spent, in bytes a second.
+    #[arg(long, value_name = "BYTES", default_value_t = serve::BODY_BYTES_PER_SEC_MIN_DEFAULT,
+          value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
+    body_min_bytes_per_sec: u64,
+    /// Seconds an answer may make no progress into its socket before the connection is dropped.
+    #[arg(long, value_name = "SECS", default_value_t = serve::WRITE_TIMEOUT_SECS_DEFAULT,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    write_timeout_secs: u64,
+    /// KiB of each connection's kernel send buffer (what the kernel takes of an answer before
+    /// the client reads it); 0 leaves it to the kernel's own sizing.
+    #[arg(long, value_name = "KIB", default_value_t = serve::SEND_BUFFER_KIB_DEFAULT as u64,
+          value_parser = clap::value_parser!(u64).range(0..=1 << 20))]
+    send_buffer_kib: u64,
+    /// Connections open at once; beyond it a connection is answered 503 and closed.
+    #[arg(long, value_name = "N", default_value_t = serve::CONNECTIONS_MAX_DEFAULT as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Requests handled at once, until their answer is written; beyond it 503 at once.
+    #[arg(long, value_name = "N", default_value_t = serve::REQUESTS_IN_FLIGHT_MAX_DEFAULT as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_requests_in_flight: u64,
+    /// MiB of answers held for clients that have not read them yet; a read beyond it is 503.
+    #[arg(long, value_name = "MIB", default_value_t = limits::ANSWER_BUDGET_MIB_DEFAULT as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    answer_budget_mib: u64,
+    /// Heavy reads (projections with as_of or known_at, pages of the log, verification) one
+    /// token may have in flight; beyond it 429.
+    #[arg(long, value_name = "N", default_value_t = limits::HEAVY_READS_PER_TOKEN_DEFAULT as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    heavy_reads_per_token: u64,
+    /// Seconds requests in progress are given to finish after SIGTERM or Ctrl-C.
+    #[arg(long, value_name = "SECS", default_value_t = serve::SHUTDOWN_GRACE_SECS_DEFAULT,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    shutdown_grace_secs: u64,
+}
+
+impl ServeLimits {
+    fn options(&self) -> serve::ServeOptions {
+        let secs = std::time::Duration::from_secs;
+        let count = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+        serve::ServeOptions {
+            header_timeout: secs(self.header_timeout_secs),
+            idle_timeout: secs(self.idle_timeout_secs),
+            body_timeout: secs(self.body_timeout_secs),
+            body_bytes_per_sec_min: self.body_min_bytes_per_sec,
+            write_timeout: secs(self.write_timeout_secs),
+            send_buffer_bytes: (self.send_buffer_kib > 0)
+                .then(|| count(self.send_buffer_kib).saturating_mul(1024)),
+            connections_max: count(self.max_connections),
+            requests_in_flight_max: count(self.max_requests_in_flight),
+            shutdown_grace: secs(self.shutdown_grace_secs),
+        }
+    }
+
+    fn reads(&self) -> limits::ReadLimits {
+        let count = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+        limits::ReadLimits::new(
+            count(self.answer_budget_mib).saturating_mul(1 << 20),
+            count(self.heavy_reads_per_token),
+        )
+    }
+}
+
 #[derive(Subcommand)]
 enum TokenCommand {
     /// Create a token and print it (one line, nothing else on stdout). It is shown only once.
@@ -152,7 +234,8 @@ pub fn main() -> ExitCode {
             addr,
             demo,
             access_log,
-        } => serve(&db.db, addr, demo, access_log),
+            limits,
+        } => serve(&db.db, addr, demo, access_log, &limits),
         Command::Import { db, file, actor } => crate::import::import(&db.db, &file, &actor),
         Command::Export { db } => export(&db.db),
         Command::Bench {
@@ -226,7 +309,13 @@ fn open_read_only(
         .map_err(|error| format!("cannot read {}: {error}", path.display()))
 }
 
-fn serve(path: &Path, addr: SocketAddr, demo: bool, access_log: bool) -> Result<ExitCode, String> {
+fn serve(
+    path: &Path,
+    addr: SocketAddr,
+    demo: bool,
+    access_log: bool,
+    limits: &ServeLimits,
+) -> Result<ExitCode, String> {
     let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "acta=info,tower_http=warn".into());
     if access_log {
@@ -295,6 +384,7 @@ fn serve(path: &Path, addr: SocketAddr, demo: bool, access_log: bool) -> Result<
         verifier: Arc::new(verifier),
         access_log,
         clock: clock::system(),
+        reads: Arc::new(limits.reads()),
     };
     if let Some(token) = first_admin_token(&state).map_err(|error| error.to_string())? {
         eprintln!(
@@ -309,14 +399,12 @@ fn serve(path: &Path, addr: SocketAddr, demo: bool, access_log: bool) -> Result<
     }
     let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
+        let listener =
+            serve::bind(addr).map_err(|error| format!("cannot listen on {addr}: {error}"))?;
         let local = listener.local_addr().map_err(|error| error.to_string())?;
         eprintln!("acta: serving {} on http://{local}", path.display());
         let verifier = Arc::clone(&state.verifier);
-        axum::serve(listener, app(state))
-            .with_graceful_shutdown(shutdown_signal(verifier))
+        serve::serve(listener, state, limits.options(), shutdown_signal(verifier))
             .await
             .map_err(|error| error.to_string())
     })?;

@@ -5,7 +5,8 @@
 //!
 //! - [`cli`]: the commands of CONTRACT §4 (`serve`, `token`, `import`, `export`, `verify`,
 //!   `report`).
-//! - [`http`]: the routes of CONTRACT §3, problem+json errors and request extractors.
+//! - [`http`]: the routes of CONTRACT §3, problem+json errors and request extractors; the
+//!   server's own accept loop (`http::serve`) and the limits on readers (`http::limits`).
 //! - [`bench`]: `acta bench` and its deterministic national-scale workload.
 //! - [`demo`]: the bundled Đồng Nai 2009–2015 data set, loaded by `serve --demo`.
 //! - [`live`]: the live projections of a running service and its cached "now" answers.

@@ -81,6 +81,10 @@ fn a_refused_token_is_logged_by_its_name_never_by_its_secret() {
     assert!(!said("unknown token").contains("token_name"));
     assert!(said("no bearer token").contains("method=GET"));
     assert!(said("role may not").contains("token_name=\"kiem-toan\""));
+    // The accept loop hands every request its client's address.
+    for refusal in &refusals {
+        assert!(refusal.contains("client=127.0.0.1:"), "{refusal}");
+    }
     for secret in [&revoked, &unknown, &auditor, &server.token] {
         let hash: String = Sha256::digest(secret.as_bytes())
             .iter()

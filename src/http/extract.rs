@@ -34,6 +34,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .map_err(|rejection| {
                 if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge { limit_bytes }
+                } else if let Some(timed_out) = super::serve::find_body_timeout(&rejection) {
+                    ApiError::RequestTimeout(timed_out.to_string())
                 } else {
                     ApiError::malformed_body(rejection.body_text())
                 }

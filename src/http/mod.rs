@@ -9,7 +9,9 @@ mod projections;
 mod web;
 pub use events::verify_json as events_verify_json;
 pub mod extract;
+pub mod limits;
 pub mod problem;
+pub mod serve;
 
 use std::convert::Infallible;
 
@@ -48,6 +50,8 @@ pub struct AppState {
     /// Log one line per request (`serve --access-log`).
     pub access_log: bool,
     pub clock: Clock,
+    /// The answer budget and each token's heavy reads in flight.
+    pub reads: Arc<limits::ReadLimits>,
 }
 
 impl AppState {
@@ -96,6 +100,11 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/tokens/{name}", delete(auth::revoke_token))
         .fallback(|| async { ApiError::NotFound("no such path".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // Inside the token middleware, which names the caller whose heavy reads are counted.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::limit_heavy_reads,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

@@ -223,6 +223,7 @@ mod tests {
             live: Live::new(),
             access_log: true,
             clock,
+            reads: Arc::default(),
         };
         let token = crate::http::auth::first_admin_token(&state)
             .unwrap()

@@ -24,6 +24,9 @@ pub const PROBLEM_TEXT_CHARS_MAX: usize = 1024;
 /// are left out, as those beyond [`ERRORS_LISTED_MAX`] are.
 pub const PROBLEM_BODY_BYTES_MAX: usize = 64 * 1024;
 
+/// The `Retry-After` of every `429`, `503` and `507`, in seconds.
+pub const RETRY_AFTER_SECS: u64 = 5;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// `400`: the body is not JSON, nests too deep, or has fields the contract does not know.
@@ -53,6 +56,13 @@ pub enum ApiError {
     /// `413`: the body is larger than the path accepts.
     #[error("the body is larger than {limit_bytes} bytes")]
     PayloadTooLarge { limit_bytes: usize },
+    /// `408`: the request's body did not arrive in time (it came slower than the server's
+    /// minimum rate); the connection is closed after this answer.
+    #[error("{0}")]
+    RequestTimeout(String),
+    /// `429`: this token has as many heavy reads in flight as it may; retry when one is done.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// `415`: the body is not declared as `application/json`.
     #[error("Content-Type must be application/json")]
     UnsupportedMediaType,
@@ -65,6 +75,10 @@ pub enum ApiError {
     /// `503`: the service is shutting down.
     #[error("the service is shutting down; retry shortly")]
     Unavailable,
+    /// `503`: the server is at one of its limits (connections, requests in flight, bytes of
+    /// answers not yet written); retry shortly.
+    #[error("{0}")]
+    Busy(String),
     /// `503`: the database cannot be written now; the cause is told (it names no internals
     /// beyond what an operator must know: an I/O error, a damaged file, a lock).
     #[error("{0}")]
@@ -102,9 +116,11 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable | ApiError::StorageUnavailable(_) => {
+            ApiError::Unavailable | ApiError::Busy(_) | ApiError::StorageUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
@@ -122,9 +138,12 @@ impl ApiError {
             ApiError::MethodNotAllowed => "urn:acta:problem:method-not-allowed",
             ApiError::Conflict { .. } => "urn:acta:problem:conflict",
             ApiError::PayloadTooLarge { .. } => "urn:acta:problem:payload-too-large",
+            ApiError::RequestTimeout(_) => "urn:acta:problem:request-timeout",
+            ApiError::TooManyRequests(_) => "urn:acta:problem:too-many-requests",
             ApiError::UnsupportedMediaType => "urn:acta:problem:unsupported-media-type",
             ApiError::Unprocessable { .. } => "urn:acta:problem:unprocessable",
             ApiError::Unavailable => "urn:acta:problem:unavailable",
+            ApiError::Busy(_) => "urn:acta:problem:busy",
             ApiError::StorageUnavailable(_) => "urn:acta:problem:storage-unavailable",
             ApiError::InsufficientStorage(_) => "urn:acta:problem:insufficient-storage",
             ApiError::Internal(_) => "urn:acta:problem:internal",
@@ -173,8 +192,14 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
-        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::INSUFFICIENT_STORAGE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        if status == StatusCode::SERVICE_UNAVAILABLE
+            || status == StatusCode::INSUFFICIENT_STORAGE
+            || status == StatusCode::TOO_MANY_REQUESTS
+        {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        if status == StatusCode::REQUEST_TIMEOUT {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(

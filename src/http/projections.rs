@@ -62,20 +62,57 @@ fn read_query(
     })
 }
 
+/// The size of an endpoint's last answer: the first capacity of its next answer's buffer, so
+/// that a summary of megabytes is not copied each time its buffer doubles.
+struct SizeHint(AtomicUsize);
+
+impl SizeHint {
+    const fn new() -> SizeHint {
+        SizeHint(AtomicUsize::new(0))
+    }
+}
+
+/// The first capacity of an answer's buffer when its endpoint's last answer was smaller.
+const RENDER_BUFFER_BYTES_MIN: usize = 4096;
+/// The most an answer's buffer starts with, whatever the last answer was.
+const RENDER_BUFFER_BYTES_HINT_MAX: usize = 64 << 20;
+/// From this size of the last answer, the next is rendered into a reservation of
+/// [`RENDER_RESERVATION_BYTES`].
+const RENDER_RESERVED_FROM_BYTES: usize = 64 * 1024;
+/// Above the most that glibc's dynamic mmap threshold rises to (32 MiB on 64-bit, mallopt(3)),
+/// so the buffer is always its own mapping: only the pages written are resident, shrinking it
+/// to the answer is an `mremap`, and freeing it returns its memory to the system at once. A
+/// buffer under the threshold comes from the heap, which keeps what is freed.
+const RENDER_RESERVATION_BYTES: usize = (32 << 20) + 4096;
+
 /// Renders an answer as JSON bytes, straight from its types. Every answer's keys are in byte
 /// order because its types declare their fields in that order and keep their maps ordered (the
 /// projections crate tests it for every answer); going through a `serde_json::Value` to sort
 /// them cost more than the fold of a large answer.
-fn render(answer: &impl Serialize) -> Result<Bytes, ApiError> {
-    // Sized like the largest answer so far (up to 64 MiB), so that a summary of megabytes is
-    // not copied again each time its buffer doubles.
-    static LARGEST: AtomicUsize = AtomicUsize::new(4096);
-    let mut out = Vec::with_capacity(LARGEST.load(Ordering::Relaxed));
+///
+/// The buffer starts at the size of the endpoint's last answer and is shrunk to this answer's
+/// size: `Bytes` keeps a `Vec`'s whole capacity for as long as the answer lives, so a small
+/// answer in a large buffer would hold megabytes while its client reads it.
+fn render(answer: &impl Serialize, hint: &SizeHint) -> Result<Bytes, ApiError> {
+    let last = hint.0.load(Ordering::Relaxed);
+    let capacity = if last >= RENDER_RESERVED_FROM_BYTES {
+        last.clamp(RENDER_RESERVATION_BYTES, RENDER_BUFFER_BYTES_HINT_MAX)
+    } else {
+        last.max(RENDER_BUFFER_BYTES_MIN)
+    };
+    let mut out = Vec::with_capacity(capacity);
     serde_json::to_writer(&mut out, answer)
         .map_err(|error| ApiError::Internal(format!("cannot render an answer: {error}")))?;
-    LARGEST.fetch_max(out.len().min(64 << 20), Ordering::Relaxed);
+    hint.0.store(out.len(), Ordering::Relaxed);
+    out.shrink_to_fit();
     Ok(Bytes::from(out))
 }
+
+static PLANS_SIZE: SizeHint = SizeHint::new();
+static PLAN_SIZE: SizeHint = SizeHint::new();
+static FUNDING_SIZE: SizeHint = SizeHint::new();
+static YEARLY_SIZE: SizeHint = SizeHint::new();
+static RECONCILIATION_SIZE: SizeHint = SizeHint::new();
 
 /// `GET /v1/plans`: every plan's status under one key.
 #[derive(Serialize)]
@@ -110,9 +147,12 @@ pub async fn plans(
 ) -> Result<Response, ApiError> {
     let query = read_query(&state, &params, false)?;
     respond(&state, "plans", &query, |record, query| {
-        render(&PlanList {
-            plans: record.plans(query),
-        })
+        render(
+            &PlanList {
+                plans: record.plans(query),
+            },
+            &PLANS_SIZE,
+        )
     })
 }
 
@@ -130,7 +170,10 @@ pub async fn plan(
     };
     let key = plan.parse::<PlanKey>().map_err(|_| not_registered())?;
     respond(&state, &format!("plan/{key}"), &query, |record, query| {
-        render(&record.plan(&key, query).ok_or_else(not_registered)?)
+        render(
+            &record.plan(&key, query).ok_or_else(not_registered)?,
+            &PLAN_SIZE,
+        )
     })
 }
 
@@ -140,7 +183,7 @@ pub async fn funding(
 ) -> Result<Response, ApiError> {
     let query = read_query(&state, &params, true)?;
     respond(&state, "funding", &query, |record, query| {
-        render(&record.funding(query))
+        render(&record.funding(query), &FUNDING_SIZE)
     })
 }
 
@@ -150,7 +193,7 @@ pub async fn yearly(
 ) -> Result<Response, ApiError> {
     let query = read_query(&state, &params, true)?;
     respond(&state, "yearly", &query, |record, query| {
-        render(&record.yearly(query))
+        render(&record.yearly(query), &YEARLY_SIZE)
     })
 }
 
@@ -160,7 +203,7 @@ pub async fn reconciliation(
 ) -> Result<Response, ApiError> {
     let query = read_query(&state, &params, true)?;
     respond(&state, "reconciliation", &query, |record, query| {
-        render(&record.reconciliation(query))
+        render(&record.reconciliation(query), &RECONCILIATION_SIZE)
     })
 }
 
@@ -174,6 +217,20 @@ mod tests {
         // type); the list of plans only wraps them.
         let list = PlanList { plans: Vec::new() };
         let through_value = serde_json::to_vec(&serde_json::to_value(&list).unwrap()).unwrap();
-        assert_eq!(render(&list).unwrap(), through_value);
+        assert_eq!(render(&list, &PLANS_SIZE).unwrap(), through_value);
+    }
+
+    #[test]
+    fn an_answer_holds_only_its_own_bytes_after_a_larger_one() {
+        let hint = SizeHint::new();
+        let large: Vec<u64> = (0..200_000).collect();
+        let rendered = render(&large, &hint).unwrap();
+        assert!(hint.0.load(Ordering::Relaxed) > 1 << 20);
+        drop(rendered);
+        let small = render(&[1, 2, 3], &hint).unwrap();
+        // A `Bytes` made from a `Vec` whose length is its capacity is a boxed slice of exactly
+        // that length; converting back without a copy shows it.
+        let vec: Vec<u8> = small.into();
+        assert_eq!(vec.capacity(), b"[1,2,3]".len());
     }
 }

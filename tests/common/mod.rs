@@ -39,6 +39,16 @@ impl Server {
         server
     }
 
+    /// Starts with `extra` flags on a new database in a temporary directory, signed in with the
+    /// admin token the first start prints.
+    pub fn start_with(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let db = dir.path().join("acta.db");
+        let mut server = Server::start_new(&db, extra);
+        server._dir = Some(dir);
+        server
+    }
+
     /// Starts on a new database at `db` (kept by the caller) and takes the first admin token.
     pub fn start_new(db: &Path, extra: &[&str]) -> Server {
         let mut server = Server::start_on(db, extra);
@@ -172,9 +182,51 @@ impl Server {
         read(request.send().expect("the server answers"))
     }
 
-    /// The `host:port` the server listens on.
-    pub fn address(&self) -> &str {
-        self.base.trim_start_matches("http://")
+    /// `127.0.0.1:port`, for raw sockets.
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.base
+            .trim_start_matches("http://")
+            .parse()
+            .expect("the server listens on an IP address and port")
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The server's resident memory now and at its peak (`VmRSS`, `VmHWM`), in KiB.
+    pub fn memory_kib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("the server's /proc status");
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or_else(|| panic!("{name} in /proc status"))
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// Sends SIGTERM (as `kill` does) and waits up to `timeout` for the process to exit: its
+    /// status, or `None` if it is still running.
+    pub fn terminate_with_status(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -TERM failed");
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the server's status") {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// The lines the server printed on stderr since it listened (or since the last call), waiting
