@@ -554,12 +554,22 @@ fn non_reading_clients_hold_no_more_memory_than_the_budget() {
 // ---------------------------------------------------------------------------------------------
 
 /// Starts a request whose body stalls after a few bytes: in flight until its body comes.
+/// A request that was refused (a slot is given back only once its answer is written, which a
+/// client may see a moment before) is sent again: at most 20 times, 100 ms apart.
 fn stalled_append(address: SocketAddr, token: &str) -> TcpStream {
-    let mut stream = connect(address);
-    let head = request_head("POST", "/v1/events", token, Some(100));
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(b"{\"type\"").unwrap();
-    stream
+    for _ in 0..20 {
+        let mut stream = connect(address);
+        let head = request_head("POST", "/v1/events", token, Some(100));
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(b"{\"type\"").unwrap();
+        if peek_status(&stream, Instant::now() + Duration::from_millis(100)).is_none() {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(60)))
+                .unwrap();
+            return stream;
+        }
+    }
+    panic!("no request could be kept in flight");
 }
 
 /// Asks `/v1/head` until the answer is `status` (bounded: 50 tries, 100 ms apart).
