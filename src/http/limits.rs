@@ -2,10 +2,10 @@
 //! their sockets, and a cap on each token's heavy reads in flight (DESIGN.md, "What bounds memory
 //! under load?").
 //!
-//! Both are held from the moment an answer exists until its last byte has been handed to the
-//! connection, or the connection is dropped: a permit lives in the answer's body and is released
-//! when the body is dropped. The accept loop (`serve.rs`) reserves each answer's bytes; the
-//! middleware here refuses heavy reads before they run.
+//! Both are held from the moment an answer exists until its connection has written its last
+//! byte, or is gone: a heavy read's permit lives in the answer's body, which the accept loop
+//! (`serve.rs`) keeps until then, with the answer's bytes of the budget. The middleware here
+//! refuses heavy reads before they run.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -301,8 +301,8 @@ pub fn answers_budget_spent(budget: &AnswerBudget) -> ApiError {
     ))
 }
 
-/// A body that keeps `held` until it is dropped: when its last frame has been taken, or its
-/// connection is gone.
+/// A body that keeps `held` until it is dropped (the accept loop keeps an answer's body until
+/// its last byte is written, or its connection is gone).
 pub struct Holding<B, T> {
     inner: B,
     _held: T,

@@ -20,12 +20,13 @@
 //! - on the shutdown signal the listener closes, idle connections close, requests in progress
 //!   get `shutdown_grace` to finish, and then the rest are dropped.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::{Pin, pin};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -70,14 +71,9 @@ pub const REQUESTS_IN_FLIGHT_MAX_DEFAULT: usize = 512;
 /// Seconds requests in progress are given to finish after the shutdown signal.
 pub const SHUTDOWN_GRACE_SECS_DEFAULT: u64 = 10;
 
-/// The most a connection's buffers hold: a request head larger than this is refused (`431`),
-/// and an answer is handed to hyper only while less than this of it waits to be written, so a
-/// connection holds at most this plus one [`ANSWER_CHUNK_BYTES`] of an answer beyond what its
-/// body (counted in the budget) still holds.
+/// The most hyper buffers of a request: a request head larger than this is refused (`431`), as
+/// Node.js does by default.
 pub const CONNECTION_BUFFER_BYTES_MAX: usize = 16 * 1024;
-/// The pieces an answer is handed to its connection in. Each is a copy, so that the answer's
-/// own buffer is freed when the last piece is handed over, not when it is written.
-pub const ANSWER_CHUNK_BYTES: usize = 16 * 1024;
 /// Connections beyond the maximum that are answered `503` at once; beyond these they are closed
 /// without an answer.
 pub const REFUSED_CONNECTIONS_MAX: usize = 64;
@@ -285,12 +281,11 @@ async fn answer(
             "the server is handling {} requests, its limit; retry shortly",
             shared.options.requests_in_flight_max
         ));
-        return Ok(paced(
-            busy.into_response(),
-            Held::new(answering, None, None),
-        ));
+        let held = Held::new(answering, None, None);
+        return Ok(paced(busy.into_response(), held, true));
     };
     let is_read = matches!(*request.method(), Method::GET | Method::HEAD);
+    let writes_body = *request.method() != Method::HEAD;
     let pace = BodyPace {
         grace: shared.options.body_timeout,
         bytes_per_sec_min: shared.options.body_bytes_per_sec_min,
@@ -306,19 +301,18 @@ async fn answer(
                 None => {
                     drop(response);
                     let busy = answers_budget_spent(&shared.answers).into_response();
-                    return Ok(paced(busy, Held::new(answering, Some(in_flight), None)));
+                    let held = Held::new(answering, Some(in_flight), None);
+                    return Ok(paced(busy, held, true));
                 }
             }
         }
     };
-    Ok(paced(
-        response,
-        Held::new(answering, Some(in_flight), reservation),
-    ))
+    let held = Held::new(answering, Some(in_flight), reservation);
+    Ok(paced(response, held, writes_body))
 }
 
-fn paced(response: Response<Body>, held: Held) -> Response<Paced> {
-    response.map(|body| Paced::new(body, held))
+fn paced(response: Response<Body>, held: Held, writes_body: bool) -> Response<Paced> {
+    response.map(|body| Paced::new(body, held, writes_body))
 }
 
 /// Answers a connection beyond the maximum with `503` and closes it, unless too many are being
@@ -379,6 +373,14 @@ struct Activity {
     last_ms: AtomicU64,
     /// Requests between their head and the end of their answer's body.
     answering: AtomicUsize,
+    /// Bytes written to the socket so far.
+    bytes_written: AtomicU64,
+    /// What `bytes_written` will be when the last answer handed to hyper has been written (but
+    /// its head, which only hyper measures).
+    answers_end: AtomicU64,
+    /// What answers whose bodies hyper has taken still hold, each with the `bytes_written` at
+    /// which its last byte is written, in order.
+    until_written: Mutex<VecDeque<(u64, UntilWritten)>>,
 }
 
 impl Activity {
@@ -387,7 +389,52 @@ impl Activity {
             opened: Instant::now(),
             last_ms: AtomicU64::new(0),
             answering: AtomicUsize::new(0),
+            bytes_written: AtomicU64::new(0),
+            answers_end: AtomicU64::new(0),
+            until_written: Mutex::default(),
         }
+    }
+
+    /// Where an answer of `length` bytes that hyper begins to take now ends, in bytes written:
+    /// after everything written so far and every answer taken before it (a client may send
+    /// its next request before reading an answer).
+    fn answer_starts(&self, length: u64) -> u64 {
+        let start = self
+            .bytes_written
+            .load(Ordering::Acquire)
+            .max(self.answers_end.load(Ordering::Acquire));
+        let end = start.saturating_add(length);
+        self.answers_end.store(end, Ordering::Release);
+        end
+    }
+
+    /// Keeps `held` until the connection has written `end` bytes, or is gone.
+    fn hold_until_written(&self, end: u64, held: UntilWritten) {
+        if self.bytes_written.load(Ordering::Acquire) >= end {
+            return;
+        }
+        self.lock_until_written().push_back((end, held));
+    }
+
+    /// Counts `bytes` written, and releases what answers written by now held.
+    fn wrote(&self, bytes: usize) {
+        let written = self
+            .bytes_written
+            .fetch_add(bytes as u64, Ordering::AcqRel)
+            .saturating_add(bytes as u64);
+        let mut until_written = self.lock_until_written();
+        while until_written
+            .front()
+            .is_some_and(|(end, _)| *end <= written)
+        {
+            until_written.pop_front();
+        }
+    }
+
+    fn lock_until_written(&self) -> std::sync::MutexGuard<'_, VecDeque<(u64, UntilWritten)>> {
+        self.until_written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn touch(&self) {
@@ -471,8 +518,11 @@ impl Watched {
     ) -> Poll<io::Result<usize>> {
         if let Poll::Ready(written) = written {
             self.write_deadline = None;
-            if matches!(written, Ok(bytes) if bytes > 0) {
+            if let Ok(bytes) = written
+                && bytes > 0
+            {
                 self.activity.touch();
+                self.activity.wrote(bytes);
             }
             return Poll::Ready(written);
         }
@@ -666,12 +716,21 @@ impl HttpBody for TimedBody {
     }
 }
 
-/// What an answer holds until its body is dropped: its place among the requests in flight, its
-/// bytes of the budget, and its connection's note that it is answering.
-struct Held {
+/// What an answer holds until it is written: its place among the requests in flight, its bytes
+/// of the budget, and its body (which holds the token's heavy read, if it is one).
+struct UntilWritten {
+    _body: Option<Body>,
     _reservation: Option<Reservation>,
     _in_flight: Option<OwnedSemaphorePermit>,
-    _answering: Answering,
+}
+
+/// What an answer holds: released when its last byte has been written to the socket, or when
+/// its connection is gone.
+struct Held {
+    reservation: Option<Reservation>,
+    in_flight: Option<OwnedSemaphorePermit>,
+    /// The connection's note that it is answering: released when hyper has taken the body.
+    answering: Answering,
 }
 
 impl Held {
@@ -681,30 +740,43 @@ impl Held {
         reservation: Option<Reservation>,
     ) -> Held {
         Held {
-            _reservation: reservation,
-            _in_flight: in_flight,
-            _answering: answering,
+            reservation,
+            in_flight,
+            answering,
         }
     }
 }
 
-/// An answer's body, handed to hyper in copied pieces of [`ANSWER_CHUNK_BYTES`]. hyper takes a
-/// piece whenever less than its buffer limit waits to be written, so for a client that does not
-/// read, the answer stays here — counted — and is freed with the connection; and when the last
-/// piece is handed over, the answer's buffer is freed at once (a slice would keep all of it
-/// until written). What it holds is released when it is dropped.
+/// An answer's body, which keeps what the answer holds until hyper has written its last byte:
+/// hyper takes a body's frames as soon as its buffer has room — a whole answer at once — and
+/// drops the body while the bytes still wait to be written for a client that does not read.
+/// So when hyper has taken all of it, what it holds goes to its connection, which releases it
+/// once it has written as many bytes as the answer has (counted from where the answer starts;
+/// its head, which only hyper measures, makes that a few hundred bytes early).
 pub struct Paced {
     inner: Option<Body>,
-    pending: Bytes,
-    _held: Held,
+    /// The answer's length, when its body says it exactly.
+    length: Option<u64>,
+    /// Where the answer ends in bytes written, from hyper's first look at its body.
+    end: Option<u64>,
+    finished: bool,
+    held: Option<Held>,
 }
 
 impl Paced {
-    fn new(inner: Body, held: Held) -> Paced {
+    /// The answer is released when its body's length has been written, or at once when hyper
+    /// writes no body (`writes_body` false: the answer to `HEAD`).
+    fn new(inner: Body, held: Held, writes_body: bool) -> Paced {
         Paced {
+            length: if writes_body {
+                inner.size_hint().exact()
+            } else {
+                Some(0)
+            },
             inner: Some(inner),
-            pending: Bytes::new(),
-            _held: held,
+            end: None,
+            finished: false,
+            held: Some(held),
         }
     }
 }
@@ -718,53 +790,54 @@ impl HttpBody for Paced {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
-        loop {
-            if !this.pending.is_empty() {
-                let length = this.pending.len().min(ANSWER_CHUNK_BYTES);
-                let piece = Bytes::copy_from_slice(&this.pending[..length]);
-                if length == this.pending.len() {
-                    this.pending = Bytes::new();
-                } else {
-                    this.pending = this.pending.slice(length..);
-                }
-                return Poll::Ready(Some(Ok(Frame::data(piece))));
-            }
-            let Some(inner) = this.inner.as_mut() else {
-                return Poll::Ready(None);
-            };
-            match ready!(Pin::new(inner).poll_frame(cx)) {
-                None => {
-                    this.inner = None;
-                    return Poll::Ready(None);
-                }
-                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
-                Some(Ok(frame)) => match frame.into_data() {
-                    // A small frame is its own small buffer: no need to copy it.
-                    Ok(data) if data.len() <= ANSWER_CHUNK_BYTES => {
-                        return Poll::Ready(Some(Ok(Frame::data(data))));
-                    }
-                    Ok(data) => this.pending = data,
-                    Err(frame) => return Poll::Ready(Some(Ok(frame))),
-                },
-            }
+        if this.end.is_none()
+            && let (Some(length), Some(held)) = (this.length, &this.held)
+        {
+            this.end = Some(held.answering.0.answer_starts(length));
         }
+        let Some(inner) = this.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let frame = ready!(Pin::new(inner).poll_frame(cx));
+        if frame.is_none() || this.inner.as_ref().is_some_and(HttpBody::is_end_stream) {
+            this.finished = true;
+        }
+        Poll::Ready(frame)
     }
 
     fn is_end_stream(&self) -> bool {
-        self.pending.is_empty() && self.inner.as_ref().is_none_or(HttpBody::is_end_stream)
+        self.inner.as_ref().is_none_or(HttpBody::is_end_stream)
     }
 
     fn size_hint(&self) -> SizeHint {
-        let mut hint = self
-            .inner
+        self.inner
             .as_ref()
-            .map_or_else(|| SizeHint::with_exact(0), HttpBody::size_hint);
-        let pending = self.pending.len() as u64;
-        hint.set_lower(hint.lower() + pending);
-        if let Some(upper) = hint.upper() {
-            hint.set_upper(upper + pending);
+            .map_or_else(|| SizeHint::with_exact(0), HttpBody::size_hint)
+    }
+}
+
+impl Drop for Paced {
+    fn drop(&mut self) {
+        let Some(held) = self.held.take() else {
+            return;
+        };
+        let Held {
+            reservation,
+            in_flight,
+            answering,
+        } = held;
+        let until_written = UntilWritten {
+            _body: self.inner.take(),
+            _reservation: reservation,
+            _in_flight: in_flight,
+        };
+        // Taken whole: held until written. Dropped before (the connection failed or closed):
+        // released now, with what hyper held of it.
+        if self.finished
+            && let Some(end) = self.end
+        {
+            answering.0.hold_until_written(end, until_written);
         }
-        hint
     }
 }
 
@@ -812,28 +885,78 @@ mod tests {
         assert!(find_body_timeout(&axum::Error::new(io::Error::other("reset"))).is_none());
     }
 
-    #[tokio::test]
-    async fn an_answer_is_handed_over_in_copied_pieces_and_frees_what_it_holds_at_its_end() {
-        use http_body_util::BodyExt;
+    /// An answer of `bytes` on a new connection, with its budget.
+    fn answer_of(bytes: usize) -> (Paced, Arc<Activity>, Arc<AnswerBudget>) {
         let budget = Arc::new(AnswerBudget::new(1 << 20));
-        let answer = Bytes::from(vec![7u8; ANSWER_CHUNK_BYTES * 2 + 1]);
+        let activity = Arc::new(Activity::new());
         let held = Held::new(
-            Answering::start(Arc::new(Activity::new())),
+            Answering::start(Arc::clone(&activity)),
             None,
-            Some(budget.reserve(answer.len()).unwrap()),
+            Some(budget.reserve(bytes).unwrap()),
         );
-        let mut body = Paced::new(Body::from(answer.clone()), held);
-        assert_eq!(body.size_hint().exact(), Some(answer.len() as u64));
-        let mut pieces = Vec::new();
-        while let Some(frame) = body.frame().await {
-            pieces.push(frame.unwrap().into_data().unwrap());
-        }
-        let lengths: Vec<usize> = pieces.iter().map(Bytes::len).collect();
-        assert_eq!(lengths, [ANSWER_CHUNK_BYTES, ANSWER_CHUNK_BYTES, 1]);
-        assert_eq!(pieces.concat(), answer);
+        let body = Paced::new(Body::from(vec![7u8; bytes]), held, true);
+        (body, activity, budget)
+    }
+
+    #[tokio::test]
+    async fn an_answer_holds_its_budget_until_its_last_byte_is_written() {
+        use http_body_util::BodyExt;
+        let (mut body, activity, budget) = answer_of(1000);
+        assert_eq!(body.size_hint().exact(), Some(1000));
+        let taken = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        assert_eq!(taken.len(), 1000, "handed over whole, not copied in pieces");
         assert!(body.is_end_stream());
-        assert_eq!(budget.bytes_used(), answer.len(), "held until dropped");
         drop(body);
+        assert!(
+            !activity.answering(),
+            "the connection is no longer answering"
+        );
+        assert_eq!(
+            budget.bytes_used(),
+            1000,
+            "hyper has it, the client does not yet"
+        );
+        activity.wrote(999);
+        assert_eq!(budget.bytes_used(), 1000, "one byte is still to be written");
+        activity.wrote(1);
         assert_eq!(budget.bytes_used(), 0);
+    }
+
+    #[tokio::test]
+    async fn answers_on_one_connection_are_released_in_the_order_they_are_written() {
+        use http_body_util::BodyExt;
+        let activity = Arc::new(Activity::new());
+        let budget = Arc::new(AnswerBudget::new(1 << 20));
+        for bytes in [300, 200] {
+            let held = Held::new(
+                Answering::start(Arc::clone(&activity)),
+                None,
+                Some(budget.reserve(bytes).unwrap()),
+            );
+            let mut body = Paced::new(Body::from(vec![1u8; bytes]), held, true);
+            while body.frame().await.is_some() {}
+        }
+        assert_eq!(budget.bytes_used(), 500, "neither is written");
+        activity.wrote(300);
+        assert_eq!(budget.bytes_used(), 200, "the first is written");
+        activity.wrote(200);
+        assert_eq!(budget.bytes_used(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_answer_dropped_before_it_was_taken_is_released_at_once() {
+        use http_body_util::BodyExt;
+        let (body, _activity, budget) = answer_of(1000);
+        drop(body);
+        assert_eq!(
+            budget.bytes_used(),
+            0,
+            "never taken: its connection is gone"
+        );
+        let (mut body, activity, budget) = answer_of(1000);
+        let _ = body.frame().await;
+        drop(body);
+        drop(activity);
+        assert_eq!(budget.bytes_used(), 0, "taken, and its connection is gone");
     }
 }
