@@ -137,6 +137,8 @@ fn a_full_disk_answers_507_stores_nothing_of_it_and_recovers_when_space_returns(
     let (status, body) = server.post("/v1/events", &training(&id, 0));
     assert_eq!(status, 201, "{body}");
     stored.push(id);
+    let health = common::client().get(server.url("/healthz")).send().unwrap();
+    assert_eq!(health.status().as_u16(), 200, "healthy again");
 
     // Every 201 is there, nothing answered 507 is, and the chain holds.
     for id in &stored {
