@@ -496,6 +496,64 @@ mod tests {
 
     use super::*;
 
+    /// The fields a fast reader's struct accepts, as serde names them when it refuses another:
+    /// "unknown field `x`, expected one of `a`, `b`" (or "expected `a` or `b`").
+    fn fields_of<T: Deserialize<'static>>() -> Vec<String> {
+        let refusal = match serde_json::from_str::<T>(r#"{"_no_such_field_": 0}"#) {
+            Ok(_) => panic!("a reader accepted an unknown field"),
+            Err(error) => error.to_string(),
+        };
+        let expected = refusal
+            .split("expected ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no field list in {refusal:?}"));
+        let mut fields: Vec<String> = expected
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect();
+        fields.sort();
+        fields
+    }
+
+    /// A field added to the catalogue and forgotten in the fast reader would make the cold
+    /// start fall back to the slow reader for every event of that type, silently (and one the
+    /// fast reader knows that the catalogue does not, accept what the catalogue refuses).
+    /// See: issue 18 — decode.rs restated the catalogue's field lists across the crate boundary.
+    #[test]
+    fn the_fast_readers_fields_are_the_catalogues() {
+        let readers: [(EventType, Vec<String>); 10] = [
+            (EventType::DecisionIssued, fields_of::<Decision<'static>>()),
+            (EventType::StaffAssigned, fields_of::<Staff<'static>>()),
+            (EventType::TrainingHeld, fields_of::<Training<'static>>()),
+            (
+                EventType::OutreachDelivered,
+                fields_of::<Outreach<'static>>(),
+            ),
+            (EventType::AssessmentCompleted, fields_of::<Assessment>()),
+            (
+                EventType::ProgressReported,
+                fields_of::<Progress<'static>>(),
+            ),
+            (EventType::TargetSet, fields_of::<Target<'static>>()),
+            (EventType::FundsPlanned, fields_of::<Funds<'static>>()),
+            (EventType::FundsAllocated, fields_of::<Funds<'static>>()),
+            (EventType::FundsDisbursed, fields_of::<Funds<'static>>()),
+        ];
+        for (event_type, fast) in readers {
+            let mut catalogue: Vec<String> = acta_events::catalogue::data_fields(event_type)
+                .iter()
+                .map(|field| (*field).to_owned())
+                .collect();
+            catalogue.sort();
+            assert_eq!(
+                fast, catalogue,
+                "{event_type}: the fast reader and the catalogue"
+            );
+        }
+    }
+
     /// Reads `text` both ways: the fast reader must refuse what the full reader refuses and,
     /// where it vouches for data, read the facts the full reader reads. Returns whether it
     /// vouched.
