@@ -404,9 +404,16 @@ fn serve(
         let local = listener.local_addr().map_err(|error| error.to_string())?;
         eprintln!("acta: serving {} on http://{local}", path.display());
         let verifier = Arc::clone(&state.verifier);
-        serve::serve(listener, state, limits.options(), shutdown_signal(verifier))
-            .await
-            .map_err(|error| error.to_string())
+        let answers = Arc::clone(&state.reads.answers);
+        serve::serve(
+            listener,
+            crate::http::app(state),
+            answers,
+            limits.options(),
+            shutdown_signal(verifier),
+        )
+        .await
+        .map_err(|error| error.to_string())
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,7 @@
 //! Tidy checks of the source text, run with the tests (`cargo test --test tidy`).
 //!
-//! - The modules of `projections/src` form no circle: no file depends, through others, on
-//!   itself. Each crate's `src/` can be checked the same way: [`check_crate`] takes its
+//! - The modules of `projections/src`, `events/src` and `src/` form no circle: no file
+//!   depends, through others, on itself. Each crate's `src/` can be checked the same way: [`check_crate`] takes its
 //!   directory.
 //! - `projections/` outside its tests names no SQLite and reads no clock and no randomness.
 //!
@@ -99,6 +99,15 @@ fn the_modules_of_events_form_no_circle() {
     assert!(report.modules.len() > 15, "{:?}", report.modules);
     if let Some(circle) = &report.circle {
         panic!("events/src has an import circle:\n{circle}");
+    }
+}
+
+#[test]
+fn the_modules_of_the_binarys_library_form_no_circle() {
+    let report = check_crate(&workspace());
+    assert!(report.modules.len() > 15, "{:?}", report.modules);
+    if let Some(circle) = &report.circle {
+        panic!("src/ has an import circle:\n{circle}");
     }
 }
 

@@ -15,8 +15,9 @@ use acta_events::tokens::TokenError;
 use acta_events::{AppendError, Caller, FieldErrors, PlanKey, Role, TokenStatus};
 
 use super::extract::{Actor, BATCH_BODY_BYTES_MAX, JsonBody};
+use super::ops;
 use super::problem::ApiError;
-use super::{AppState, blocking, ops};
+use super::state::{AppState, blocking};
 
 /// The role a request needs: appending needs `recorder`, tokens need `admin`, reading needs any.
 fn role_needed(method: &Method, path: &str) -> Role {

@@ -12,7 +12,7 @@ use acta_events::{AppendError, AppendRequest, EventFilter, EventId, EventType, N
 
 use super::extract::{Actor, JsonBody, QueryParams};
 use super::problem::ApiError;
-use super::{AppState, blocking};
+use super::state::{AppState, blocking};
 use crate::verifier::VerifyError;
 
 /// Largest page of `GET /v1/events`.

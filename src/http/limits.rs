@@ -22,7 +22,6 @@ use hyper::body::{Body as HttpBody, Frame, SizeHint};
 
 use acta_events::Caller;
 
-use super::AppState;
 use super::problem::ApiError;
 
 /// Bytes of answers held for clients at once, by default (`serve --answer-budget-mib`).
@@ -257,7 +256,7 @@ pub fn heavy_route(method: &Method, uri: &Uri) -> Option<usize> {
 /// only to refuse it would cost as much as answering); else holds one of the token's heavy
 /// reads until its answer is written. Runs after the token middleware, which names the caller.
 pub async fn limit_heavy_reads(
-    State(state): State<AppState>,
+    State(limits): State<Arc<ReadLimits>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -267,7 +266,6 @@ pub async fn limit_heavy_reads(
     let Some(caller) = request.extensions().get::<Caller>() else {
         return next.run(request).await;
     };
-    let limits = &state.reads;
     let Some(read) = limits.heavy.start(&caller.name) else {
         return ApiError::TooManyRequests(format!(
             "this token already has {} heavy reads (time travel, pages of the log, \

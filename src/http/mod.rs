@@ -12,6 +12,8 @@ pub mod extract;
 pub mod limits;
 pub mod problem;
 pub mod serve;
+mod state;
+pub use state::{AppState, blocking};
 
 use std::convert::Infallible;
 
@@ -21,13 +23,7 @@ use axum::routing::{delete, get, post};
 use tower::limit::ConcurrencyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-use std::sync::{Arc, RwLockReadGuard};
-
-use acta_events::{Clock, Instant, Log, Tokens};
-use acta_projections::Record;
-
-use crate::live::Live;
-use crate::verifier::Verifier;
+use std::sync::Arc;
 
 use extract::{BATCH_BODY_BYTES_MAX, BodyLimit, EVENT_BODY_BYTES_MAX};
 use problem::ApiError;
@@ -36,34 +32,6 @@ use problem::ApiError;
 pub const EVENTS_IN_FLIGHT_MAX: usize = 256;
 /// Most batch appends read and checked at once (16 MiB each at most).
 pub const BATCHES_IN_FLIGHT_MAX: usize = 4;
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    pub log: Log,
-    pub tokens: Arc<Tokens>,
-    /// The live projections, fed every commit by the log's writer thread.
-    pub live: Arc<Live>,
-    /// Verification reads and hashes the whole log: one at a time, on its own thread, shared
-    /// by every caller that asks while it runs.
-    pub verifier: Arc<Verifier>,
-    /// Log one line per request (`serve --access-log`).
-    pub access_log: bool,
-    pub clock: Clock,
-    /// The answer budget and each token's heavy reads in flight.
-    pub reads: Arc<limits::ReadLimits>,
-}
-
-impl AppState {
-    pub fn now(&self) -> Instant {
-        Instant::from_timestamp((self.clock)())
-    }
-
-    /// The live projections, for reading. Queries are quick folds; the writer waits for them.
-    pub fn record(&self) -> RwLockReadGuard<'_, Record> {
-        self.live.record()
-    }
-}
 
 /// The whole API as a router, for `acta serve` and for tests.
 pub fn app(state: AppState) -> Router {
@@ -102,7 +70,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // Inside the token middleware, which names the caller whose heavy reads are counted.
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            Arc::clone(&state.reads),
             limits::limit_heavy_reads,
         ))
         .layer(axum::middleware::from_fn_with_state(
@@ -122,13 +90,4 @@ pub fn app(state: AppState) -> Router {
             ops::access_log,
         ))
         .with_state(state)
-}
-
-/// Runs blocking store work off the async workers.
-pub async fn blocking<R: Send + 'static>(
-    work: impl FnOnce() -> Result<R, ApiError> + Send + 'static,
-) -> Result<R, ApiError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|error| ApiError::Internal(format!("blocking task failed: {error}")))?
 }

@@ -14,9 +14,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use acta_events::WriterStatus;
 
-use super::AppState;
 use super::extract::Actor;
 use super::problem::ApiError;
+use super::state::AppState;
 
 /// The policy of every answer but the page's files (`web.rs` sets theirs): an answer of the API
 /// loads nothing, and no other site may frame it.

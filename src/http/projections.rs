@@ -13,9 +13,9 @@ use acta_events::fields::quoted;
 use acta_events::{CivilDate, Instant, PlanKey};
 use acta_projections::{PlanStatusView, Query, Record};
 
-use super::AppState;
 use super::extract::QueryParams;
 use super::problem::ApiError;
+use super::state::AppState;
 
 /// Reads `as_of`, `known_at` and (where `accepts_plan`) `plan` into a [`Query`]. A `plan` that was
 /// never registered is `404`.

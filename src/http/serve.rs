@@ -44,7 +44,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::{Instant, Sleep, sleep_until};
 use tower::ServiceExt;
 
-use super::AppState;
 use super::limits::{AnswerBudget, Reservation, answers_budget_spent};
 use super::problem::ApiError;
 
@@ -143,11 +142,13 @@ struct Shared {
     answers: Arc<AnswerBudget>,
 }
 
-/// Serves `state`'s API on `listener` until `shutdown` completes, then closes gracefully within
-/// `options.shutdown_grace`.
+/// Serves `router` (the API, `super::app`) on `listener` until `shutdown` completes, then closes
+/// gracefully within `options.shutdown_grace`. `answers` is the budget every answer's bytes are
+/// held in until written (the one the router's heavy reads consult).
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    router: Router,
+    answers: Arc<AnswerBudget>,
     options: ServeOptions,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
@@ -159,8 +160,8 @@ pub async fn serve(
         .header_read_timeout(options.header_timeout)
         .max_buf_size(CONNECTION_BUFFER_BYTES_MAX);
     let shared = Arc::new(Shared {
-        answers: Arc::clone(&state.reads.answers),
-        router: super::app(state),
+        answers,
+        router,
         in_flight: Arc::new(Semaphore::new(options.requests_in_flight_max)),
         http,
         options: options.clone(),
