@@ -90,13 +90,8 @@ fn hung_up_verifications_leave_the_log_readable_and_shutdown_prompt() {
         first.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{output:?}");
-    let mut server = Server::start_logging(&db, &[], "acta::verifier=info,acta=warn");
-    server.token = server
-        .stdout
-        .lock()
-        .unwrap()
-        .recv_timeout(Duration::from_secs(60))
-        .expect("a new database prints its first admin token");
+    let mut server =
+        Server::start_logging(&db, &[], "acta::verifier=info,acta=warn").with_first_admin_token();
     // The head moves past the verification serve ran at start: the next one has the new
     // events to check.
     append_in_batches(&server, &rest[..APPENDED]);

@@ -51,15 +51,18 @@ impl Server {
 
     /// Starts on a new database at `db` (kept by the caller) and takes the first admin token.
     pub fn start_new(db: &Path, extra: &[&str]) -> Server {
-        let mut server = Server::start_on(db, extra);
-        let token = server
+        Server::start_on(db, extra).with_first_admin_token()
+    }
+
+    /// Takes the admin token a first start prints on stdout, as [`Server::token`].
+    pub fn with_first_admin_token(mut self) -> Server {
+        self.token = self
             .stdout
             .lock()
             .unwrap()
             .recv_timeout(Duration::from_secs(60))
             .expect("a new database prints its first admin token");
-        server.token = token;
-        server
+        self
     }
 
     /// Starts on an existing database at `db`; set [`Server::token`] before making requests.
@@ -362,4 +365,22 @@ pub fn side(db: &Path, suffix: &str) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
+}
+
+/// Asserts that a verification report says the database file is damaged: not ok, with what
+/// SQLite found and a problem that names the damage.
+pub fn assert_reports_damage(report: &Value) {
+    assert_eq!(report["ok"], false, "{report}");
+    assert_eq!(report["integrity"]["ok"], false, "{report}");
+    let problems = report["integrity"]["problems"]
+        .as_array()
+        .expect("problems");
+    assert!(!problems.is_empty(), "{report}");
+    assert!(
+        report["problem"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("damaged"),
+        "{report}"
+    );
 }
