@@ -71,18 +71,9 @@ fn main() {
         connection
             .execute_batch("CREATE TABLE events (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)")
             .unwrap();
+        let lines: Vec<&str> = rows.iter().map(|row| row.line.as_str()).collect();
         timed("baseline table, 1,000 per transaction", rows.len(), || {
-            for chunk in rows.chunks(1000) {
-                let transaction = connection.unchecked_transaction().unwrap();
-                let mut insert = transaction
-                    .prepare_cached("INSERT INTO events (body) VALUES (?1)")
-                    .unwrap();
-                for row in chunk {
-                    insert.execute([&row.line]).unwrap();
-                }
-                drop(insert);
-                transaction.commit().unwrap();
-            }
+            acta::bench::insert_bodies(&connection, &lines, 1000).unwrap();
         })
     };
     for per_transaction in [1000, 10_000] {

@@ -150,6 +150,27 @@ pub fn generate(path: &Path, events: usize, seed: u64) -> Result<(), String> {
     failure.map_or(Ok(()), Err)
 }
 
+/// The baseline's bulk insert: each of `bodies` as a row of the table `events (seq INTEGER
+/// PRIMARY KEY, body TEXT NOT NULL)`, `per_transaction` rows a transaction. Also timed by
+/// `examples/insert_floor.rs`, beside acta's own table.
+pub fn insert_bodies(
+    connection: &rusqlite::Connection,
+    bodies: &[impl AsRef<str>],
+    per_transaction: usize,
+) -> Result<(), rusqlite::Error> {
+    for chunk in bodies.chunks(per_transaction) {
+        let transaction = connection.unchecked_transaction()?;
+        {
+            let mut insert = transaction.prepare_cached("INSERT INTO events (body) VALUES (?1)")?;
+            for body in chunk {
+                insert.execute([body.as_ref()])?;
+            }
+        }
+        transaction.commit()?;
+    }
+    Ok(())
+}
+
 /// Raw rusqlite with acta's settings (WAL, `synchronous=FULL`), on the same disk.
 fn baseline(
     dir: &Path,
@@ -185,16 +206,7 @@ fn baseline(
 
     // 1,000 inserts per transaction, the whole record.
     let started = Instant::now();
-    for chunk in lines.chunks(1000) {
-        let transaction = connection.unchecked_transaction()?;
-        {
-            let mut insert = transaction.prepare_cached("INSERT INTO events (body) VALUES (?1)")?;
-            for line in chunk {
-                insert.execute([line])?;
-            }
-        }
-        transaction.commit()?;
-    }
+    insert_bodies(&connection, &lines, 1000)?;
     figures.baseline_batch_1000_eps = rate(lines.len(), started.elapsed());
 
     // Scan, decode the JSON, fold a sum of amounts by year.
