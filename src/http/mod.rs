@@ -10,6 +10,7 @@ mod web;
 pub use events::verify_json as events_verify_json;
 pub mod extract;
 pub mod limits;
+mod pacing;
 pub mod problem;
 pub mod serve;
 mod state;
