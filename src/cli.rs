@@ -10,7 +10,9 @@ use indicatif::ProgressBar;
 
 use std::sync::Arc;
 
-use acta_events::{CivilDate, Instant, Log, LogOptions, PlanKey, Role, StoreError, Tokens};
+use acta_events::{
+    CivilDate, Database, Instant, Log, LogOptions, PlanKey, Role, StoreError, Tokens,
+};
 
 use crate::clock;
 use crate::http::auth::{FIRST_ADMIN_NAME, first_admin_token};
@@ -31,9 +33,10 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct DbArg {
-    /// The SQLite database file (created if missing).
+    /// The database: a SQLite file (a path or a sqlite: URL; created if missing), or a
+    /// PostgreSQL database (postgres://user@host/dbname), which several instances may share.
     #[arg(long, default_value = "acta.db")]
-    db: PathBuf,
+    db: Database,
 }
 
 #[derive(Subcommand)]
@@ -287,7 +290,7 @@ pub fn main() -> ExitCode {
 
 /// Opens the log with live projections: every stored event is folded in at open (the cold
 /// start), then every commit as it happens.
-fn open_log_with_record(path: &Path) -> Result<(Log, Arc<Live>), String> {
+fn open_log_with_record(database: &Database) -> Result<(Log, Arc<Live>), String> {
     let live = Live::new();
     let options = LogOptions {
         clock: clock::system(),
@@ -295,22 +298,22 @@ fn open_log_with_record(path: &Path) -> Result<(Log, Arc<Live>), String> {
         bulk: false,
     };
     let log = live
-        .replaying(|replay| Log::open_with_replay(path, options, replay))
-        .map_err(|error| format!("cannot open {}: {error}", path.display()))?;
+        .replaying(|replay| Log::open_with_replay(database, options, replay))
+        .map_err(|error| format!("cannot open {database}: {error}"))?;
     Ok((log, live))
 }
 
 /// Opens an existing database to read it only, beside a running server if there is one.
 fn open_read_only(
-    path: &Path,
+    database: &Database,
     on_replay: Option<acta_events::store::CommitHook>,
 ) -> Result<Log, String> {
-    Log::open_read_only(path, on_replay)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))
+    Log::open_read_only(database, on_replay)
+        .map_err(|error| format!("cannot read {database}: {error}"))
 }
 
 fn serve(
-    path: &Path,
+    database: &Database,
     addr: SocketAddr,
     demo: bool,
     access_log: bool,
@@ -329,13 +332,10 @@ fn serve(
         .with_writer(io::stderr)
         .init();
     let started = std::time::Instant::now();
-    let existed = path.exists();
-    let (log, record) = open_log_with_record(path)?;
+    let existed = database.sqlite_path().is_none_or(Path::exists);
+    let (log, record) = open_log_with_record(database)?;
     if !existed {
-        eprintln!(
-            "acta: no database at {}: created a new, empty record there",
-            path.display()
-        );
+        eprintln!("acta: no database at {database}: created a new, empty record there");
     }
     let head = log.head().map_err(|error| error.to_string())?;
     eprintln!(
@@ -346,9 +346,9 @@ fn serve(
     let report = log.verify(&mut |_| {}).map_err(|error| error.to_string())?;
     if !report.integrity.problems.is_empty() {
         let cause = format!(
-            "the database file {} is damaged (SQLite's quick_check: {}); appends are refused \
-             until it is repaired or restored from a backup, reads go on",
-            path.display(),
+            "the database {database} is damaged ({}: {}); appends are refused until it is \
+             repaired or restored from a backup, reads go on",
+            integrity_check_name(database, false),
             report.integrity.problems.join("; ")
         );
         eprintln!("acta: WARNING: {cause}");
@@ -356,9 +356,8 @@ fn serve(
     }
     if let (Some(seq), Some(problem)) = (report.first_bad_seq, &report.problem) {
         eprintln!(
-            "acta: WARNING: the hash chain of {} is broken at seq {seq}: {problem}. Serving \
-             anyway; GET /v1/verify reports the damage.",
-            path.display()
+            "acta: WARNING: the hash chain of {database} is broken at seq {seq}: {problem}. \
+             Serving anyway; GET /v1/verify reports the damage."
         );
     }
     if demo {
@@ -372,8 +371,8 @@ fn serve(
         .map_err(|error| format!("cannot load the demo data set: {error}"))?;
     }
     // Beside the log, not through `Tokens::open`, which would open the file again.
-    let tokens = Tokens::open_beside(&log)
-        .map_err(|error| format!("cannot open {}: {error}", path.display()))?;
+    let tokens =
+        Tokens::open_beside(&log).map_err(|error| format!("cannot open {database}: {error}"))?;
     // The verification just run is kept for GET /v1/verify, unless the demo moved the head.
     let verifier = Verifier::start(log.clone(), Some(report))
         .map_err(|error| format!("cannot start the verification thread: {error}"))?;
@@ -393,8 +392,7 @@ fn serve(
         );
         println!("{token}");
         eprintln!(
-            "acta: make tokens for staff and auditors with\n  acta token create --db {} --name NAME --role recorder|auditor\nor POST /v1/tokens with this admin token.",
-            path.display()
+            "acta: make tokens for staff and auditors with\n  acta token create --db {database} --name NAME --role recorder|auditor\nor POST /v1/tokens with this admin token."
         );
     }
     let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
@@ -402,7 +400,7 @@ fn serve(
         let listener =
             serve::bind(addr).map_err(|error| format!("cannot listen on {addr}: {error}"))?;
         let local = listener.local_addr().map_err(|error| error.to_string())?;
-        eprintln!("acta: serving {} on http://{local}", path.display());
+        eprintln!("acta: serving {database} on http://{local}");
         let verifier = Arc::clone(&state.verifier);
         let answers = Arc::clone(&state.reads.answers);
         serve::serve(
@@ -439,9 +437,9 @@ async fn shutdown_signal(verifier: Arc<Verifier>) {
     verifier.stop();
 }
 
-fn create_token(path: &Path, name: &PlanKey, role: Role) -> Result<ExitCode, String> {
+fn create_token(database: &Database, name: &PlanKey, role: Role) -> Result<ExitCode, String> {
     let tokens =
-        Tokens::open(path).map_err(|error| format!("cannot open {}: {error}", path.display()))?;
+        Tokens::open(database).map_err(|error| format!("cannot open {database}: {error}"))?;
     let now = acta_events::Instant::from_timestamp(clock::system()());
     let token = tokens
         .create(name, role, now)
@@ -451,7 +449,7 @@ fn create_token(path: &Path, name: &PlanKey, role: Role) -> Result<ExitCode, Str
 }
 
 fn report(
-    path: &Path,
+    database: &Database,
     as_of: Option<CivilDate>,
     known_at: Option<Instant>,
     plan: Option<PlanKey>,
@@ -459,8 +457,8 @@ fn report(
 ) -> Result<ExitCode, String> {
     let live = Live::new();
     let _log = live
-        .replaying(|replay| Log::open_read_only_with_replay(path, replay))
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+        .replaying(|replay| Log::open_read_only_with_replay(database, replay))
+        .map_err(|error| format!("cannot read {database}: {error}"))?;
     let record = live.record();
     if let Some(plan) = &plan
         && !record.plan_known(plan)
@@ -488,8 +486,8 @@ fn report(
     Ok(ExitCode::SUCCESS)
 }
 
-fn export(path: &Path) -> Result<ExitCode, String> {
-    let log = open_read_only(path, None)?;
+fn export(database: &Database) -> Result<ExitCode, String> {
+    let log = open_read_only(database, None)?;
     let stdout = io::stdout().lock();
     let mut out = BufWriter::new(stdout);
     let scanned = log.scan(0, &mut |events| {
@@ -506,6 +504,15 @@ fn export(path: &Path) -> Result<ExitCode, String> {
     out.flush().map_err(|error| error.to_string())?;
     scanned.map_err(|error| format!("{error}; `acta verify` tells what is damaged"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The database's own check of what it stores, as messages name it.
+fn integrity_check_name(database: &Database, full: bool) -> &'static str {
+    match (database, full) {
+        (Database::Sqlite(_), false) => "quick_check",
+        (Database::Sqlite(_), true) => "integrity_check",
+        (Database::Postgres(_), _) => "head and log agree",
+    }
 }
 
 /// A head an auditor saw earlier (`--expect-head SEQ:HASH`).
@@ -573,17 +580,15 @@ fn check_expected_head(log: &Log, expected: &ExpectedHead) -> Result<Option<Stri
 }
 
 fn verify(
-    path: &Path,
+    database: &Database,
     json: bool,
     full: bool,
     expect_head: Option<ExpectedHead>,
 ) -> Result<ExitCode, String> {
-    let log = open_read_only(path, None)?;
+    let log = open_read_only(database, None)?;
     let progress = ProgressBar::new_spinner();
-    progress.set_message(match full {
-        true => "integrity_check of the file",
-        false => "quick_check of the file",
-    });
+    let check = integrity_check_name(database, full);
+    progress.set_message(format!("{check} of the database"));
     let report = log
         .verify_with(full, &mut |checked| {
             progress.set_message(format!("{checked} events checked"))
@@ -606,21 +611,20 @@ fn verify(
         }
         println!("{answer}");
     } else {
-        let check = if full {
-            "integrity_check"
-        } else {
-            "quick_check"
+        let what = match database {
+            Database::Sqlite(_) => "file",
+            Database::Postgres(_) => "database",
         };
         match report.integrity.problems.as_slice() {
-            [] => println!("file sound ({check}: ok)"),
+            [] => println!("{what} sound ({check}: ok)"),
             problems => {
-                println!("file DAMAGED ({check}):");
+                println!("{what} DAMAGED ({check}):");
                 for problem in problems {
                     println!("  {problem}");
                 }
                 println!(
-                    "  Restore from a backup taken with `sqlite3 DB .backup`, `VACUUM INTO` or \
-                     `acta export`; see docs/DESIGN.md"
+                    "  Restore from a backup taken with `sqlite3 DB .backup`, `VACUUM INTO`, \
+                     pg_dump or `acta export`; see docs/DESIGN.md"
                 );
             }
         }

@@ -1,6 +1,8 @@
 //! `acta import`: request-shaped events from JSON Lines appended in batches, idempotent by `id`.
 //! A bad line stops the import, naming the line, with everything before it stored and nothing of
-//! it or after.
+//! it or after. Lines in the stored shape (`acta export`'s) are restored as they were recorded —
+//! the same `seq`, `recorded_at`, actor and hash — so that `acta export | acta import` moves a
+//! record to another database (SQLite or PostgreSQL) with the same head.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -9,25 +11,25 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use acta_events::{AppendError, AppendRequest, Log, LogOptions, NewEvent, PlanKey};
+use acta_events::{AppendError, AppendRequest, Database, Log, LogOptions, NewEvent, PlanKey};
 
 use crate::clock;
 
 /// Opens the log for a bulk load: no projections, a writer sized for large batches.
-fn open_log_for_import(path: &Path) -> Result<Log, String> {
+fn open_log_for_import(database: &Database) -> Result<Log, String> {
     Log::open(
-        path,
+        database,
         LogOptions {
             clock: clock::system(),
             on_commit: None,
             bulk: true,
         },
     )
-    .map_err(|error| format!("cannot open {}: {error}", path.display()))
+    .map_err(|error| format!("cannot open {database}: {error}"))
 }
 
-pub fn import(path: &Path, file: &Path, actor: &PlanKey) -> Result<ExitCode, String> {
-    let log = open_log_for_import(path)?;
+pub fn import(database: &Database, file: &Path, actor: &PlanKey) -> Result<ExitCode, String> {
+    let log = open_log_for_import(database)?;
     let (reader, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if file == Path::new("-") {
         (Box::new(io::stdin()), None)
     } else {
@@ -114,7 +116,13 @@ fn parse_line(text: &str, today: acta_events::CivilDate) -> Result<NewEvent, Str
             field => format!("{field}: {}", other.message()),
         },
     })?;
-    NewEvent::parse(&value, "", today).map_err(|errors| describe(&AppendError::from_fields(errors)))
+    // A line in the stored shape (what `acta export` writes) is restored as it was recorded:
+    // same seq, recorded_at, actor and hash, or refused.
+    let parsed = match value.get("hash").is_some() && value.get("prev_hash").is_some() {
+        true => NewEvent::parse_recorded(&value, today),
+        false => NewEvent::parse(&value, "", today),
+    };
+    parsed.map_err(|errors| describe(&AppendError::from_fields(errors)))
 }
 
 /// Reads `reader` line by line into batches of checked events, in order; the batch holding the

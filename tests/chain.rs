@@ -140,7 +140,7 @@ fn every_exported_hash_recomputes_independently() {
 
 #[test]
 fn an_edit_behind_the_stores_back_is_named_by_seq() {
-    let mut server = Server::start();
+    let mut server = Server::start_sqlite();
     record_some_acts(&server);
     let (status, report) = server.get("/v1/verify");
     assert_eq!((status, &report["ok"]), (200, &json!(true)));

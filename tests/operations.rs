@@ -297,7 +297,7 @@ fn a_damaged_file_refuses_appends_warns_every_read_and_fails_healthz() {
 
 #[test]
 fn healthz_reports_a_commit_that_failed_until_one_succeeds() {
-    let server = Server::start();
+    let server = Server::start_sqlite();
     let (status, _) = server.post("/v1/events", &register("dn-sxsh-2015", None));
     assert_eq!(status, 201);
     let health = client().get(server.url("/healthz")).send().unwrap();

@@ -14,7 +14,7 @@ fn decision(id: &str, number: &str, on: &str) -> serde_json::Value {
 // beside `acta serve`) made every later append of the server fail with a false 409.
 #[test]
 fn a_second_writer_is_refused_and_the_server_goes_on() {
-    let server = Server::start();
+    let server = Server::start_sqlite();
     assert_eq!(server.post("/v1/events", &register("p", None)).0, 201);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("more.jsonl");
@@ -38,7 +38,7 @@ fn a_second_writer_is_refused_and_the_server_goes_on() {
 // back) kept `serve`, `verify` and `export` from starting at all.
 #[test]
 fn a_damaged_row_is_reported_not_fatal() {
-    let mut server = Server::start();
+    let mut server = Server::start_sqlite();
     for plan in ["a", "b", "c"] {
         assert_eq!(server.post("/v1/events", &register(plan, None)).0, 201);
     }

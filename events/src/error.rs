@@ -1,6 +1,8 @@
 //! Errors of the event layer. Each variant says the HTTP status it maps to; the mapping itself
 //! lives in the binary, which is the only part that knows HTTP.
 
+use postgres::error::SqlState;
+
 use crate::fields::{FieldError, FieldErrors};
 
 /// Why an append was refused or failed.
@@ -146,6 +148,7 @@ impl From<StoreError> for AppendError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Sqlite(error) => error.into(),
+            StoreError::Postgres(error) => postgres_append_error(&error),
             other => AppendError::Storage(other.to_string()),
         }
     }
@@ -156,6 +159,8 @@ impl From<StoreError> for AppendError {
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {}", describe_postgres(.0))]
+    Postgres(#[from] postgres::Error),
     #[error(
         "the database has schema version {found}, newer than this build of acta knows ({known}); \
          use a newer acta"
@@ -174,4 +179,57 @@ pub enum StoreError {
     Refused(String),
     #[error("{0}")]
     Io(String),
+}
+
+/// A PostgreSQL error as acta's messages say it: the server's own message and code when it
+/// sent one, else what the client saw (a refused or lost connection).
+pub fn describe_postgres(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => error.to_string(),
+    }
+}
+
+/// What the clients of a failed write on PostgreSQL are told. A lost connection or a database that is
+/// shutting down is `503`; a full disk `507`; anything else an internal error.
+pub(crate) fn postgres_append_error(error: &postgres::Error) -> AppendError {
+    if is_unreachable(error) {
+        return AppendError::Unavailable(format!(
+            "the database cannot be reached ({}): nothing of this request was stored; try again",
+            describe_postgres(error)
+        ));
+    }
+    match error.code() {
+        Some(code) if *code == SqlState::DISK_FULL => AppendError::StorageFull(
+            "the disk holding the database is full: nothing of this request was stored. Free \
+             space on it; acta stores again as soon as there is room"
+                .into(),
+        ),
+        Some(code)
+            if *code == SqlState::LOCK_NOT_AVAILABLE
+                || *code == SqlState::QUERY_CANCELED
+                || *code == SqlState::READ_ONLY_SQL_TRANSACTION =>
+        {
+            AppendError::Unavailable(format!(
+                "the database cannot be written now ({}): nothing of this request was stored; \
+                 try again",
+                describe_postgres(error)
+            ))
+        }
+        _ => AppendError::Storage(describe_postgres(error)),
+    }
+}
+
+/// Whether `error` says the connection is gone or the server is going away, rather than that a
+/// statement was wrong.
+pub(crate) fn is_unreachable(error: &postgres::Error) -> bool {
+    if error.is_closed() || error.as_db_error().is_none() && error.code().is_none() {
+        return true;
+    }
+    matches!(
+        error.code(),
+        Some(code) if *code == SqlState::ADMIN_SHUTDOWN
+            || *code == SqlState::CANNOT_CONNECT_NOW
+            || code.code().starts_with("08")
+    )
 }

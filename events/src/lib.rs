@@ -39,10 +39,10 @@ pub mod types;
 pub use catalogue::{EventData, EventType, PlanStatus};
 pub use error::{AppendError, StoreError};
 pub use fields::{FieldError, FieldErrors, Text};
-pub use request::{BATCH_EVENTS_MAX, Evidence, NewEvent};
+pub use request::{BATCH_EVENTS_MAX, Evidence, NewEvent, Recorded};
 pub use store::{
-    AppendOutcome, AppendRequest, Clock, DatabaseFile, EventFilter, EventRow, Head, Integrity, Log,
-    LogOptions, VerifyReport, WriterHealth, WriterStatus,
+    AppendOutcome, AppendRequest, Clock, Database, DatabaseFile, EventFilter, EventRow, Head,
+    Integrity, Log, LogOptions, VerifyReport, WriterHealth, WriterStatus,
 };
 pub use stored::{GENESIS_HASH, StoredEvent};
 pub use tokens::{Caller, Role, TokenError, TokenStatus, Tokens};

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::catalogue::{EventData, EventType};
 use crate::fields::{self, FieldErrors, ObjectReader, Text};
-use crate::types::{CivilDate, DatePrecision, EventId, PlanKey};
+use crate::types::{CivilDate, DatePrecision, EventId, Instant, PlanKey};
 
 /// Most events one batch may carry (`422` at `/events` beyond).
 pub const BATCH_EVENTS_MAX: usize = 10_000;
@@ -80,7 +80,39 @@ pub struct NewEvent {
     pub data_canonical: String,
     pub evidence: Option<Evidence>,
     pub expected_version: Option<u64>,
+    /// How the event was recorded, when it is restored from an export (see
+    /// [`NewEvent::parse_recorded`]); `None` for a new act.
+    pub recorded: Option<Recorded>,
 }
+
+/// How a restored event was recorded: appended with these, it is stored exactly as it was — or
+/// refused, if they do not fit the log it is appended to or its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub seq: u64,
+    pub version: u64,
+    pub recorded_at: Instant,
+    pub actor: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The fields of the stored shape beyond the request's (`acta export` writes them).
+const RECORDED_FIELDS: &[&str] = &[
+    "seq",
+    "id",
+    "type",
+    "plan",
+    "version",
+    "occurred_on",
+    "date_precision",
+    "recorded_at",
+    "actor",
+    "data",
+    "evidence",
+    "prev_hash",
+    "hash",
+];
 
 const REQUEST_FIELDS: &[&str] = &[
     "id",
@@ -199,7 +231,72 @@ impl NewEvent {
                 data_canonical,
                 evidence,
                 expected_version,
+                recorded: None,
             }),
+            _ => Err(errors),
+        }
+    }
+
+    /// Reads one event in the stored shape, as `acta export` writes it: its act as
+    /// [`NewEvent::parse`] reads a request (every check again), and how it was recorded. Every
+    /// field of the stored shape is required (`evidence` may be null), `id` among them.
+    pub fn parse_recorded(body: &Value, today: CivilDate) -> Result<NewEvent, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let Some(mut r) = ObjectReader::new(body, "", RECORDED_FIELDS, &mut errors) else {
+            return Err(errors);
+        };
+        let hash = |value: &Value| {
+            let text = fields::string(value)?;
+            match text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                true => Ok(text.to_owned()),
+                false => Err("must be 64 lowercase hex digits".to_owned()),
+            }
+        };
+        let seq = r.required("seq", fields::integer_at_least(1));
+        let version = r.required("version", fields::integer_at_least(1));
+        let recorded_at = r.required("recorded_at", fields::parsed::<Instant>);
+        let actor = r.required("actor", |value| fields::string(value).map(str::to_owned));
+        let prev_hash = r.required("prev_hash", hash);
+        let hash = r.required("hash", hash);
+        if !r.has("id") {
+            r.errors().invalid("/id", "is required in a restored event");
+        }
+        let Value::Object(object) = body else {
+            unreachable!("ObjectReader accepted an object")
+        };
+        let request: Map<String, Value> = object
+            .iter()
+            .filter(|(key, _)| REQUEST_FIELDS.contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        let event = NewEvent::parse(&Value::Object(request), "", today);
+        let event = match event {
+            Ok(event) => Some(event),
+            Err(request_errors) => {
+                errors.extend(request_errors);
+                None
+            }
+        };
+        match (event, seq, version, recorded_at, actor, prev_hash, hash) {
+            (
+                Some(mut event),
+                Some(seq),
+                Some(version),
+                Some(recorded_at),
+                Some(actor),
+                Some(prev_hash),
+                Some(hash),
+            ) if errors.is_empty() => {
+                event.recorded = Some(Recorded {
+                    seq,
+                    version,
+                    recorded_at,
+                    actor,
+                    prev_hash,
+                    hash,
+                });
+                Ok(event)
+            }
             _ => Err(errors),
         }
     }

@@ -8,16 +8,15 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::Path;
 use std::str::FromStr;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::error::StoreError;
-use crate::store::open_connection;
+use crate::store::{Database, open_connection};
 use crate::stored::lower_hex;
 use crate::types::{Instant, PlanKey};
 
@@ -108,12 +107,6 @@ pub enum TokenError {
     Store(#[from] StoreError),
 }
 
-impl From<rusqlite::Error> for TokenError {
-    fn from(error: rusqlite::Error) -> Self {
-        TokenError::Store(error.into())
-    }
-}
-
 type TokenHash = [u8; 32];
 
 fn hash_token(token: &str) -> TokenHash {
@@ -133,22 +126,137 @@ fn generate_token() -> Result<String, StoreError> {
 /// The tokens of one database, with a cache of the valid ones. Tokens created by another process
 /// (`acta token create` while the server runs) are found on their first use.
 pub struct Tokens {
-    connection: std::sync::Mutex<Connection>,
+    table: Mutex<TokenTable>,
     valid: RwLock<HashMap<TokenHash, Caller>>,
 }
 
+/// Where the tokens are stored: the `tokens` table of either back end.
+enum TokenTable {
+    Sqlite(Connection),
+    /// The connection is made again when it was lost.
+    Postgres {
+        url: String,
+        client: Option<Box<postgres::Client>>,
+    },
+}
+
+/// A stored token: its holder, its role, its hash, whether it is revoked.
+type TokenRow = (String, String, String, bool);
+
+impl TokenTable {
+    fn postgres(&mut self) -> Result<Option<&mut postgres::Client>, StoreError> {
+        let TokenTable::Postgres { url, client } = self else {
+            return Ok(None);
+        };
+        if client.as_ref().is_none_or(|client| client.is_closed()) {
+            *client = Some(Box::new(crate::store::postgres::connect(url)?));
+        }
+        Ok(client.as_deref_mut())
+    }
+
+    fn count(&mut self) -> Result<i64, StoreError> {
+        if let Some(client) = self.postgres()? {
+            return Ok(client
+                .query_one("SELECT COUNT(*) FROM tokens", &[])?
+                .try_get(0)?);
+        }
+        let TokenTable::Sqlite(connection) = self else {
+            unreachable!("not PostgreSQL")
+        };
+        Ok(connection.query_row("SELECT COUNT(*) FROM tokens", [], |row| row.get(0))?)
+    }
+
+    /// Inserts a token unless its name is taken; whether it was inserted.
+    fn insert(&mut self, name: &str, role: &str, hash: &str, at: &str) -> Result<bool, StoreError> {
+        if let Some(client) = self.postgres()? {
+            let inserted = client.execute(
+                "INSERT INTO tokens (name, role, hash, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (name) DO NOTHING",
+                &[&name, &role, &hash, &at],
+            )?;
+            return Ok(inserted == 1);
+        }
+        let TokenTable::Sqlite(connection) = self else {
+            unreachable!("not PostgreSQL")
+        };
+        let inserted = connection.execute(
+            "INSERT OR IGNORE INTO tokens (name, role, hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![name, role, hash, at],
+        )?;
+        Ok(inserted == 1)
+    }
+
+    /// Revokes the token named `name` unless revoked; whether it was.
+    fn revoke(&mut self, name: &str, at: &str) -> Result<bool, StoreError> {
+        if let Some(client) = self.postgres()? {
+            let revoked = client.execute(
+                "UPDATE tokens SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL",
+                &[&name, &at],
+            )?;
+            return Ok(revoked == 1);
+        }
+        let TokenTable::Sqlite(connection) = self else {
+            unreachable!("not PostgreSQL")
+        };
+        let revoked = connection.execute(
+            "UPDATE tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
+            params![name, at],
+        )?;
+        Ok(revoked == 1)
+    }
+
+    fn by_hash(&mut self, hash: &str) -> Result<Option<TokenRow>, StoreError> {
+        if let Some(client) = self.postgres()? {
+            let row = client.query_opt(
+                "SELECT name, role, hash, revoked_at IS NOT NULL FROM tokens WHERE hash = $1",
+                &[&hash],
+            )?;
+            return row
+                .map(|row| {
+                    Ok((
+                        row.try_get(0)?,
+                        row.try_get(1)?,
+                        row.try_get(2)?,
+                        row.try_get(3)?,
+                    ))
+                })
+                .transpose();
+        }
+        let TokenTable::Sqlite(connection) = self else {
+            unreachable!("not PostgreSQL")
+        };
+        Ok(connection
+            .query_row(
+                "SELECT name, role, hash, revoked_at IS NOT NULL FROM tokens WHERE hash = ?1",
+                [hash],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?)
+    }
+}
+
 impl Tokens {
-    /// Opens the tokens of the existing database at `path` (never creating one: a mistyped
-    /// path is an error, not a new record). Not in a process that already has the database
-    /// open: see [`Tokens::open_beside`].
-    pub fn open(path: &Path) -> Result<Tokens, StoreError> {
-        let database = crate::store::file::existing(path)?;
-        let mut connection = open_connection(&database.path)?;
-        crate::schema::migrate(&mut connection)?;
-        Ok(Tokens {
-            connection: std::sync::Mutex::new(connection),
-            valid: RwLock::new(HashMap::new()),
-        })
+    /// Opens the tokens of the existing database (never creating one: a mistyped path is an
+    /// error, not a new record). Not in a process that already has the database open: see
+    /// [`Tokens::open_beside`].
+    pub fn open(database: impl Into<Database>) -> Result<Tokens, StoreError> {
+        let table = match database.into() {
+            Database::Sqlite(path) => {
+                let database = crate::store::file::existing(&path)?;
+                let mut connection = open_connection(&database.path)?;
+                crate::schema::migrate(&mut connection)?;
+                TokenTable::Sqlite(connection)
+            }
+            Database::Postgres(url) => {
+                let mut client = crate::store::postgres::connect(&url)?;
+                crate::store::postgres::schema::migrate(&mut client)?;
+                TokenTable::Postgres {
+                    url,
+                    client: Some(Box::new(client)),
+                }
+            }
+        };
+        Ok(Tokens::over(table))
     }
 
     /// Opens the tokens of the database `log` writes, by the path the log opened it by, without
@@ -159,36 +267,43 @@ impl Tokens {
     /// server goes on appending to: what is appended after that is seen by no other process and
     /// lost if the server dies.)
     pub fn open_beside(log: &crate::store::Log) -> Result<Tokens, StoreError> {
-        let connection = open_connection(log.path())?;
-        Ok(Tokens {
-            connection: std::sync::Mutex::new(connection),
+        let table = match log.database() {
+            Database::Sqlite(path) => TokenTable::Sqlite(open_connection(path)?),
+            Database::Postgres(url) => TokenTable::Postgres {
+                url: url.clone(),
+                client: None,
+            },
+        };
+        Ok(Tokens::over(table))
+    }
+
+    fn over(table: TokenTable) -> Tokens {
+        Tokens {
+            table: Mutex::new(table),
             valid: RwLock::new(HashMap::new()),
-        })
+        }
+    }
+
+    fn table(&self) -> std::sync::MutexGuard<'_, TokenTable> {
+        self.table.lock().expect("token table lock")
     }
 
     /// Whether any token was ever created.
     pub fn is_empty(&self) -> Result<bool, StoreError> {
-        let connection = self.connection.lock().expect("token connection lock");
-        let count: i64 =
-            connection.query_row("SELECT COUNT(*) FROM tokens", [], |row| row.get(0))?;
-        Ok(count == 0)
+        Ok(self.table().count()? == 0)
     }
 
     /// Creates a token named `name` and returns it: the only time it is ever seen.
     pub fn create(&self, name: &PlanKey, role: Role, now: Instant) -> Result<String, TokenError> {
         let token = generate_token()?;
         let hash = hash_token(&token);
-        let connection = self.connection.lock().expect("token connection lock");
-        let inserted = connection.execute(
-            "INSERT OR IGNORE INTO tokens (name, role, hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![
-                name.as_str(),
-                role.as_str(),
-                lower_hex(&hash),
-                now.to_string()
-            ],
+        let inserted = self.table().insert(
+            name.as_str(),
+            role.as_str(),
+            &lower_hex(&hash),
+            &now.to_string(),
         )?;
-        if inserted == 0 {
+        if !inserted {
             return Err(TokenError::NameTaken(name.to_string()));
         }
         Ok(token)
@@ -196,19 +311,16 @@ impl Tokens {
 
     /// Revokes the token named `name`; it stops working at once.
     pub fn revoke(&self, name: &str, now: Instant) -> Result<(), TokenError> {
-        let connection = self.connection.lock().expect("token connection lock");
-        let revoked = connection.execute(
-            "UPDATE tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
-            params![name, now.to_string()],
-        )?;
-        // Cleared while the connection is still held, so that no concurrent first use of this
+        let mut table = self.table();
+        let revoked = table.revoke(name, &now.to_string())?;
+        // Cleared while the table is still held, so that no concurrent first use of this
         // token (which looks it up and caches it under the same lock) can cache it again.
         self.valid
             .write()
             .expect("token cache lock")
             .retain(|_, caller| caller.name != name);
-        drop(connection);
-        if revoked == 0 {
+        drop(table);
+        if !revoked {
             return Err(TokenError::NoSuchName(name.to_owned()));
         }
         Ok(())
@@ -241,22 +353,8 @@ impl Tokens {
             return Ok(TokenStatus::Valid(caller));
         }
         let hash = hash_token(token);
-        let connection = self.connection.lock().expect("token connection lock");
-        let found = connection
-            .query_row(
-                "SELECT name, role, hash, revoked_at IS NOT NULL FROM tokens WHERE hash = ?1",
-                [lower_hex(&hash)],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, bool>(3)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((name, role, stored_hash, revoked)) = found else {
+        let mut table = self.table();
+        let Some((name, role, stored_hash, revoked)) = table.by_hash(&lower_hex(&hash))? else {
             return Ok(TokenStatus::Unknown);
         };
         if !bool::from(stored_hash.as_bytes().ct_eq(lower_hex(&hash).as_bytes())) {
@@ -273,7 +371,7 @@ impl Tokens {
             .write()
             .expect("token cache lock")
             .insert(hash, caller.clone());
-        drop(connection);
+        drop(table);
         Ok(TokenStatus::Valid(caller))
     }
 }

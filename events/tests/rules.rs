@@ -41,7 +41,7 @@ fn fresh_log() -> (tempfile::TempDir, Log) {
     let dir = tempfile::tempdir().unwrap();
     let clock: acta_events::Clock = Arc::new(|| "2026-11-28T12:00:00Z".parse().unwrap());
     let log = Log::open(
-        &dir.path().join("acta.db"),
+        dir.path().join("acta.db"),
         LogOptions {
             clock,
             on_commit: None,

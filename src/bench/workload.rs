@@ -254,7 +254,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let clock: acta_events::Clock = std::sync::Arc::new(jiff::Timestamp::now);
         let log = acta_events::Log::open(
-            &dir.path().join("acta.db"),
+            dir.path().join("acta.db"),
             acta_events::LogOptions {
                 clock,
                 on_commit: None,

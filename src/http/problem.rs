@@ -298,9 +298,15 @@ impl From<JsonError> for ApiError {
     }
 }
 
+/// A read that failed: a database that cannot be reached or read now (PostgreSQL down, a lock
+/// held too long) is `503` naming why, like a write; anything else an internal error.
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        ApiError::Internal(error.to_string())
+        let described = error.to_string();
+        match AppendError::from(error) {
+            AppendError::Storage(_) => ApiError::Internal(described),
+            unavailable => unavailable.into(),
+        }
     }
 }
 

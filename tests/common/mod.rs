@@ -1,5 +1,7 @@
 //! Shared by the end-to-end tests: the real `acta` binary on a real socket and a real database
-//! file in a temporary directory (zero2prod's `spawn_app`).
+//! file in a temporary directory (zero2prod's `spawn_app`) — or, with
+//! `ACTA_TEST_BACKEND=postgres`, a new database of its own on the PostgreSQL server
+//! `ACTA_TEST_POSTGRES` names: one suite, two back ends (see [`new_database`]).
 
 #![allow(dead_code)]
 
@@ -32,20 +34,24 @@ impl Server {
     /// Starts on a new database in a temporary directory, signed in with the admin token the
     /// first start prints.
     pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// Starts on a new SQLite file in a temporary directory whatever the back end of the run: for
+    /// tests of the file itself (edited, locked, a second writer).
+    pub fn start_sqlite() -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let db = dir.path().join("acta.db");
-        let mut server = Server::start_new(&db, &[]);
+        let mut server = Server::start_new(&dir.path().join("acta.db"), &[]);
         server._dir = Some(dir);
         server
     }
 
-    /// Starts with `extra` flags on a new database in a temporary directory, signed in with the
+    /// Starts with `extra` flags on a new database (see [`new_database`]), signed in with the
     /// admin token the first start prints.
     pub fn start_with(extra: &[&str]) -> Server {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let db = dir.path().join("acta.db");
+        let (dir, db) = new_database();
         let mut server = Server::start_new(&db, extra);
-        server._dir = Some(dir);
+        server._dir = dir;
         server
     }
 
@@ -65,7 +71,8 @@ impl Server {
         self
     }
 
-    /// Starts on an existing database at `db`; set [`Server::token`] before making requests.
+    /// Starts on an existing database at `db` (a file, or a `postgres://` URL as a path); set
+    /// [`Server::token`] before making requests.
     pub fn start_on(db: &Path, extra: &[&str]) -> Server {
         Server::start_logging(db, extra, "acta=warn")
     }
@@ -156,6 +163,21 @@ impl Server {
             request = request.header("content-type", content_type);
         }
         read(request.send().expect("POST answers"))
+    }
+
+    /// Every stored event, in `seq` order, read page by page.
+    pub fn all_events(&self) -> Vec<Value> {
+        let mut events = Vec::new();
+        let mut after = 0;
+        loop {
+            let (status, page) = self.get(&format!("/v1/events?after={after}&limit=1000"));
+            assert_eq!(status, 200, "{page}");
+            events.extend(page["events"].as_array().unwrap().iter().cloned());
+            match page["next_after"].as_u64() {
+                Some(next) => after = next,
+                None => return events,
+            }
+        }
     }
 
     pub fn head(&self) -> Value {
@@ -274,6 +296,49 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A new, empty database for one test, as `--db` takes it: a file in a new temporary directory
+/// (returned, to keep it alive), or with `ACTA_TEST_BACKEND=postgres` a new PostgreSQL database.
+pub fn new_database() -> (Option<tempfile::TempDir>, PathBuf) {
+    if std::env::var("ACTA_TEST_BACKEND").as_deref() == Ok("postgres") {
+        let url = postgres_database().expect("ACTA_TEST_BACKEND=postgres needs ACTA_TEST_POSTGRES");
+        return (None, PathBuf::from(url));
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("acta.db");
+    (Some(dir), db)
+}
+
+/// The PostgreSQL server the tests may use (`ACTA_TEST_POSTGRES`, a `postgres://` URL that
+/// may create databases; `.ci/postgres start` makes one). Without it a test that needs it says
+/// it was skipped and returns early — but not in CI, where it must be set.
+pub fn postgres() -> Option<String> {
+    match std::env::var("ACTA_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!(
+                "CI=true but ACTA_TEST_POSTGRES is not set: .ci/run starts PostgreSQL and sets it"
+            )
+        }
+        _ => {
+            eprintln!(
+                "SKIPPED: no PostgreSQL (set ACTA_TEST_POSTGRES=postgres://…, e.g. from \
+                 `.ci/postgres start /tmp/acta-pg`)"
+            );
+            None
+        }
+    }
+}
+
+/// A new, empty PostgreSQL database of its own for one test, if there is a server.
+pub fn postgres_database() -> Option<String> {
+    let server = postgres()?;
+    let name = format!("acta_test_{}", new_id().to_lowercase());
+    Some(
+        acta_events::store::postgres::create_database(&server, &name)
+            .unwrap_or_else(|error| panic!("cannot create a test database: {error}")),
+    )
 }
 
 pub fn client() -> reqwest::blocking::Client {

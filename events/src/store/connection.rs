@@ -47,6 +47,8 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
 
 pub(super) struct Readers {
     pub(super) path: PathBuf,
+    /// `path` as the log names it.
+    pub(super) database: super::database::Database,
     pub(super) read_only: bool,
     pub(super) idle: Mutex<Vec<Connection>>,
     /// Closed after `idle` (fields drop in order): closing any descriptor of the database file
@@ -56,6 +58,20 @@ pub(super) struct Readers {
 }
 
 impl Readers {
+    pub(super) fn new(
+        path: PathBuf,
+        read_only: bool,
+        lock: Option<Arc<file::WriterLock>>,
+    ) -> Readers {
+        Readers {
+            database: super::database::Database::Sqlite(path.clone()),
+            path,
+            read_only,
+            idle: Mutex::new(Vec::new()),
+            _lock: lock,
+        }
+    }
+
     pub(super) fn with<R>(
         &self,
         read: impl FnOnce(&Connection) -> Result<R, StoreError>,

@@ -1,32 +1,36 @@
-//! The append-only, hash-chained event log in SQLite.
+//! The append-only, hash-chained event log, in SQLite (the embedded default) or PostgreSQL.
 //!
-//! One writer thread owns the only write connection. It takes every request that is waiting,
-//! applies them in one `BEGIN IMMEDIATE` transaction — each request inside its own savepoint,
-//! so one client's bad event never fails another's — and commits once: concurrent clients
-//! share one fsync (group commit). `seq`, `version`, `recorded_at` and the hash are assigned
-//! inside that transaction, so commit order is `seq` order and no reader ever sees a gap.
-//!
-//! Readers use their own connections (WAL lets them read while the writer writes).
+//! One writer thread per log owns its write connection. It takes every request that is
+//! waiting, applies them in one transaction — a request that can be refused after writing
+//! inside its own savepoint, so one client's bad event never fails another's — and commits
+//! once: concurrent clients share one fsync (group commit). `seq`, `version`, `recorded_at` and
+//! the hash are assigned inside that transaction, so commit order is `seq` order and no reader
+//! ever sees a gap. Readers use their own connections.
 //!
 //! # Layout
 //!
-//! - this file: the [`Log`] handle and its public types.
-//! - `file`: which file a path names, whether it may be opened, the writer's lock.
-//! - `connection`: connection settings and the pool of read connections.
-//! - `rows`: reading rows, owned ([`StoredEvent`]) or borrowed ([`EventRow`]).
-//! - `scan`: pages, chunks and the replay, in `seq` order.
-//! - `verify`: SQLite's check of the file and the hash chain.
-//! - [`rules`]: the stream rules of the contract, over [`rules::Stored`], without SQLite.
-//! - `state`: what the writer knows without reading, and the SQLite side of the rules.
-//! - `writer`: the writer thread and group commit.
+//! - this file: the [`Log`] handle; `types`: its public types; `database`: what `--db` names.
+//! - the storage interface: `reads` ([`reads::LogReads`], the read side) and `writer` (the
+//!   group commit, over `Transactions`, the write side); [`rules`]: the stream rules of the
+//!   contract, over [`rules::Stored`]. Both back ends share these, and `rows` (reading a row)
+//!   and `verify` (the chain check).
+//! - SQLite: `file` (which file a path names, the writer's lock), `connection` (settings and
+//!   the read pool), `scan`, `sqlite_reads`, `state` (the writer's state, SQLite's `Stored`),
+//!   `sqlite_writer`.
+//! - [`postgres`]: the PostgreSQL back end.
 //! - `health`: what the writer last found; `waiting`: [`Log::append`] for async callers.
 
 mod connection;
+mod database;
 pub mod file;
 mod health;
+pub mod postgres;
+mod reads;
 mod rows;
 pub mod rules;
 mod scan;
+mod sqlite_reads;
+mod sqlite_writer;
 mod state;
 mod types;
 mod verify;
@@ -34,6 +38,7 @@ mod waiting;
 mod writer;
 
 pub use connection::open_connection;
+pub use database::Database;
 pub use rows::EventRow;
 pub use types::{
     AppendOutcome, AppendRequest, Clock, CommitHook, EventFilter, GROUP_REQUESTS_MAX, Head,
@@ -42,9 +47,7 @@ pub use types::{
 pub use verify::{INTEGRITY_PROBLEMS_MAX, Integrity, VERIFY_PROGRESS_EVERY, VerifyReport};
 
 use connection::Readers;
-use rows::{event_by_id, read_head};
-use scan::{Unreadable, events_page, replay, replay_rows, scan_events};
-use verify::{integrity_check, verify_chain_from};
+use reads::LogReads;
 use writer::WriteJob;
 
 pub use file::DatabaseFile;
@@ -52,22 +55,20 @@ pub use health::{WriterHealth, WriterStatus};
 
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-
-use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{AppendError, StoreError};
 use crate::stored::StoredEvent;
 use crate::types::{EventId, PlanKey};
 
-/// The event log: a handle to the writer thread and a pool of read connections. Cheap to
-/// clone; the writer stops when the last handle is dropped. A log opened read-only has no
-/// writer: its appends are answered [`AppendError::Closed`].
+/// The event log: a handle to the writer thread and a pool of read connections, of either back
+/// end. Cheap to clone; the writer stops when the last handle is dropped. A log opened
+/// read-only has no writer: its appends are answered [`AppendError::Closed`].
 #[derive(Clone)]
 pub struct Log {
     writer: Option<mpsc::SyncSender<WriteJob>>,
-    readers: Arc<Readers>,
+    reads: Arc<dyn LogReads>,
     /// What the writer last found when it committed (see [`WriterHealth`]).
     health: Arc<health::Health>,
     /// Appends waiting for their answer through [`Log::append`].
@@ -75,13 +76,14 @@ pub struct Log {
 }
 
 impl Log {
-    /// Opens (creating if needed) the database at `path`, migrates it, replays the existing
-    /// events through `on_commit`, and starts the writer thread. Only one process may write to
-    /// a database: a second is refused with [`StoreError::Locked`].
-    pub fn open(path: &Path, options: LogOptions) -> Result<Log, StoreError> {
+    /// Opens (creating if needed) `database`, migrates it, replays the existing events through
+    /// `on_commit`, and starts the writer thread. Only one process may write to a SQLite file: a
+    /// second is refused with [`StoreError::Locked`]. A PostgreSQL database takes any number of
+    /// writers, each instance following the others' commits.
+    pub fn open(database: impl Into<Database>, options: LogOptions) -> Result<Log, StoreError> {
         let on_commit = options.on_commit.clone();
-        Log::open_replaying(path, options, |readers| match &on_commit {
-            Some(on_commit) => replay(readers, on_commit),
+        Log::open_replaying(database.into(), options, |reads| match &on_commit {
+            Some(on_commit) => replay(reads, on_commit),
             None => Ok(()),
         })
     }
@@ -90,27 +92,42 @@ impl Log {
     /// its row (the cold start: see [`EventRow`]); `options.on_commit` then hears only of new
     /// commits.
     pub fn open_with_replay(
-        path: &Path,
+        database: impl Into<Database>,
         options: LogOptions,
         on_replay: &mut dyn FnMut(&EventRow<'_>),
     ) -> Result<Log, StoreError> {
-        Log::open_replaying(path, options, |readers| replay_rows(readers, on_replay))
+        Log::open_replaying(database.into(), options, |reads| {
+            reads.replay_rows(on_replay)
+        })
     }
 
     fn open_replaying(
-        path: &Path,
+        database: Database,
         options: LogOptions,
-        replay: impl FnOnce(&Readers) -> Result<(), StoreError>,
+        replay: impl FnOnce(&dyn LogReads) -> Result<(), StoreError>,
     ) -> Result<Log, StoreError> {
-        let (database, writer_lock) = file::lock_for_writing(path, &holder_name())?;
+        let path = match database {
+            Database::Sqlite(path) => path,
+            Database::Postgres(url) => {
+                return postgres::open(&url, options, replay).map(|started| Log {
+                    writer: Some(started.sender),
+                    reads: started.reads,
+                    health: started.health,
+                    waiters: Arc::default(),
+                });
+            }
+        };
+        let (database, writer_lock) = file::lock_for_writing(&path, &holder_name())?;
         let created = database.created.then(|| database.path.clone());
-        let opened =
-            writer::start(database, Arc::new(writer_lock), options, replay).map(|started| Log {
-                writer: Some(started.sender),
-                readers: started.readers,
-                health: started.health,
-                waiters: Arc::default(),
-            });
+        let opened = sqlite_writer::start(database, Arc::new(writer_lock), options, |readers| {
+            replay(readers)
+        })
+        .map(|started| Log {
+            writer: Some(started.sender),
+            reads: started.readers,
+            health: started.health,
+            waiters: Arc::default(),
+        });
         if let (Err(_), Some(created)) = (&opened, created) {
             // A database this open created and could not set up is removed again, so that the
             // next start is a first start, not a refusal of an empty file.
@@ -124,9 +141,12 @@ impl Log {
     /// Opens an existing database for reading only (`export`, `verify`, `report`): no writer, no
     /// migration, nothing created, and it works beside a running server. `on_replay`, if given,
     /// is fed every stored event.
-    pub fn open_read_only(path: &Path, on_replay: Option<CommitHook>) -> Result<Log, StoreError> {
-        Log::open_read_only_replaying(path, |readers| match &on_replay {
-            Some(on_replay) => replay(readers, on_replay),
+    pub fn open_read_only(
+        database: impl Into<Database>,
+        on_replay: Option<CommitHook>,
+    ) -> Result<Log, StoreError> {
+        Log::open_read_only_replaying(database.into(), |reads| match &on_replay {
+            Some(on_replay) => replay(reads, on_replay),
             None => Ok(()),
         })
     }
@@ -134,44 +154,24 @@ impl Log {
     /// As [`Log::open_read_only`], feeding every stored event to `on_replay` borrowed from its
     /// row (see [`EventRow`]).
     pub fn open_read_only_with_replay(
-        path: &Path,
+        database: impl Into<Database>,
         on_replay: &mut dyn FnMut(&EventRow<'_>),
     ) -> Result<Log, StoreError> {
-        Log::open_read_only_replaying(path, |readers| replay_rows(readers, on_replay))
+        Log::open_read_only_replaying(database.into(), |reads| reads.replay_rows(on_replay))
     }
 
     fn open_read_only_replaying(
-        path: &Path,
-        replay: impl FnOnce(&Readers) -> Result<(), StoreError>,
+        database: Database,
+        replay: impl FnOnce(&dyn LogReads) -> Result<(), StoreError>,
     ) -> Result<Log, StoreError> {
-        let database = file::existing(path)?;
-        let readers = Arc::new(Readers {
-            path: database.path,
-            read_only: true,
-            idle: Mutex::new(Vec::new()),
-            _lock: None,
-        });
-        // Fail now, not on the first read, if the file is no acta database.
-        readers.with(|reader| {
-            let has_events: bool = reader.query_row(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'events')",
-                [],
-                |row| row.get(0),
-            )?;
-            if !has_events {
-                return Err(StoreError::Refused(format!(
-                    "{} holds no acta record (no events table): an empty or foreign SQLite \
-                     file, or a copy taken with cp without its -wal file, which held everything",
-                    readers.path.display()
-                )));
-            }
-            reader.query_row("SELECT COUNT(*) FROM events WHERE seq < 0", [], |_| Ok(()))?;
-            Ok(())
-        })?;
-        replay(&readers)?;
+        let reads: Arc<dyn LogReads> = match database {
+            Database::Sqlite(path) => Arc::new(open_sqlite_read_only(&path)?),
+            Database::Postgres(url) => postgres::open_read_only(&url)?,
+        };
+        replay(reads.as_ref())?;
         Ok(Log {
             writer: None,
-            readers,
+            reads,
             health: Arc::default(),
             waiters: Arc::default(),
         })
@@ -239,42 +239,25 @@ impl Log {
         receiver.recv().unwrap_or(Err(AppendError::Closed))
     }
 
-    /// The database's canonical path, as every connection of this log opens it.
-    pub fn path(&self) -> &Path {
-        &self.readers.path
-    }
-
-    /// Runs `read` on a read connection of the pool.
-    pub fn read<R>(
-        &self,
-        read: impl FnOnce(&Connection) -> Result<R, StoreError>,
-    ) -> Result<R, StoreError> {
-        self.readers.with(read)
+    /// The database this log keeps its events in (a SQLite file by its canonical path).
+    pub fn database(&self) -> &Database {
+        self.reads.database()
     }
 
     pub fn head(&self) -> Result<Head, StoreError> {
-        self.read(read_head)
+        self.reads.head()
     }
 
     pub fn event(&self, id: EventId) -> Result<Option<StoredEvent>, StoreError> {
-        self.read(|connection| event_by_id(connection, id))
+        self.reads.event(id)
     }
 
     pub fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
-        self.read(|connection| events_page(connection, filter))
+        self.reads.events(filter)
     }
 
     pub fn plan_exists(&self, plan: &PlanKey) -> Result<bool, StoreError> {
-        self.read(|connection| {
-            Ok(connection
-                .query_row(
-                    "SELECT 1 FROM events WHERE plan = ?1 AND version = 1",
-                    [plan.as_str()],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some())
-        })
+        self.reads.plan_exists(plan)
     }
 
     /// Checks the file (`PRAGMA quick_check`) and the whole chain; `progress` is told how many
@@ -313,7 +296,7 @@ impl Log {
         previous: &VerifyReport,
         progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
     ) -> Result<VerifyReport, StoreError> {
-        self.read(|connection| verify_chain_from(connection, previous, progress))
+        self.reads.verify_from(previous, progress)
     }
 
     /// Whether the writer can commit, and why not (see [`WriterHealth`]).
@@ -337,7 +320,7 @@ impl Log {
     /// against its table). Returns what SQLite says is wrong, at most [`INTEGRITY_PROBLEMS_MAX`]
     /// lines; empty when the file is sound.
     pub fn integrity_check(&self, full: bool) -> Result<Vec<String>, StoreError> {
-        self.read(|connection| integrity_check(connection, full))
+        self.reads.integrity_check(full)
     }
 
     /// Calls `visit` with every stored event after `after_seq`, in `seq` order, in chunks.
@@ -346,8 +329,42 @@ impl Log {
         after_seq: u64,
         visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        self.read(|connection| scan_events(connection, after_seq, Unreadable::Stop, visit))
+        self.reads.scan(after_seq, visit)
     }
+}
+
+/// Feeds every stored event to `on_replay`, in `seq` order. A row that cannot be read (edited
+/// behind the store's back) is skipped: verification names it, and one damaged row must not
+/// keep the service or an auditor's report from starting.
+fn replay(reads: &dyn LogReads, on_replay: &CommitHook) -> Result<(), StoreError> {
+    reads.scan_readable(0, &mut |chunk| {
+        on_replay(chunk);
+        Ok(())
+    })
+}
+
+/// Opens an existing SQLite file for reading only, refusing one that holds no acta record.
+fn open_sqlite_read_only(path: &Path) -> Result<Readers, StoreError> {
+    let database = file::existing(path)?;
+    let readers = Readers::new(database.path, true, None);
+    // Fail now, not on the first read, if the file is no acta database.
+    readers.with(|reader| {
+        let has_events: bool = reader.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'events')",
+            [],
+            |row| row.get(0),
+        )?;
+        if !has_events {
+            return Err(StoreError::Refused(format!(
+                "{} holds no acta record (no events table): an empty or foreign SQLite \
+                 file, or a copy taken with cp without its -wal file, which held everything",
+                readers.path.display()
+            )));
+        }
+        reader.query_row("SELECT COUNT(*) FROM events WHERE seq < 0", [], |_| Ok(()))?;
+        Ok(())
+    })?;
+    Ok(readers)
 }
 
 /// Who the lock's side file names as the writer: this process's command line, cut short.

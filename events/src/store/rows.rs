@@ -1,6 +1,7 @@
 //! Reading rows of the events table: as an owned [`StoredEvent`], or borrowed as an
 //! [`EventRow`] for the cold start. A row that does not parse was edited behind the store's
-//! back and is reported as corrupt, never a panic.
+//! back and is reported as corrupt, never a panic. Both back ends read their rows here, through
+//! [`Columns`]: one reading of what a stored event is.
 
 use rusqlite::{Connection, OptionalExtension, Row};
 
@@ -14,20 +15,44 @@ use super::types::Head;
 pub(super) const EVENT_COLUMNS: &str = "seq, id, type, plan, version, occurred_on, date_precision, \
                              recorded_at, actor, data, evidence, prev_hash, hash";
 
+/// A row of `EVENT_COLUMNS` as a back end hands it over: its integers and its texts, each by
+/// its index in `EVENT_COLUMNS`.
+pub(crate) trait Columns {
+    /// Integer column `index`, which must be a non-negative integer.
+    fn integer(&self, index: usize) -> Result<u64, StoreError>;
+    /// Text column `index`, `None` if null. A value of another type, or text that is not
+    /// UTF-8, is a corrupt row (`seq` names it).
+    fn text_or_null(&self, index: usize, seq: u64) -> Result<Option<&str>, StoreError>;
+}
+
+impl Columns for Row<'_> {
+    fn integer(&self, index: usize) -> Result<u64, StoreError> {
+        Ok(self.get(index)?)
+    }
+
+    fn text_or_null(&self, index: usize, seq: u64) -> Result<Option<&str>, StoreError> {
+        let value = self.get_ref(index)?;
+        value.as_str_or_null().map_err(|error| StoreError::Corrupt {
+            seq,
+            problem: format!("{}: {error}", column_name(index)),
+        })
+    }
+}
+
 /// Reads a row of `EVENT_COLUMNS`. A row that does not parse (someone edited the file) is
 /// reported as corrupt, never a panic.
-pub(super) fn event_from_row(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
-    let seq: u64 = row.get(0)?;
+pub(crate) fn event_from_row(row: &impl Columns) -> Result<StoredEvent, StoreError> {
+    let seq: u64 = row.integer(0)?;
     let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
     let text = |index: usize| text_column(row, index, seq).map(str::to_owned);
     let data_text = text(9)?;
-    let evidence_text = text_or_null_column(row, 10, seq)?;
+    let evidence_text = row.text_or_null(10, seq)?;
     Ok(StoredEvent {
         seq,
         id: text(1)?.parse().map_err(corrupt)?,
         event_type: text(2)?.parse().map_err(corrupt)?,
         plan: text(3)?.parse().map_err(corrupt)?,
-        version: row.get(4)?,
+        version: row.integer(4)?,
         occurred_on: text(5)?.parse().map_err(corrupt)?,
         date_precision: text(6)?.parse().map_err(corrupt)?,
         recorded_at: text(7)?.parse().map_err(corrupt)?,
@@ -45,27 +70,15 @@ pub(super) fn event_from_row(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
 /// Text column `index` of an event row. A value of another type, or text that is not UTF-8,
 /// was put there behind the store's back: the row is corrupt (skipped at start-up, named by
 /// verification), not a failure of the whole scan.
-fn text_column<'r>(row: &'r Row<'_>, index: usize, seq: u64) -> Result<&'r str, StoreError> {
-    text_or_null_column(row, index, seq)?.ok_or_else(|| StoreError::Corrupt {
-        seq,
-        problem: format!("{} is null", column_name(index)),
-    })
+fn text_column(row: &impl Columns, index: usize, seq: u64) -> Result<&str, StoreError> {
+    row.text_or_null(index, seq)?
+        .ok_or_else(|| StoreError::Corrupt {
+            seq,
+            problem: format!("{} is null", column_name(index)),
+        })
 }
 
-/// As [`text_column`], for a column that may be null.
-fn text_or_null_column<'r>(
-    row: &'r Row<'_>,
-    index: usize,
-    seq: u64,
-) -> Result<Option<&'r str>, StoreError> {
-    let value = row.get_ref(index)?;
-    value.as_str_or_null().map_err(|error| StoreError::Corrupt {
-        seq,
-        problem: format!("{}: {error}", column_name(index)),
-    })
-}
-
-fn column_name(index: usize) -> &'static str {
+pub(crate) fn column_name(index: usize) -> &'static str {
     EVENT_COLUMNS.split(", ").nth(index).unwrap_or("a column")
 }
 
@@ -137,19 +150,19 @@ pub struct EventRow<'a> {
 
 /// Reads a row of `EVENT_COLUMNS` as an [`EventRow`], checking every column in the order, and
 /// the way, [`event_from_row`] does, so that the same rows are skipped (or fail the scan).
-pub(super) fn event_row<'r>(row: &'r Row<'_>) -> Result<EventRow<'r>, StoreError> {
-    let seq: u64 = row.get(0)?;
+pub(crate) fn event_row<R: Columns>(row: &R) -> Result<EventRow<'_>, StoreError> {
+    let seq: u64 = row.integer(0)?;
     let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
     let text = |index: usize| text_column(row, index, seq);
     let data = text(9)?;
-    let evidence = text_or_null_column(row, 10, seq)?;
+    let evidence = row.text_or_null(10, seq)?;
     let id = text(1)?.parse().map_err(corrupt)?;
     let event_type = text(2)?.parse().map_err(corrupt)?;
     let plan = text(3)?;
     if !PlanKey::is_valid(plan) {
         return Err(corrupt(plan.parse::<PlanKey>().err().unwrap_or_default()));
     }
-    let _version: u64 = row.get(4)?;
+    let _version: u64 = row.integer(4)?;
     let occurred_on = text(5)?.parse().map_err(corrupt)?;
     text(6)?.parse::<DatePrecision>().map_err(corrupt)?;
     let recorded_at = text(7)?.parse().map_err(corrupt)?;

@@ -8,22 +8,10 @@ use crate::stored::StoredEvent;
 
 use super::connection::Readers;
 use super::rows::{EVENT_COLUMNS, EventRow, event_from_row, event_row};
-use super::types::{CommitHook, EventFilter};
-
-/// Feeds every stored event to `on_replay`, in `seq` order. A row that cannot be read (edited
-/// behind the store's back) is skipped: verification names it, and one damaged row must not
-/// keep the service or an auditor's report from starting.
-pub(super) fn replay(readers: &Readers, on_replay: &CommitHook) -> Result<(), StoreError> {
-    readers.with(|reader| {
-        scan_events(reader, 0, Unreadable::Skip, &mut |chunk| {
-            on_replay(chunk);
-            Ok(())
-        })
-    })
-}
+use super::types::EventFilter;
 
 /// Feeds every stored event to `on_replay` as an [`EventRow`], in `seq` order, skipping the rows
-/// [`replay`] skips.
+/// a scan with [`Unreadable::Skip`] skips.
 pub(super) fn replay_rows(
     readers: &Readers,
     on_replay: &mut dyn FnMut(&EventRow<'_>),

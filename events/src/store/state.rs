@@ -15,6 +15,19 @@ use super::rows::{EVENT_COLUMNS, event_by_id, event_from_row, read_head};
 use super::rules::{self, DecisionKey, PlanStream};
 use super::types::Head;
 
+/// The events the writer's state is folded from: lifecycle events, and corrections of
+/// registrations (which may change a plan's period). Few, whatever the log's size.
+pub(super) const STREAM_EVENTS: &str = "type IN \
+     ('plan.registered','plan.submitted','plan.approved','plan.completed','plan.cancelled') \
+     OR (type = 'event.corrected' AND target IN \
+         (SELECT id FROM events WHERE type = 'plan.registered'))";
+
+/// Each plan's stream version.
+pub(super) const STREAM_VERSIONS: &str = "SELECT plan, MAX(version) FROM events GROUP BY plan";
+
+/// The greatest id stored.
+pub(super) const NEWEST_ID: &str = "SELECT MAX(id) FROM events";
+
 #[derive(Debug, Clone)]
 pub(super) struct WriterState {
     pub(super) head: Head,
@@ -77,31 +90,61 @@ impl WriterState {
         }
     }
 
+    /// Reads the state from a SQLite database.
     pub(super) fn load(connection: &Connection) -> Result<WriterState, StoreError> {
         let head = read_head(connection)?;
-        let mut plans = HashMap::new();
-        // Lifecycle events are few; registrations are corrected rarely. Read both in seq order
-        // and fold them, then the stream versions.
         let mut statement = connection.prepare(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE type IN \
-             ('plan.registered','plan.submitted','plan.approved','plan.completed','plan.cancelled') \
-             OR (type = 'event.corrected' AND target IN \
-                 (SELECT id FROM events WHERE type = 'plan.registered')) ORDER BY seq"
+            "SELECT {EVENT_COLUMNS} FROM events WHERE {STREAM_EVENTS} ORDER BY seq"
         ))?;
         let mut rows = statement.query([])?;
-        let mut registration_of: HashMap<String, PlanKey> = HashMap::new();
+        let mut stream_events = Vec::new();
         while let Some(row) = rows.next()? {
             // A damaged row (edited behind the store's back) is skipped: verification names it,
             // and the service must still start to report it.
-            let Ok(event) = event_from_row(row) else {
-                continue;
-            };
+            if let Ok(event) = event_from_row(row) {
+                stream_events.push(event);
+            }
+        }
+        let mut versions = connection.prepare(STREAM_VERSIONS)?;
+        let mut rows = versions.query([])?;
+        let mut stream_versions = Vec::new();
+        while let Some(row) = rows.next()? {
+            stream_versions.push((row.get::<_, String>(0)?, row.get::<_, u64>(1)?));
+        }
+        let newest_id = connection.query_row(NEWEST_ID, [], |row| {
+            Ok(match row.get_ref(0)? {
+                rusqlite::types::ValueRef::Null => None,
+                rusqlite::types::ValueRef::Text(text) => {
+                    Some(std::str::from_utf8(text).unwrap_or("").to_owned())
+                }
+                _ => Some(String::new()),
+            })
+        })?;
+        Ok(WriterState::from_stored(
+            head,
+            &stream_events,
+            stream_versions,
+            newest_id.as_deref(),
+        ))
+    }
+
+    /// The state of a log whose head is `head`, from what the queries [`STREAM_EVENTS`],
+    /// [`STREAM_VERSIONS`] and [`NEWEST_ID`] read of it (one fold for every back end).
+    pub(super) fn from_stored(
+        head: Head,
+        stream_events: &[StoredEvent],
+        stream_versions: Vec<(String, u64)>,
+        newest_id: Option<&str>,
+    ) -> WriterState {
+        let mut plans = HashMap::new();
+        let mut registration_of: HashMap<EventId, PlanKey> = HashMap::new();
+        for event in stream_events {
             let Ok(data) = EventData::parse(event.event_type, &event.data, "/data") else {
                 continue;
             };
             match data {
                 EventData::PlanRegistered(registered) => {
-                    registration_of.insert(event.id.to_string(), event.plan.clone());
+                    registration_of.insert(event.id, event.plan.clone());
                     plans.insert(
                         event.plan.clone(),
                         PlanStream::registered(event.occurred_on, registered.period),
@@ -113,7 +156,7 @@ impl WriterState {
                         .as_ref()
                         .map(|data| EventData::parse(EventType::PlanRegistered, data, "/data"));
                     if let (Some(plan), Some(Ok(EventData::PlanRegistered(registered)))) =
-                        (registration_of.get(&correction.target.to_string()), period)
+                        (registration_of.get(&correction.target), period)
                         && let Some(stream) = plans.get_mut(plan)
                     {
                         stream.period = registered.period;
@@ -128,12 +171,7 @@ impl WriterState {
                 }
             }
         }
-        let mut versions =
-            connection.prepare("SELECT plan, MAX(version) FROM events GROUP BY plan")?;
-        let mut rows = versions.query([])?;
-        while let Some(row) = rows.next()? {
-            let plan: String = row.get(0)?;
-            let version: u64 = row.get(1)?;
+        for (plan, version) in stream_versions {
             if let Ok(plan) = plan.parse::<PlanKey>()
                 && let Some(stream) = plans.get_mut(&plan)
             {
@@ -142,23 +180,47 @@ impl WriterState {
         }
         // An id that does not read (a damaged row) may hide any id: then look every one up.
         let unreadable = EventId::from_ulid(ulid::Ulid(u128::MAX));
-        let newest_id = connection.query_row("SELECT MAX(id) FROM events", [], |row| {
-            Ok(match row.get_ref(0)? {
-                rusqlite::types::ValueRef::Null => None,
-                rusqlite::types::ValueRef::Text(text) => Some(
-                    std::str::from_utf8(text)
-                        .ok()
-                        .and_then(|text| text.parse::<EventId>().ok())
-                        .unwrap_or(unreadable),
-                ),
-                _ => Some(unreadable),
-            })
-        })?;
-        Ok(WriterState {
+        let newest_id = newest_id.map(|text| text.parse::<EventId>().unwrap_or(unreadable));
+        WriterState {
             head,
             plans,
             newest_id,
-        })
+        }
+    }
+
+    /// Takes in `event`, committed by another writer after the head, if it needs no look-up:
+    /// `false` for a correction, after which the caller reloads the whole state.
+    pub(super) fn absorb(&mut self, event: &StoredEvent) -> bool {
+        if event.event_type == EventType::EventCorrected {
+            return false;
+        }
+        let stream = match EventData::parse(event.event_type, &event.data, "/data") {
+            Ok(EventData::PlanRegistered(registered)) => {
+                let stream = PlanStream::registered(event.occurred_on, registered.period);
+                Some(
+                    self.plans
+                        .entry(event.plan.clone())
+                        .insert_entry(stream)
+                        .into_mut(),
+                )
+            }
+            _ => self.plans.get_mut(&event.plan),
+        };
+        if let Some(stream) = stream {
+            if event.event_type.is_lifecycle() && event.event_type != EventType::PlanRegistered {
+                let _ = stream.advance(event.event_type, event.occurred_on);
+            }
+            stream.version = event.version;
+        }
+        if self.newest_id.is_none_or(|newest| event.id > newest) {
+            self.newest_id = Some(event.id);
+        }
+        self.head = Head {
+            seq: event.seq,
+            hash: event.hash.clone(),
+            recorded_at: Some(event.recorded_at),
+        };
+        true
     }
 
     pub(super) fn set_plan(&mut self, undo: &mut Undo, plan: &PlanKey, stream: PlanStream) {

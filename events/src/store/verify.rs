@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::error::StoreError;
 use crate::stored::GENESIS_HASH;
 
-use super::rows::{EVENT_COLUMNS, event_from_row};
+use super::rows::{Columns, EVENT_COLUMNS, event_from_row};
 
 /// The answer of a verification (`GET /v1/verify`, `acta verify`): SQLite's check of the file,
 /// then the hash chain.
@@ -120,37 +120,78 @@ pub(super) fn integrity_check(
 /// How often (in events) verification reports progress, and may be stopped.
 pub const VERIFY_PROGRESS_EVERY: u64 = 10_000;
 
-/// The chain check of [`Log::verify_from`].
+/// The chain check of [`Log::verify_from`], on SQLite.
 pub(super) fn verify_chain_from(
     connection: &Connection,
     previous: &VerifyReport,
     progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
 ) -> Result<VerifyReport, StoreError> {
-    let still_holds_previous_head = previous.head_seq == 0
-        || connection
+    let hash_at_previous_head = match previous.head_seq {
+        0 => None,
+        seq => connection
             .prepare_cached("SELECT hash FROM events WHERE seq = ?1")?
-            .query_row([previous.head_seq], |row| row.get::<_, String>(0))
-            .optional()?
-            .as_deref()
-            == Some(previous.head_hash.as_str());
-    let mut report = match still_holds_previous_head {
-        true => previous.clone(),
-        false => VerifyReport {
-            integrity: previous.integrity.clone(),
-            ..VerifyReport::nothing_checked()
-        },
+            .query_row([seq], |row| row.get::<_, String>(0))
+            .optional()?,
     };
+    let mut check = ChainCheck::after(previous, hash_at_previous_head.as_deref());
     let mut statement = connection.prepare(&format!(
         "SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq"
     ))?;
-    let mut rows = statement.query([report.head_seq])?;
-    // While the chain is intact, the head's hash is the last good one.
-    let mut previous_hash = report.head_hash.clone();
+    let mut rows = statement.query([check.report.head_seq])?;
     while let Some(row) = rows.next()? {
+        if check.row(row, progress)?.is_break() {
+            return Ok(check.report);
+        }
+    }
+    Ok(check.finish(progress))
+}
+
+/// The hash chain checked row by row, in `seq` order: one check for every back end.
+pub(crate) struct ChainCheck {
+    pub(crate) report: VerifyReport,
+    /// While the chain is intact, the hash of the last good event.
+    previous_hash: String,
+}
+
+impl ChainCheck {
+    /// Goes on from `previous` if the log still holds its head (`hash_at_previous_head` is the
+    /// stored hash at `previous.head_seq`, if there is an event there); else checks the whole
+    /// chain from the start.
+    pub(crate) fn after(
+        previous: &VerifyReport,
+        hash_at_previous_head: Option<&str>,
+    ) -> ChainCheck {
+        let still_holds_previous_head =
+            previous.head_seq == 0 || hash_at_previous_head == Some(previous.head_hash.as_str());
+        let report = match still_holds_previous_head {
+            true => previous.clone(),
+            false => VerifyReport {
+                integrity: previous.integrity.clone(),
+                ..VerifyReport::nothing_checked()
+            },
+        };
+        ChainCheck {
+            previous_hash: report.head_hash.clone(),
+            report,
+        }
+    }
+
+    /// Checks the next row (the one after `report.head_seq`); breaks when `progress` does.
+    pub(crate) fn row(
+        &mut self,
+        row: &impl Columns,
+        progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
+    ) -> Result<ControlFlow<()>, StoreError> {
+        let report = &mut self.report;
         let expected_seq = report.checked + 1;
-        let seq_of_row: u64 = row.get(0)?;
+        let seq_of_row = row.integer(0)?;
         report.head_seq = seq_of_row;
-        report.head_hash = row.get(12)?;
+        report.head_hash = row
+            .text_or_null(12, seq_of_row)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .to_owned();
         if report.first_bad_seq.is_none() {
             let problem = match event_from_row(row) {
                 Err(StoreError::Corrupt { problem, .. }) => Some(format!("unreadable: {problem}")),
@@ -160,9 +201,9 @@ pub(super) fn verify_chain_from(
                     event.seq,
                     expected_seq - 1
                 )),
-                Ok(event) if event.prev_hash != previous_hash => Some(format!(
-                    "prev_hash {} is not the previous event's hash {previous_hash}",
-                    event.prev_hash
+                Ok(event) if event.prev_hash != self.previous_hash => Some(format!(
+                    "prev_hash {} is not the previous event's hash {}",
+                    event.prev_hash, self.previous_hash
                 )),
                 Ok(event) => match event.compute_hash() {
                     Ok(hash) if hash == event.hash => None,
@@ -178,15 +219,20 @@ pub(super) fn verify_chain_from(
                 report.first_bad_seq = Some(seq_of_row);
                 report.problem = Some(problem);
             }
-            previous_hash = report.head_hash.clone();
+            self.previous_hash = report.head_hash.clone();
         }
         report.checked += 1;
         if report.checked.is_multiple_of(VERIFY_PROGRESS_EVERY)
             && progress(report.checked).is_break()
         {
-            return Ok(report);
+            return Ok(ControlFlow::Break(()));
         }
+        Ok(ControlFlow::Continue(()))
     }
-    let _ = progress(report.checked);
-    Ok(report)
+
+    /// The report once every row was checked.
+    pub(crate) fn finish(self, progress: &mut dyn FnMut(u64) -> ControlFlow<()>) -> VerifyReport {
+        let _ = progress(self.report.checked);
+        self.report
+    }
 }

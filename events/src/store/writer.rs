@@ -1,118 +1,202 @@
-//! The writer: one thread that owns the only write connection, takes every request waiting,
-//! applies them in one `BEGIN IMMEDIATE` transaction and commits once (group commit). The rules
-//! ([`super::rules`]) decide; the writer stamps, hashes and writes what they decided.
+//! The writer: one thread per log that takes every request waiting, applies them in one
+//! transaction and commits once (group commit). The rules ([`super::rules`]) decide; the writer
+//! stamps, hashes and writes what they decided, through [`Transactions`]: the write side of the
+//! storage interface, which each back end implements (SQLite in `sqlite_writer.rs`, PostgreSQL
+//! in `postgres/writer.rs`). So both back ends share one group commit, one set of rules and one
+//! hash recipe.
 
+use std::borrow::Cow;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use crate::catalogue::{EventData, EventType};
 use crate::error::{AppendError, StoreError};
-use crate::request::{Evidence, NewEvent};
-use crate::schema;
+use crate::request::{Evidence, NewEvent, Recorded};
 use crate::stored::{HashedText, StoredEvent};
 use crate::types::{EventId, Instant};
 
-use super::connection::{Readers, open_connection};
-use super::file::{self, DatabaseFile};
 use super::health;
-use super::rows::read_head;
-use super::rules::{self, DecisionChange, Holder, Verdict};
-use super::scan::{Unreadable, scan_events};
-use super::state::{Undo, WriterState, WriterView, is_damage};
+use super::reads::LogReads;
+use super::rules::{self, DecisionChange, Stored, Verdict};
+use super::state::{Undo, WriterState};
 use super::types::{
-    AppendOutcome, AppendRequest, Clock, CommitHook, GROUP_REQUESTS_MAX, Head, LogOptions, Reply,
-    WRITE_QUEUE_DEPTH_MAX,
+    AppendOutcome, AppendRequest, Clock, CommitHook, GROUP_REQUESTS_MAX, Head, Reply,
 };
-
-/// Page cache of the writer, in KiB, when appending as a server does: its hot pages are the
-/// right edges of the table and indexes and one leaf per plan of the `(plan, version)` index.
-/// Larger is slower: every commit after a B-tree page split scans the whole cache (SQLite's
-/// `pcache1TruncateUnsafe`), which took 13% of the writer's time with 32 MiB (`perf`).
-const WRITER_CACHE_KIB: i64 = 8 * 1024;
-
-/// Page cache of the writer for a bulk load (`acta import`): a transaction of thousands of
-/// events dirties a leaf of the `(plan, version)` index for nearly every plan, and a cache that
-/// cannot hold them spills to the WAL in the middle of the transaction.
-const BULK_WRITER_CACHE_KIB: i64 = 64 * 1024;
 
 pub(super) struct WriteJob {
     pub(super) request: AppendRequest,
     pub(super) reply: Reply,
 }
 
-/// A started writer: the queue to it, the log's readers and the writer's health.
-pub(super) struct Started {
-    pub(super) sender: mpsc::SyncSender<WriteJob>,
-    pub(super) readers: Arc<Readers>,
-    pub(super) health: Arc<health::Health>,
+/// The write side of the storage interface: what the writer asks of a back end, inside the
+/// transaction of one group.
+pub(super) trait Transactions: Send + 'static {
+    /// What the rules read inside the transaction (see [`Stored`]).
+    type View<'a>: Stored
+    where
+        Self: 'a;
+
+    /// Begins the group's transaction — the point at which every writer of the database takes
+    /// its turn — and makes `state` describe the database as it is then: another writer may
+    /// have committed since (another instance on PostgreSQL; on SQLite, a process past the
+    /// lock), and `stale` says a failed commit left `state` unknown. Returns the events others
+    /// committed since `state` last described the database, when `want_missed`, so that the
+    /// projections take them in.
+    fn begin(
+        &mut self,
+        state: &mut WriterState,
+        stale: bool,
+        want_missed: bool,
+    ) -> Result<Vec<StoredEvent>, AppendError>;
+    fn savepoint(&mut self) -> Result<(), AppendError>;
+    fn release_savepoint(&mut self) -> Result<(), AppendError>;
+    fn rollback_to_savepoint(&mut self) -> Result<(), AppendError>;
+    /// Whether the database gave the whole transaction up (an I/O error, a lost connection):
+    /// nothing of the group is left, and nothing more may be written in it.
+    fn transaction_lost(&mut self) -> bool;
+    /// The rules' view of the log inside the transaction.
+    fn view<'a>(&'a mut self, state: &'a WriterState) -> Self::View<'a>;
+    /// Writes one event's row.
+    fn insert(&mut self, row: &NewRow<'_>) -> Result<(), AppendError>;
+    /// Writes one change to the decision-number index.
+    fn change_decision(
+        &mut self,
+        change: &DecisionChange,
+        this_event: EventId,
+    ) -> Result<(), AppendError>;
+    /// Commits the transaction, `head` being the newest event in it.
+    fn commit(&mut self, head: &Head) -> Result<(), AppendError>;
+    /// Rolls back whatever is left of the transaction.
+    fn rollback(&mut self);
+    /// Reads the writer's state from the database, outside any transaction.
+    fn reload(&mut self) -> Result<WriterState, StoreError>;
 }
 
-/// Checks and migrates the locked `database`, replays it through `replay`, loads the writer's
-/// state and starts the writer thread.
-pub(super) fn start(
-    database: DatabaseFile,
-    writer_lock: Arc<file::WriterLock>,
-    options: LogOptions,
-    replay: impl FnOnce(&Readers) -> Result<(), StoreError>,
-) -> Result<Started, StoreError> {
-    {
-        schema::check_is_acta(&database)?;
-        let mut connection = open_connection(&database.path)?;
-        let writer_cache_kib = match options.bulk {
-            true => BULK_WRITER_CACHE_KIB,
-            false => WRITER_CACHE_KIB,
-        };
-        connection.pragma_update(None, "cache_size", -writer_cache_kib)?;
-        schema::migrate(&mut connection)?;
-        let readers = Arc::new(Readers {
-            path: database.path.clone(),
-            read_only: false,
-            idle: Mutex::new(Vec::new()),
-            _lock: Some(Arc::clone(&writer_lock)),
-        });
-        replay(&readers)?;
-        let health = Arc::new(health::Health::default());
-        // A file damaged where the writer's state is read from (an index) still serves its
-        // reads: the writer then refuses every append, naming the damage.
-        let state = match WriterState::load(&connection) {
-            Ok(state) => state,
-            Err(StoreError::Sqlite(error)) if is_damage(&error) => {
-                health.refuse(format!(
-                    "the database file {} is damaged ({error}); appends are refused until it is \
-                     repaired or restored from a backup, reads go on",
-                    database.path.display()
-                ));
-                WriterState::empty()
-            }
-            Err(error) => return Err(error),
-        };
-        let (sender, receiver) = mpsc::sync_channel(WRITE_QUEUE_DEPTH_MAX);
-        let mut writer = Writer {
-            connection,
-            state,
-            hash_buffer: String::with_capacity(1024),
-            stale: false,
-            seen_data_version: 0,
-            clock: options.clock,
-            on_commit: options.on_commit,
-            health: Arc::clone(&health),
-            _lock: writer_lock,
-        };
-        writer.seen_data_version = writer.data_version()?;
-        thread::Builder::new()
-            .name("acta-writer".into())
-            .spawn(move || writer.run(receiver))
-            .map_err(|error| StoreError::Io(format!("cannot start the writer thread: {error}")))?;
-        Ok(Started {
-            sender,
-            readers,
-            health,
-        })
+/// One event's row as the back end writes it: every column, each rendered once for both the
+/// row and the hash.
+pub(super) struct NewRow<'a> {
+    pub(super) seq: u64,
+    pub(super) id: &'a str,
+    pub(super) event_type: &'a str,
+    pub(super) plan: &'a str,
+    pub(super) version: u64,
+    pub(super) occurred_on: &'a str,
+    pub(super) date_precision: &'a str,
+    pub(super) recorded_at: &'a str,
+    pub(super) actor: &'a str,
+    pub(super) data: &'a str,
+    pub(super) evidence: Option<&'a str>,
+    pub(super) prev_hash: &'a str,
+    pub(super) hash: &'a str,
+    /// The event a correction or retraction targets.
+    pub(super) target: Option<&'a str>,
+}
+
+/// Hands committed events to the commit hook exactly once each, in `seq` order, whoever found
+/// them: the writer (its own commits and those it caught up with) or, on PostgreSQL, the
+/// follower that hears of other instances' commits. A gap between what was handed over and
+/// what is handed now is read from the log first, so nothing is missed.
+pub(super) struct Publisher {
+    hook: Option<CommitHook>,
+    /// The `seq` of the last event handed over (or seen at start).
+    published: Mutex<u64>,
+    /// Where a gap is read from; without it (SQLite, where the writer sees every commit) a
+    /// gap cannot happen.
+    reads: Option<Arc<dyn LogReads>>,
+}
+
+impl Publisher {
+    pub(super) fn new(
+        hook: Option<CommitHook>,
+        published: u64,
+        reads: Option<Arc<dyn LogReads>>,
+    ) -> Publisher {
+        Publisher {
+            hook,
+            published: Mutex::new(published),
+            reads,
+        }
     }
+
+    /// Whether anyone listens: without a hook, committed events need no copy.
+    pub(super) fn wants_events(&self) -> bool {
+        self.hook.is_some()
+    }
+
+    /// The `seq` of the last event handed over.
+    pub(super) fn published(&self) -> u64 {
+        *self.published.lock().expect("publisher lock")
+    }
+
+    /// Hands over `events` (durable, in any order) that were not handed over yet. They are
+    /// durable whatever the hook does: a panic in it must not take the writer (and every later
+    /// append) down with it.
+    pub(super) fn publish(&self, mut events: Vec<StoredEvent>) {
+        let Some(hook) = &self.hook else {
+            return;
+        };
+        let mut published = self.published.lock().expect("publisher lock");
+        events.retain(|event| event.seq > *published);
+        if events.is_empty() {
+            return;
+        }
+        events.sort_by_key(|event| event.seq);
+        let first = events[0].seq;
+        if first > *published + 1
+            && let Some(reads) = &self.reads
+        {
+            let mut gap = Vec::new();
+            let filled = reads.scan_readable(*published, &mut |chunk| {
+                gap.extend(chunk.iter().filter(|event| event.seq < first).cloned());
+                match chunk.last() {
+                    Some(last) if last.seq >= first => Err(StoreError::Io(String::new())),
+                    _ => Ok(()),
+                }
+            });
+            if let Err(StoreError::Io(message)) = &filled
+                && !message.is_empty()
+            {
+                eprintln!("acta: events before seq {first} could not be read: {message}");
+            }
+            gap.append(&mut events);
+            events = gap;
+        }
+        let hook = std::panic::AssertUnwindSafe(|| hook(&events));
+        if std::panic::catch_unwind(hook).is_err() {
+            eprintln!(
+                "acta: the commit hook panicked; the events are stored, the projections may lag"
+            );
+        }
+        *published = events.last().map_or(*published, |event| event.seq);
+    }
+}
+
+/// Starts the writer thread over `transactions`, whose state is `state`.
+pub(super) fn spawn<T: Transactions>(
+    transactions: T,
+    state: WriterState,
+    clock: Clock,
+    publisher: Arc<Publisher>,
+    health: Arc<health::Health>,
+) -> Result<mpsc::SyncSender<WriteJob>, StoreError> {
+    let (sender, receiver) = mpsc::sync_channel(super::types::WRITE_QUEUE_DEPTH_MAX);
+    let writer = Writer {
+        transactions,
+        state,
+        hash_buffer: String::with_capacity(1024),
+        stale: false,
+        clock,
+        publisher,
+        health,
+    };
+    thread::Builder::new()
+        .name("acta-writer".into())
+        .spawn(move || writer.run(receiver))
+        .map_err(|error| StoreError::Io(format!("cannot start the writer thread: {error}")))?;
+    Ok(sender)
 }
 
 /// The `recorded_at` of one group commit, with its text rendered once for every event.
@@ -121,27 +205,20 @@ struct Stamp {
     text: String,
 }
 
-struct Writer {
-    connection: Connection,
+struct Writer<T> {
+    transactions: T,
     state: WriterState,
     /// Scratch space for the canonical text each hash is computed over.
     hash_buffer: String,
-    /// Set when a failed commit left `state` unknown (its reload failed too): the next group
-    /// reloads it inside its transaction before appending anything.
+    /// Set when a failed commit left `state` unknown: the next group reloads it inside its
+    /// transaction before appending anything.
     stale: bool,
-    /// `PRAGMA data_version` when this writer last looked: it changes when any other
-    /// connection commits, so a commit made behind the writer's back is seen (see
-    /// [`Writer::catch_up`]).
-    seen_data_version: i64,
     clock: Clock,
-    on_commit: Option<CommitHook>,
+    publisher: Arc<Publisher>,
     health: Arc<health::Health>,
-    /// Held for as long as this writer runs (declared last, so the connection closes first):
-    /// see [`file::lock_for_writing`].
-    _lock: Arc<file::WriterLock>,
 }
 
-impl Writer {
+impl<T: Transactions> Writer<T> {
     fn run(mut self, jobs: mpsc::Receiver<WriteJob>) {
         while let Some(first) = next_job(&jobs) {
             let mut group = vec![first];
@@ -153,81 +230,6 @@ impl Writer {
             }
             self.commit_group(group);
         }
-    }
-
-    /// Runs one transaction-control statement, prepared once and cached: these run several
-    /// times per group, and parsing their SQL each time showed in profiles.
-    fn control(&self, sql: &str) -> Result<(), rusqlite::Error> {
-        self.connection.prepare_cached(sql)?.execute([]).map(drop)
-    }
-
-    /// `PRAGMA data_version` of the writer's connection: unchanged by its own commits.
-    fn data_version(&self) -> Result<i64, rusqlite::Error> {
-        self.connection
-            .prepare_cached("PRAGMA data_version")?
-            .query_row([], |row| row.get(0))
-    }
-
-    /// Makes the writer's state describe the database as it is, inside the write transaction.
-    /// Another connection may have committed: this process's token writes (no events), or —
-    /// were the lock ever got past — another writer. Events appended behind the writer's back
-    /// are handed to the commit hook, so the projections miss nothing; a database whose head
-    /// went back or changed (replaced or restored beneath the server) is refused for writing.
-    fn catch_up(&mut self) -> Result<(), AppendError> {
-        let version = self.data_version()?;
-        if version == self.seen_data_version && !self.stale {
-            return Ok(());
-        }
-        let believed = self.state.head.clone();
-        let found = read_head(&self.connection).map_err(storage)?;
-        let still_there = match believed.seq {
-            0 => true,
-            seq => {
-                self.connection
-                    .prepare_cached("SELECT hash FROM events WHERE seq = ?1")?
-                    .query_row([seq], |row| row.get::<_, String>(0))
-                    .optional()?
-                    .as_deref()
-                    == Some(believed.hash.as_str())
-            }
-        };
-        if !still_there {
-            let cause = format!(
-                "the database changed beneath the running writer: its event at seq {} is no \
-                 longer the one this server wrote (the file was replaced or restored while it ran). \
-                 Appends are refused; restart acta on the right file",
-                believed.seq
-            );
-            eprintln!("acta: {cause}");
-            self.health.refuse(cause.clone());
-            return Err(AppendError::Unavailable(cause));
-        }
-        if found.seq > believed.seq {
-            eprintln!(
-                "acta: WARNING: events {}..={} were appended by another connection; the writer \
-                 reloads its state and the projections take them in",
-                believed.seq + 1,
-                found.seq
-            );
-            if let Some(on_commit) = &self.on_commit {
-                let mut missed = Vec::new();
-                scan_events(
-                    &self.connection,
-                    believed.seq,
-                    Unreadable::Skip,
-                    &mut |chunk| {
-                        missed.extend_from_slice(chunk);
-                        Ok(())
-                    },
-                )
-                .map_err(storage)?;
-                on_commit(&missed);
-            }
-        }
-        self.state = WriterState::load(&self.connection).map_err(storage)?;
-        self.stale = false;
-        self.seen_data_version = version;
-        Ok(())
     }
 
     /// Commits one group: every request in one transaction, then the commit hook, then each
@@ -243,19 +245,21 @@ impl Writer {
             }
             return;
         }
-        let now = self.stamp();
         let mut results = Vec::with_capacity(replies.len());
+        let mut missed = Vec::new();
         let mut committed = Vec::new();
-        let outcome = self.apply_group(requests, &now, &mut results, &mut committed);
+        let outcome = self.apply_group(requests, &mut results, &mut missed, &mut committed);
         let failure = outcome.err();
         if let Some(failure) = &failure {
             self.undo_group(failure);
+            // Events caught up with are durable; only this group's are not.
             committed.clear();
             results.clear();
             results.resize(replies.len(), Err(failure.clone()));
         }
         self.health.record(failure.as_ref());
-        self.publish(committed);
+        missed.append(&mut committed);
+        self.publisher.publish(missed);
         for (reply, result) in replies.into_iter().zip(results) {
             reply(result);
         }
@@ -275,20 +279,26 @@ impl Writer {
         }
     }
 
-    /// Applies `requests` in one transaction and commits it, pushing each request's result and
-    /// the events stored anew. An error is the whole group's: nothing of it is durable.
+    /// Applies `requests` in one transaction and commits it, pushing each request's result,
+    /// the events others committed that the writer caught up with (`missed`, durable whatever
+    /// happens next) and the events stored anew (`committed`). An error is the whole group's:
+    /// nothing of it is durable.
     fn apply_group(
         &mut self,
         requests: Vec<AppendRequest>,
-        now: &Stamp,
         results: &mut Vec<Result<AppendOutcome, AppendError>>,
+        missed: &mut Vec<StoredEvent>,
         committed: &mut Vec<StoredEvent>,
     ) -> Result<(), AppendError> {
-        self.control("BEGIN IMMEDIATE")?;
-        // The state must describe the database as it is: reload it now, inside the
-        // transaction, if another connection committed or a failed commit left it unknown,
-        // rather than chain onto a head that is not there.
-        self.catch_up()?;
+        // The state must describe the database as it is: the back end reloads it inside the
+        // transaction if another writer committed or a failed commit left it unknown, rather
+        // than chain onto a head that is not there.
+        *missed =
+            self.transactions
+                .begin(&mut self.state, self.stale, self.publisher.wants_events())?;
+        self.stale = false;
+        // Stamped after the head is known: never before one another writer just committed.
+        let now = &self.stamp();
         // A request alone in its group (every import batch) is undone, if refused, by rolling
         // the whole transaction back.
         let alone = requests.len() == 1;
@@ -299,27 +309,25 @@ impl Writer {
             // something (see `may_fail_after_writing`) beside other requests.
             let savepoint = !alone && may_fail_after_writing(&request);
             if savepoint {
-                self.control("SAVEPOINT request")?;
+                self.transactions.savepoint()?;
             }
             let mut undo = Undo::default();
             match self.apply_request(request, now, &mut undo) {
                 Ok((outcome, new_events)) => {
                     if savepoint {
-                        self.control("RELEASE request")?;
+                        self.transactions.release_savepoint()?;
                     }
                     committed.extend(new_events);
                     results.push(Ok(outcome));
                 }
                 Err(error) => {
-                    // Some errors (I/O, interrupt, out of memory) make SQLite roll the whole
-                    // transaction back: nothing of the group is left, and going on would run
-                    // the next requests in autocommit mode.
-                    if self.connection.is_autocommit() {
+                    // Some errors make the database give the whole transaction up: nothing of
+                    // the group is left, and going on would write outside it.
+                    if self.transactions.transaction_lost() {
                         return Err(error);
                     }
                     if savepoint {
-                        self.control("ROLLBACK TO request")?;
-                        self.control("RELEASE request")?;
+                        self.transactions.rollback_to_savepoint()?;
                     }
                     // A statement that failed in the database (a constraint the state should
                     // have foreseen, such as a taken seq) means the state may not describe the
@@ -333,41 +341,29 @@ impl Writer {
                 }
             }
         }
-        Ok(self.control(if refused_alone { "ROLLBACK" } else { "COMMIT" })?)
+        match refused_alone {
+            true => {
+                self.transactions.rollback();
+                Ok(())
+            }
+            false => self.transactions.commit(&self.state.head),
+        }
     }
 
     /// After a failed group: roll back what is left of it and reload the state, and look
     /// again at the database before the next group whatever happened.
     fn undo_group(&mut self, failure: &AppendError) {
-        let _ = self.connection.execute_batch("ROLLBACK");
+        self.transactions.rollback();
         eprintln!("acta: a commit failed, nothing of it is stored: {failure}");
-        match WriterState::load(&self.connection) {
+        match self.transactions.reload() {
             Ok(state) => self.state = state,
             Err(load_error) => eprintln!("acta: cannot reload the writer state: {load_error}"),
         }
         self.stale = true;
     }
 
-    /// Hands the events of a commit to the hook, in `seq` order. They are durable whatever the
-    /// hook does: a panic in it must not take the writer (and every later append) down with it.
-    fn publish(&self, mut committed: Vec<StoredEvent>) {
-        let Some(on_commit) = &self.on_commit else {
-            return;
-        };
-        if committed.is_empty() {
-            return;
-        }
-        committed.sort_by_key(|event| event.seq);
-        let hook = std::panic::AssertUnwindSafe(|| on_commit(&committed));
-        if std::panic::catch_unwind(hook).is_err() {
-            eprintln!(
-                "acta: the commit hook panicked; the events are stored, the projections may lag"
-            );
-        }
-    }
-
-    /// Applies one request inside its savepoint and returns its outcome with the events it
-    /// stored anew. On error the caller rolls back both the savepoint and `undo`.
+    /// Applies one request and returns its outcome with the events it stored anew. On error
+    /// the caller rolls back both the savepoint and `undo`.
     fn apply_request(
         &mut self,
         request: AppendRequest,
@@ -389,7 +385,7 @@ impl Writer {
             )?;
             stored_new += usize::from(is_new);
             // Only a commit hook needs its own copy of the new events.
-            if is_new && self.on_commit.is_some() {
+            if is_new && self.publisher.wants_events() {
                 new_events.push(stored.clone());
             }
             events.push(stored);
@@ -407,19 +403,35 @@ impl Writer {
         now: &Stamp,
         undo: &mut Undo,
     ) -> Result<(StoredEvent, bool), AppendError> {
-        let view = WriterView {
-            connection: &self.connection,
-            state: &self.state,
-        };
+        let view = self.transactions.view(&self.state);
         let effects = match rules::decide(&view, &event)? {
-            Verdict::Repeat(stored) => return Ok((stored, false)),
+            Verdict::Repeat(stored) => {
+                if let Some(recorded) = &event.recorded {
+                    check_repeat_restored(recorded, &stored)?;
+                }
+                return Ok((stored, false));
+            }
             Verdict::Append(effects) => effects,
+        };
+        drop(view);
+        // A restored event keeps how it was recorded, if that fits where it is appended.
+        let (recorded_at, recorded_text, actor) = match &event.recorded {
+            Some(recorded) => {
+                check_restored(recorded, &self.state.head, effects.version)?;
+                let text = recorded.recorded_at.to_string();
+                (
+                    recorded.recorded_at,
+                    Cow::Owned(text),
+                    recorded.actor.as_str(),
+                )
+            }
+            None => (now.at, Cow::Borrowed(now.text.as_str()), actor),
         };
         let id = event.id.unwrap_or_else(|| self.state.fresh_id(now.at));
         // Written before the event's row: a request that writes them can be refused after
         // writing (see `may_fail_after_writing`).
         for change in &effects.decisions {
-            self.apply_decision_change(change, id)?;
+            self.transactions.change_decision(change, id)?;
         }
         let mut stored = StoredEvent {
             seq: self.state.head.seq + 1,
@@ -429,7 +441,7 @@ impl Writer {
             version: effects.version,
             occurred_on: event.occurred_on,
             date_precision: event.date_precision,
-            recorded_at: now.at,
+            recorded_at,
             actor: actor.to_owned(),
             // Moved in once the row is written.
             data: Value::Null,
@@ -449,50 +461,45 @@ impl Writer {
             version: stored.version,
             occurred_on: &occurred_on_text,
             date_precision: stored.date_precision.as_str(),
-            recorded_at: &now.text,
+            recorded_at: &recorded_text,
             actor,
             canonical_data: &event.data_canonical,
             canonical_evidence: evidence_text.as_deref(),
         }
         .hash(&stored.prev_hash, &mut self.hash_buffer);
+        if let Some(recorded) = &event.recorded
+            && recorded.hash != stored.hash
+        {
+            return Err(AppendError::invalid(
+                "/hash",
+                format!(
+                    "the hash recomputed from this event, {}, is not the one it carries: it was \
+                     altered after it was recorded, and is not restored",
+                    stored.hash
+                ),
+            ));
+        }
         let target = match &event.data {
             EventData::EventCorrected(correction) => Some(correction.target.to_string()),
             EventData::EventRetracted(retraction) => Some(retraction.target.to_string()),
             _ => None,
         };
-        self.connection
-            .prepare_cached(
-                "INSERT INTO events (seq, id, type, plan, version, occurred_on, date_precision, \
-                 recorded_at, actor, data, evidence, prev_hash, hash, target) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?
-            .execute(params![
-                stored.seq,
-                id_text,
-                stored.event_type.as_str(),
-                stored.plan.as_str(),
-                stored.version,
-                occurred_on_text,
-                stored.date_precision.as_str(),
-                now.text,
-                stored.actor,
-                event.data_canonical,
-                evidence_text,
-                stored.prev_hash,
-                stored.hash,
-                target,
-            ])
-            .map_err(|error| match error {
-                // Two events of one batch without ids cannot collide, but a client-chosen id
-                // can only collide with one we just checked, inside this transaction.
-                rusqlite::Error::SqliteFailure(failure, Some(message))
-                    if failure.code == rusqlite::ErrorCode::ConstraintViolation
-                        && message.contains("events.id") =>
-                {
-                    AppendError::conflict("/id", format!("event {id} is already stored"))
-                }
-                other => AppendError::from(other),
-            })?;
+        self.transactions.insert(&NewRow {
+            seq: stored.seq,
+            id: &id_text,
+            event_type: stored.event_type.as_str(),
+            plan: stored.plan.as_str(),
+            version: stored.version,
+            occurred_on: &occurred_on_text,
+            date_precision: stored.date_precision.as_str(),
+            recorded_at: &recorded_text,
+            actor,
+            data: &event.data_canonical,
+            evidence: evidence_text.as_deref(),
+            prev_hash: &stored.prev_hash,
+            hash: &stored.hash,
+            target: target.as_deref(),
+        })?;
 
         stored.data = event.data_json;
         if self.state.newest_id.is_none_or(|newest| id > newest) {
@@ -504,44 +511,68 @@ impl Writer {
             Head {
                 seq: stored.seq,
                 hash: stored.hash.clone(),
-                recorded_at: Some(now.at),
+                recorded_at: Some(recorded_at),
             },
         );
         Ok((stored, true))
     }
+}
 
-    /// Writes one change the rules decided to the decision-number index.
-    fn apply_decision_change(
-        &self,
-        change: &DecisionChange,
-        this_event: EventId,
-    ) -> Result<(), AppendError> {
-        match change {
-            DecisionChange::Free(holder) => {
-                self.connection
-                    .prepare_cached("DELETE FROM decision_numbers WHERE event_id = ?1")?
-                    .execute([holder.to_string()])?;
-            }
-            DecisionChange::Take(key, holder) => {
-                let holder = match holder {
-                    Holder::ThisEvent => this_event,
-                    Holder::Stored(target) => *target,
-                };
-                self.connection
-                    .prepare_cached(
-                        "INSERT INTO decision_numbers (issuer, number, year, event_id) \
-                         VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![
-                        key.issuer,
-                        key.number,
-                        key.year,
-                        holder.to_string()
-                    ])?;
-            }
-        }
-        Ok(())
+/// A restored event continues the log exactly where it was recorded: the next `seq`, chained to
+/// the head, the stream's next version, and not recorded before the head.
+fn check_restored(recorded: &Recorded, head: &Head, version: u64) -> Result<(), AppendError> {
+    if recorded.seq != head.seq + 1 {
+        return Err(AppendError::conflict(
+            "/seq",
+            format!(
+                "seq {} does not follow this log's head, seq {}: a restore continues a log \
+                 where it ends (an empty one, for a whole export)",
+                recorded.seq, head.seq
+            ),
+        ));
     }
+    if recorded.prev_hash != head.hash {
+        return Err(AppendError::conflict(
+            "/prev_hash",
+            format!(
+                "prev_hash {} is not this log's head hash {}: the export is of another log",
+                recorded.prev_hash, head.hash
+            ),
+        ));
+    }
+    if recorded.version != version {
+        return Err(AppendError::invalid(
+            "/version",
+            format!(
+                "version {} is not its plan's next version here, {version}",
+                recorded.version
+            ),
+        ));
+    }
+    if head
+        .recorded_at
+        .is_some_and(|last| recorded.recorded_at < last)
+    {
+        return Err(AppendError::invalid(
+            "/recorded_at",
+            "is before the head's recorded_at: recorded_at never goes back along seq",
+        ));
+    }
+    Ok(())
+}
+
+/// A restored event already stored (a restore run again) is the same event at the same place.
+fn check_repeat_restored(recorded: &Recorded, stored: &StoredEvent) -> Result<(), AppendError> {
+    if recorded.seq == stored.seq && recorded.hash == stored.hash {
+        return Ok(());
+    }
+    Err(AppendError::conflict(
+        "/id",
+        format!(
+            "event {} is stored at seq {} with hash {}, not at seq {} with hash {}",
+            stored.id, stored.seq, stored.hash, recorded.seq, recorded.hash
+        ),
+    ))
 }
 
 /// How long the writer polls its queue after a commit before it sleeps. A client that waits for
@@ -578,8 +609,4 @@ fn may_fail_after_writing(request: &AppendRequest) -> bool {
         ),
         _ => true,
     }
-}
-
-fn storage(error: StoreError) -> AppendError {
-    error.into()
 }

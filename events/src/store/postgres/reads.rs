@@ -1,0 +1,379 @@
+//! PostgreSQL's side of the read interface ([`LogReads`]), over a pool of connections, and
+//! the reading of its rows through [`Columns`] (the same reading as SQLite's).
+
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex, Weak};
+
+use postgres::Client;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::ToSql;
+
+use crate::error::StoreError;
+use crate::stored::{GENESIS_HASH, StoredEvent};
+use crate::types::{EventId, PlanKey};
+
+use super::super::database::Database;
+use super::super::reads::LogReads;
+use super::super::rows::{
+    Columns, EVENT_COLUMNS, EventRow, column_name, event_from_row, event_row,
+};
+use super::super::types::{EventFilter, Head};
+use super::super::verify::{ChainCheck, VerifyReport};
+use super::connect::connect;
+
+/// Most idle read connections kept open.
+const READERS_IDLE_MAX: usize = 16;
+
+/// Events per chunk handed to a scan's visitor.
+const SCAN_CHUNK_EVENTS: usize = 4096;
+
+impl Columns for postgres::Row {
+    fn integer(&self, index: usize) -> Result<u64, StoreError> {
+        let value: i64 = self.try_get(index)?;
+        u64::try_from(value).map_err(|_| StoreError::Corrupt {
+            seq: 0,
+            problem: format!("{} is negative ({value})", column_name(index)),
+        })
+    }
+
+    fn text_or_null(&self, index: usize, seq: u64) -> Result<Option<&str>, StoreError> {
+        self.try_get(index).map_err(|error| StoreError::Corrupt {
+            seq,
+            problem: format!("{}: {error}", column_name(index)),
+        })
+    }
+}
+
+/// The read connections of one PostgreSQL log.
+pub(crate) struct Readers {
+    url: String,
+    database: Database,
+    idle: Mutex<Vec<Client>>,
+    /// Dropped with the last handle of the log: the follower stops when it is gone.
+    alive: Arc<()>,
+}
+
+impl Readers {
+    pub(crate) fn new(url: &str, database: Database) -> Readers {
+        Readers {
+            url: url.to_owned(),
+            database,
+            idle: Mutex::new(Vec::new()),
+            alive: Arc::new(()),
+        }
+    }
+
+    /// What the follower watches to know the log is still in use.
+    pub(crate) fn alive(&self) -> Weak<()> {
+        Arc::downgrade(&self.alive)
+    }
+
+    /// Keeps `client` for the next read, if it is still connected.
+    pub(crate) fn give_back(&self, client: Client) {
+        if client.is_closed() {
+            return;
+        }
+        let mut idle = self.idle.lock().expect("reader pool lock");
+        if idle.len() < READERS_IDLE_MAX {
+            idle.push(client);
+        }
+    }
+
+    /// Runs `read` on a connection of the pool (a new one if none is idle). A connection that
+    /// failed is not kept.
+    pub(crate) fn with<R>(
+        &self,
+        read: impl FnOnce(&mut Client) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let pooled = self.idle.lock().expect("reader pool lock").pop();
+        let mut client = match pooled {
+            Some(client) => client,
+            None => connect(&self.url)?,
+        };
+        let result = read(&mut client);
+        if result.is_ok() {
+            self.give_back(client);
+        }
+        result
+    }
+
+    /// The reads of the replay at open: the events up to `seq` only (see `postgres::open`).
+    pub(crate) fn up_to(&self, seq: u64) -> UpTo<'_> {
+        UpTo {
+            readers: self,
+            up_to: seq,
+        }
+    }
+
+    /// Every event after `after_seq` and up to `up_to`, in chunks, skipping or stopping at an
+    /// unreadable row.
+    fn scan_between(
+        &self,
+        after_seq: u64,
+        up_to: u64,
+        skip_unreadable: bool,
+        visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.with(|client| {
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq"
+            );
+            let (after, until) = (as_bigint(after_seq), as_bigint(up_to));
+            let params: [&(dyn ToSql + Sync); 2] = [&after, &until];
+            let mut rows = client.query_raw(&sql, params)?;
+            let mut chunk = Vec::with_capacity(SCAN_CHUNK_EVENTS);
+            while let Some(row) = rows.next()? {
+                match event_from_row(&row) {
+                    Ok(event) => chunk.push(event),
+                    Err(StoreError::Corrupt { .. }) if skip_unreadable => continue,
+                    Err(error) => {
+                        if !chunk.is_empty() {
+                            visit(&chunk)?;
+                        }
+                        return Err(error);
+                    }
+                }
+                if chunk.len() == SCAN_CHUNK_EVENTS {
+                    visit(&chunk)?;
+                    chunk.clear();
+                }
+            }
+            if !chunk.is_empty() {
+                visit(&chunk)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn replay_rows_up_to(
+        &self,
+        up_to: u64,
+        on_replay: &mut dyn FnMut(&EventRow<'_>),
+    ) -> Result<(), StoreError> {
+        self.with(|client| {
+            let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq <= $1 ORDER BY seq");
+            let until = as_bigint(up_to);
+            let params: [&(dyn ToSql + Sync); 1] = [&until];
+            let mut rows = client.query_raw(&sql, params)?;
+            while let Some(row) = rows.next()? {
+                match event_row(&row) {
+                    Ok(event) => on_replay(&event),
+                    Err(StoreError::Corrupt { .. }) => continue,
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// A `seq` or limit as PostgreSQL's `BIGINT`.
+pub(crate) fn as_bigint(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// The head of the log as `acta_head` holds it.
+pub(crate) fn read_head(client: &mut Client) -> Result<Head, StoreError> {
+    let row = client.query_one("SELECT seq, hash, recorded_at FROM acta_head", &[])?;
+    head_from_row(&row)
+}
+
+/// A row of `seq, hash, recorded_at` as a [`Head`].
+pub(crate) fn head_from_row(row: &postgres::Row) -> Result<Head, StoreError> {
+    let seq = row.integer(0)?;
+    let hash: String = row.try_get(1)?;
+    let recorded_at: Option<&str> = row.try_get(2)?;
+    Ok(Head {
+        seq,
+        hash: match seq {
+            0 => GENESIS_HASH.to_owned(),
+            _ => hash,
+        },
+        recorded_at: recorded_at
+            .map(|text| {
+                text.parse()
+                    .map_err(|problem| StoreError::Corrupt { seq, problem })
+            })
+            .transpose()?,
+    })
+}
+
+pub(crate) fn event_by_id(
+    client: &mut Client,
+    id: EventId,
+) -> Result<Option<StoredEvent>, StoreError> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1");
+    client
+        .query_opt(&sql, &[&id.to_string()])?
+        .map(|row| event_from_row(&row))
+        .transpose()
+}
+
+impl LogReads for Readers {
+    fn database(&self) -> &Database {
+        &self.database
+    }
+
+    fn head(&self) -> Result<Head, StoreError> {
+        self.with(read_head)
+    }
+
+    fn event(&self, id: EventId) -> Result<Option<StoredEvent>, StoreError> {
+        self.with(|client| event_by_id(client, id))
+    }
+
+    fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
+        self.with(|client| {
+            let after = as_bigint(filter.after_seq);
+            let limit = i64::from(filter.limit);
+            let plan = filter.plan.as_ref().map(PlanKey::as_str);
+            let event_type = filter.event_type.map(|event_type| event_type.as_str());
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE seq > $1 \
+                 AND ($2::TEXT IS NULL OR plan = $2) AND ($3::TEXT IS NULL OR type = $3) \
+                 ORDER BY seq LIMIT $4"
+            );
+            client
+                .query(&sql, &[&after, &plan, &event_type, &limit])?
+                .iter()
+                .map(event_from_row)
+                .collect()
+        })
+    }
+
+    fn plan_exists(&self, plan: &PlanKey) -> Result<bool, StoreError> {
+        self.with(|client| {
+            Ok(client
+                .query_opt(
+                    "SELECT 1 FROM events WHERE plan = $1 AND version = 1",
+                    &[&plan.as_str()],
+                )?
+                .is_some())
+        })
+    }
+
+    /// PostgreSQL checks its pages as it reads them (and their checksums, where the cluster
+    /// was made with them); the check acta adds is that the head row and the log agree.
+    fn integrity_check(&self, _full: bool) -> Result<Vec<String>, StoreError> {
+        self.with(|client| {
+            let head = read_head(client)?;
+            let row =
+                client.query_one("SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM events", &[])?;
+            let (newest, count): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            let mut problems = Vec::new();
+            if as_bigint(head.seq) != newest {
+                problems.push(format!(
+                    "acta_head says seq {} but the newest event is seq {newest}",
+                    head.seq
+                ));
+            }
+            if count != newest {
+                problems.push(format!(
+                    "{count} events are stored up to seq {newest}: the log has a gap"
+                ));
+            }
+            Ok(problems)
+        })
+    }
+
+    fn verify_from(
+        &self,
+        previous: &VerifyReport,
+        progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
+    ) -> Result<VerifyReport, StoreError> {
+        self.with(|client| {
+            let hash_at_previous_head: Option<String> = match previous.head_seq {
+                0 => None,
+                seq => client
+                    .query_opt("SELECT hash FROM events WHERE seq = $1", &[&as_bigint(seq)])?
+                    .map(|row| row.try_get(0))
+                    .transpose()?,
+            };
+            let mut check = ChainCheck::after(previous, hash_at_previous_head.as_deref());
+            let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > $1 ORDER BY seq");
+            let after = as_bigint(check.report.head_seq);
+            let params: [&(dyn ToSql + Sync); 1] = [&after];
+            let mut rows = client.query_raw(&sql, params)?;
+            while let Some(row) = rows.next()? {
+                if check.row(&row, progress)?.is_break() {
+                    return Ok(check.report);
+                }
+            }
+            Ok(check.finish(progress))
+        })
+    }
+
+    fn scan(
+        &self,
+        after_seq: u64,
+        visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.scan_between(after_seq, u64::MAX, false, visit)
+    }
+
+    fn scan_readable(
+        &self,
+        after_seq: u64,
+        visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.scan_between(after_seq, u64::MAX, true, visit)
+    }
+
+    fn replay_rows(&self, on_replay: &mut dyn FnMut(&EventRow<'_>)) -> Result<(), StoreError> {
+        self.replay_rows_up_to(u64::MAX, on_replay)
+    }
+}
+
+/// The reads of a log up to one `seq`: what the replay at open reads, so that the publisher
+/// knows exactly where the projections stand.
+pub(crate) struct UpTo<'a> {
+    readers: &'a Readers,
+    up_to: u64,
+}
+
+impl LogReads for UpTo<'_> {
+    fn database(&self) -> &Database {
+        self.readers.database()
+    }
+    fn head(&self) -> Result<Head, StoreError> {
+        self.readers.head()
+    }
+    fn event(&self, id: EventId) -> Result<Option<StoredEvent>, StoreError> {
+        self.readers.event(id)
+    }
+    fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
+        self.readers.events(filter)
+    }
+    fn plan_exists(&self, plan: &PlanKey) -> Result<bool, StoreError> {
+        self.readers.plan_exists(plan)
+    }
+    fn integrity_check(&self, full: bool) -> Result<Vec<String>, StoreError> {
+        self.readers.integrity_check(full)
+    }
+    fn verify_from(
+        &self,
+        previous: &VerifyReport,
+        progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
+    ) -> Result<VerifyReport, StoreError> {
+        self.readers.verify_from(previous, progress)
+    }
+    fn scan(
+        &self,
+        after_seq: u64,
+        visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.readers
+            .scan_between(after_seq, self.up_to, false, visit)
+    }
+    fn scan_readable(
+        &self,
+        after_seq: u64,
+        visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.readers
+            .scan_between(after_seq, self.up_to, true, visit)
+    }
+    fn replay_rows(&self, on_replay: &mut dyn FnMut(&EventRow<'_>)) -> Result<(), StoreError> {
+        self.readers.replay_rows_up_to(self.up_to, on_replay)
+    }
+}

@@ -1,0 +1,80 @@
+//! SQLite's side of the read interface ([`LogReads`]): each read on a connection of the pool.
+
+use std::ops::ControlFlow;
+
+use rusqlite::OptionalExtension;
+
+use crate::error::StoreError;
+use crate::stored::StoredEvent;
+use crate::types::{EventId, PlanKey};
+
+use super::connection::Readers;
+use super::database::Database;
+use super::reads::LogReads;
+use super::rows::{EventRow, event_by_id, read_head};
+use super::scan::{Unreadable, events_page, replay_rows, scan_events};
+use super::types::{EventFilter, Head};
+use super::verify::{VerifyReport, integrity_check, verify_chain_from};
+
+impl LogReads for Readers {
+    fn database(&self) -> &Database {
+        &self.database
+    }
+
+    fn head(&self) -> Result<Head, StoreError> {
+        self.with(read_head)
+    }
+
+    fn event(&self, id: EventId) -> Result<Option<StoredEvent>, StoreError> {
+        self.with(|connection| event_by_id(connection, id))
+    }
+
+    fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
+        self.with(|connection| events_page(connection, filter))
+    }
+
+    fn plan_exists(&self, plan: &PlanKey) -> Result<bool, StoreError> {
+        self.with(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT 1 FROM events WHERE plan = ?1 AND version = 1",
+                    [plan.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some())
+        })
+    }
+
+    fn integrity_check(&self, full: bool) -> Result<Vec<String>, StoreError> {
+        self.with(|connection| integrity_check(connection, full))
+    }
+
+    fn verify_from(
+        &self,
+        previous: &VerifyReport,
+        progress: &mut dyn FnMut(u64) -> ControlFlow<()>,
+    ) -> Result<VerifyReport, StoreError> {
+        self.with(|connection| verify_chain_from(connection, previous, progress))
+    }
+
+    fn scan(
+        &self,
+        after_seq: u64,
+        visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.with(|connection| scan_events(connection, after_seq, Unreadable::Stop, visit))
+    }
+
+    fn scan_readable(
+        &self,
+        after_seq: u64,
+        visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.with(|connection| scan_events(connection, after_seq, Unreadable::Skip, visit))
+    }
+
+    fn replay_rows(&self, on_replay: &mut dyn FnMut(&EventRow<'_>)) -> Result<(), StoreError> {
+        replay_rows(self, on_replay)
+    }
+}
