@@ -3,60 +3,46 @@
 //! Reading is lenient about spelling variants and strict about structure: an
 //! amount that could mean two different numbers is refused (`None`) rather
 //! than guessed, since a wrong amount is worse than an unread one.
+//! `docs/AMOUNTS_IN_WORDS.md` gives the grammar in full; in short:
 //!
-//! Accepted variants, all case-insensitive:
+//! * **Groups** of one to three digits (`năm`, `hai mươi mốt`, `một trăm linh
+//!   năm`, `không trăm mười`), each followed by `triệu`, `nghìn` or nothing, in
+//!   decreasing order, make a number below a tỷ.
+//! * **Beyond a tỷ** the count of tỷ comes first, in either scale system or a
+//!   mixture of the two: as one number followed by `tỷ` (`ba nghìn năm trăm
+//!   năm mươi chín tỷ`), or cut into parts each followed by its own `tỷ`, in
+//!   decreasing order (`ba nghìn tỷ năm trăm năm mươi chín tỷ`, `chín triệu tỷ
+//!   không trăm linh bảy nghìn tỷ`). From a tỷ tỷ (10¹⁸) up, the count is read
+//!   as [`spell`](super::spell) writes it (`một tỷ tỷ`).
+//! * **Spelling variants**, all case-insensitive: `nghìn`/`ngàn`, `tỷ`/`tỉ`,
+//!   `bảy`/`bẩy`, `linh`/`lẻ`, `mốt`/`một` and `tư`/`bốn` after tens,
+//!   `lăm`/`nhăm`/`năm` after tens, `mười` misspelt for `mươi` after a digit,
+//!   colloquial tens without `mươi` (`hai mốt`, `ba tư`, `hai lăm`),
+//!   `không trăm` left out after a higher group (`hai nghìn hai mươi tư`,
+//!   `một nghìn lẻ mười`), a trailing `đồng`/`đ`/`vnđ`/`vnd` and `chẵn`,
+//!   punctuation and white space anywhere between words, and decomposed (NFD)
+//!   letters with their marks in any order.
 //!
-//! * `nghìn` / `ngàn`; `tỷ` / `tỉ`; `bảy` / `bẩy`;
-//! * `linh` / `lẻ` for a zero tens digit, after a hundreds digit or right
-//!   after a unit word (`một trăm lẻ năm` = 105, `hai nghìn lẻ năm` = 2005),
-//!   with `bốn` or `tư` after it (`một trăm linh tư` = 104);
-//! * after `mười`: any digit 1 to 9, `tư` for 4 and `lăm` / `nhăm` for 5;
-//! * after `X mươi` (X = 2..9): any digit 1 to 9 as well as `mốt` (1), `tư`
-//!   (4) and `lăm` / `nhăm` (5); `mười` misspelt for `mươi` after a digit
-//!   (`hai mười`) is read as `mươi`;
-//! * colloquial tens without `mươi` when the unit word can only follow tens:
-//!   `hai mốt` = 21, `ba tư` = 34, `hai lăm` / `hai nhăm` = 25;
-//! * `không trăm` for a zero hundreds digit anywhere (it is optional after a
-//!   higher group: `hai nghìn hai mươi tư` = 2024, `hai nghìn lẻ năm` = 2005);
-//! * a trailing `đồng`, `đ`, `vnđ` or `vnd`, optionally followed by `chẵn`
-//!   (or `chẵn` alone);
-//! * commas, full stops and any other punctuation or symbols between words,
-//!   and any amount of white space;
-//! * precomposed (NFC) letters, decomposed (NFD) letters and any mixture,
-//!   with the combining marks in any order (normalised by hand below);
-//! * amounts of a thousand tỷ or more in the form [`spell`](super::spell) writes them: the
-//!   count of tỷ first, as a whole number (`một nghìn năm trăm tỷ`,
-//!   `một tỷ tỷ`).
-//!
-//! Refused (`None`): empty input or one with only `đồng`; unknown words or
-//! digits; any word out of place (`một một`, `một triệu triệu`, `một nghìn
-//! triệu`, `đồng` in the middle); a zero group with a unit word (`không
-//! nghìn`, `không trăm`); `mốt` after `mười`; amounts above `u64::MAX`; and
-//! the ambiguous colloquial shortenings: a bare unit digit right after `trăm`
-//! (`một trăm năm`: 105 or 150?), or a bare unit digit right after a unit
-//! word with no unit word of its own (`một triệu hai`: 1 000 002 or
-//! 1 200 000?; `một tỷ năm`; `hai tỷ một tỷ`). A bare digit followed by its
-//! own unit word is fine (`hai triệu năm nghìn` = 2 005 000). The term-by-term
-//! form of large amounts (`một nghìn tỷ năm trăm tỷ`) is refused: after the
-//! first `tỷ` it would have to be read as a count of tỷ, which overflows.
+//! Refused: unknown words; a word or scale out of place (`một nghìn triệu`,
+//! `hai tỷ ba nghìn tỷ`); two numbers run together (`một trăm hai trăm`,
+//! `mười hai mươi`); a zero group with a unit word; amounts above `u64::MAX`;
+//! and the colloquial shortenings that have two readings: a bare unit right
+//! after `trăm` (`một trăm năm`: 105 or 150?) or right after a unit word with
+//! none of its own (`một triệu hai`: 1 000 002 or 1 200 000?).
 
 use super::letters::compose_vietnamese_letters;
 use super::spelling::{BILLION, MILLION, THOUSAND};
+
+/// The most words an amount is read from. The longest amount the writer spells, `u64::MAX`,
+/// has 40 words, and no accepted way of writing an amount has more than 50; a longer text is
+/// refused as soon as its 65th word is seen, so its length cannot make reading slow.
+pub(super) const WORDS_COUNT_MAX: usize = 64;
 
 /// Reads Vietnamese number words back to an amount of đồng, accepting the
 /// common variants listed in the module documentation. Returns `None` for
 /// anything that is not a well-formed, unambiguous amount that fits a `u64`.
 pub fn read_words(text: &str) -> Option<u64> {
-    // Lowercase first: it leaves combining marks alone, so the composition
-    // table only needs lowercase letters.
-    let normalised = compose_vietnamese_letters(&text.to_lowercase())?;
-    let mut words = Vec::new();
-    for piece in normalised.split(|character: char| !character.is_alphanumeric()) {
-        if piece.is_empty() {
-            continue;
-        }
-        words.push(classify_word(piece)?);
-    }
+    let mut words = number_words(text)?;
     if words.last() == Some(&NumberWord::Even) {
         words.pop();
     }
@@ -67,6 +53,25 @@ pub fn read_words(text: &str) -> Option<u64> {
         return Some(0);
     }
     read_number(&words)
+}
+
+/// The words of `text`, each classified; `None` for an unknown word or for more than
+/// [`WORDS_COUNT_MAX`] words. Anything that is not a letter or a digit separates words.
+fn number_words(text: &str) -> Option<Vec<NumberWord>> {
+    // Lowercase first: it leaves combining marks alone, so the composition
+    // table only needs lowercase letters.
+    let normalised = compose_vietnamese_letters(&text.to_lowercase())?;
+    let mut words = Vec::new();
+    for piece in normalised.split(|character: char| !character.is_alphanumeric()) {
+        if piece.is_empty() {
+            continue;
+        }
+        if words.len() == WORDS_COUNT_MAX {
+            return None;
+        }
+        words.push(classify_word(piece)?);
+    }
+    Some(words)
 }
 
 /// One recognised word, with its spelling variants already merged.
@@ -130,37 +135,142 @@ fn classify_word(word: &str) -> Option<NumberWord> {
     Some(classified)
 }
 
-/// Reads a whole non-zero amount. The words are cut at every `tỷ`: the first
-/// piece is the leading count, and each `tỷ` multiplies everything read so
-/// far by 10⁹ before the next piece (below a tỷ) is added. This is the
-/// inverse of `spelling::push_number_words` and needs no recursion, so a long run of
-/// `tỷ` cannot exhaust the stack.
+/// Reads a whole non-zero amount. The words are cut at every `tỷ`: what
+/// follows the last `tỷ` is below a tỷ, and what comes before it is the count
+/// of tỷ, read in one of two ways:
+///
+/// * as parts, each followed by its own `tỷ` ([`count_as_parts`]), which
+///   covers both scale systems below a tỷ tỷ;
+/// * as one number that itself holds `tỷ` ([`count_as_number`]), the way the
+///   writer spells a count of a tỷ or more.
+///
+/// With more than one `tỷ`, the first reading needs a count below 10⁹ whose
+/// first part is a thousand or more, and the second an amount of 10¹⁸ or more
+/// whose leading piece is at most 18: no text has both readings within a
+/// `u64`, and one that did would be refused rather than guessed. Nothing
+/// here recurses, so a long run of `tỷ` cannot exhaust the stack.
 fn read_number(words: &[NumberWord]) -> Option<u64> {
-    let mut pieces = words.split(|word| *word == NumberWord::Billion);
-    let leading_piece = pieces.next()?;
+    let pieces: Vec<&[NumberWord]> = words.split(|word| *word == NumberWord::Billion).collect();
+    let (below_billion_words, count_pieces) = pieces.split_last()?;
+    let below_billion = if below_billion_words.is_empty() {
+        0
+    } else {
+        let place = Place {
+            after_billion: !count_pieces.is_empty(),
+            before_billion: false,
+        };
+        read_below_billion(below_billion_words, place)?.value
+    };
+    if count_pieces.is_empty() {
+        return (below_billion > 0).then_some(below_billion);
+    }
+    let amount_with_count = |count_of_billions: Option<u64>| {
+        count_of_billions?
+            .checked_mul(BILLION)?
+            .checked_add(below_billion)
+    };
+    match (
+        amount_with_count(count_as_parts(count_pieces)),
+        amount_with_count(count_as_number(count_pieces)),
+    ) {
+        (Some(as_parts), Some(as_number)) if as_parts != as_number => None,
+        (as_parts, as_number) => as_parts.or(as_number),
+    }
+}
+
+/// Reads the count of tỷ as parts, each followed by its own `tỷ`, that add
+/// up to the count. Each part ends above where the next one begins, so the
+/// parts never overlap and the count stays below 10⁹. One part is the
+/// tỷ-counted system (`ba nghìn năm trăm năm mươi chín tỷ`); a part per group
+/// is the compound one (`ba nghìn tỷ năm trăm năm mươi chín tỷ`, where `nghìn
+/// tỷ` is 10¹²); anything in between is a mixture (`chín triệu tỷ bảy nghìn
+/// hai trăm tỷ`). Out of order or overlapping parts are refused: `năm trăm tỷ
+/// ba nghìn tỷ`, `hai nghìn tỷ ba nghìn tỷ`, `ba nghìn năm trăm tỷ hai mươi
+/// tỷ`.
+fn count_as_parts(pieces: &[&[NumberWord]]) -> Option<u64> {
+    let mut count = 0;
+    let mut lowest_scale_so_far = BILLION;
+    for (index, piece) in pieces.iter().enumerate() {
+        if piece.is_empty() {
+            return None;
+        }
+        let place = Place {
+            after_billion: index > 0,
+            before_billion: true,
+        };
+        let part = read_below_billion(piece, place)?;
+        if part.highest_scale >= lowest_scale_so_far {
+            return None;
+        }
+        count += part.value;
+        lowest_scale_so_far = part.lowest_scale;
+    }
+    Some(count)
+}
+
+/// Reads the count of tỷ as one number that itself holds `tỷ`, the way
+/// [`spell`](super::spell) writes a count of a tỷ or more: each `tỷ` inside
+/// the count multiplies what was read so far by 10⁹ (`một tỷ tỷ` = 10¹⁸). A
+/// piece between two `tỷ` is empty or begins with its hundreds digit, as the
+/// writer spells it (`hai tỷ không trăm linh ba nghìn tỷ`); a shortened one
+/// (`hai tỷ ba nghìn tỷ`) reads as scales out of order and is refused.
+fn count_as_number(pieces: &[&[NumberWord]]) -> Option<u64> {
+    let (leading_piece, later_pieces) = pieces.split_first()?;
     if leading_piece.is_empty() {
         return None;
     }
-    let mut total = read_below_billion(leading_piece, false)?;
-    for piece in pieces {
-        // An empty piece is a repeated `tỷ` (`một tỷ tỷ`) or a trailing one.
+    let leading_place = Place {
+        after_billion: false,
+        before_billion: true,
+    };
+    let mut count = read_below_billion(leading_piece, leading_place)?.value;
+    for piece in later_pieces {
         let below_billion = if piece.is_empty() {
             0
         } else {
-            read_below_billion(piece, true)?
+            let place = Place {
+                after_billion: true,
+                before_billion: true,
+            };
+            let part = read_below_billion(piece, place)?;
+            if !part.starts_with_hundreds {
+                return None;
+            }
+            part.value
         };
-        total = total.checked_mul(BILLION)?.checked_add(below_billion)?;
+        count = count.checked_mul(BILLION)?.checked_add(below_billion)?;
     }
-    Some(total)
+    Some(count)
+}
+
+/// Where a run of groups below a tỷ stands: right after a `tỷ`, right before
+/// one, or both.
+#[derive(Clone, Copy, Debug)]
+struct Place {
+    after_billion: bool,
+    before_billion: bool,
+}
+
+/// A run of groups below a tỷ as read: its value, the scales (1, 10³ or 10⁶)
+/// of its first and last groups, and whether its first group said its
+/// hundreds digit.
+#[derive(Clone, Copy, Debug)]
+struct Part {
+    value: u64,
+    highest_scale: u64,
+    lowest_scale: u64,
+    starts_with_hundreds: bool,
 }
 
 /// Reads a non-empty run of groups below a tỷ: groups followed by `triệu`,
-/// `nghìn` or nothing, in strictly decreasing order. `follows_unit_word` says
-/// whether the run comes right after a `tỷ`.
-fn read_below_billion(words: &[NumberWord], mut follows_unit_word: bool) -> Option<u64> {
+/// `nghìn` or nothing, in strictly decreasing order.
+fn read_below_billion(words: &[NumberWord], place: Place) -> Option<Part> {
     let mut position = 0;
-    let mut total = 0;
+    let mut value = 0;
     let mut previous_scale = BILLION;
+    let mut highest_scale = 1;
+    let mut starts_with_hundreds = false;
+    let mut follows_unit_word = place.after_billion;
     while position < words.len() {
         let group = read_group(words, &mut position, follows_unit_word)?;
         let scale = match words.get(position) {
@@ -175,87 +285,154 @@ fn read_below_billion(words: &[NumberWord], mut follows_unit_word: bool) -> Opti
         if scale >= previous_scale {
             return None;
         }
+        let is_first_group = previous_scale == BILLION;
         // "một triệu hai" is colloquial for 1 200 000 as often as it is
-        // 1 000 002: refuse rather than guess.
-        if group.is_bare_unit && follows_unit_word && scale == 1 {
+        // 1 000 002, and "một tỷ năm" for 1 500 000 000: refuse rather than
+        // guess. A bare digit that is the whole part between two `tỷ` has that
+        // `tỷ` as its own unit word, like `năm` in `hai triệu năm nghìn`.
+        let stands_alone_between_billions = is_first_group
+            && place.after_billion
+            && place.before_billion
+            && position == words.len();
+        if group.is_bare_unit && follows_unit_word && scale == 1 && !stands_alone_between_billions {
             return None;
         }
-        total += group.value * scale;
+        if is_first_group {
+            highest_scale = scale;
+            starts_with_hundreds = group.has_hundreds;
+        }
+        value += group.value * scale;
         previous_scale = scale;
         follows_unit_word = true;
     }
-    Some(total)
+    (value > 0).then_some(Part {
+        value,
+        highest_scale,
+        lowest_scale: previous_scale,
+        starts_with_hundreds,
+    })
 }
 
 /// One group of three digits as read.
+#[derive(Clone, Copy, Debug)]
 struct Group {
     value: u64,
+    /// The group said its hundreds digit, even `không trăm`.
+    has_hundreds: bool,
     /// The group was a single unit digit with no hundreds or tens words.
     is_bare_unit: bool,
 }
 
 /// Reads one non-zero group starting at `position` and moves past it.
-/// `follows_unit_word` allows `linh` without hundreds (`hai nghìn lẻ năm`).
+/// `follows_unit_word` allows `linh` without hundreds (`hai nghìn lẻ năm`,
+/// `một nghìn lẻ mười`).
 fn read_group(
     words: &[NumberWord],
     position: &mut usize,
     follows_unit_word: bool,
 ) -> Option<Group> {
     use NumberWord::*;
-    let word_at = |index: usize| words.get(index).copied();
-    let mut value = 0;
-    let mut has_hundreds = false;
-    let mut is_bare_unit = false;
-    if let (Some(Digit(hundreds)), Some(Hundred)) = (word_at(*position), word_at(*position + 1)) {
-        value = hundreds * 100;
-        has_hundreds = true;
+    let mut hundreds = None;
+    if let (Some(Digit(digit)), Some(Hundred)) =
+        (word_at(words, *position), word_at(words, *position + 1))
+    {
+        hundreds = Some(digit);
         *position += 2;
     }
-    match (word_at(*position), word_at(*position + 1)) {
-        (Some(ZeroTens), Some(unit)) if has_hundreds || follows_unit_word => {
-            value += unit_after_zero_tens(unit)?;
+    let (below_hundred, is_bare_unit) = match (hundreds, word_at(words, *position)) {
+        // "một trăm linh năm": linh marks the empty tens place, so only a
+        // unit may follow it ("một trăm linh mười" is refused).
+        (Some(_), Some(ZeroTens)) => {
+            let units = word_at(words, *position + 1).and_then(unit_after_zero_tens)?;
             *position += 2;
+            (units, false)
         }
-        (Some(Ten), _) => {
-            value += 10;
+        // "hai nghìn lẻ năm", "một nghìn lẻ mười": after a unit word, linh
+        // stands for a "không trăm" left out, and the tens and units follow as
+        // they would after "không trăm".
+        (None, Some(ZeroTens)) if follows_unit_word => {
             *position += 1;
-            if let Some(units) = word_at(*position).and_then(unit_after_ten) {
-                value += units;
+            let below_hundred = if word_at(words, *position) == Some(UnitFour) {
                 *position += 1;
+                4
+            } else {
+                read_tens_and_units(words, position)?.value
+            };
+            (below_hundred, false)
+        }
+        _ => {
+            let tens_and_units = read_tens_and_units(words, position)?;
+            // "một trăm năm" is 105 to some readers and 150 to others.
+            if hundreds.is_some() && tens_and_units.is_bare_unit {
+                return None;
             }
+            (tens_and_units.value, tens_and_units.is_bare_unit)
         }
-        (Some(Digit(tens @ 2..=9)), Some(TensMarker | Ten)) => {
-            value += tens * 10;
-            *position += 2;
-            if let Some(units) = word_at(*position).and_then(unit_after_higher_tens) {
-                value += units;
-                *position += 1;
-            }
-        }
-        // Colloquial "hai mốt", "ba tư", "hai lăm": these unit words only ever
-        // follow tens, so the missing "mươi" is unambiguous.
-        (Some(Digit(tens @ 2..=9)), Some(unit @ (UnitOne | UnitFour | UnitFive))) => {
-            value += tens * 10 + unit_after_higher_tens(unit)?;
-            *position += 2;
-        }
-        // "một trăm năm" is 105 to some readers and 150 to others.
-        (Some(Digit(_)), _) if has_hundreds => return None,
-        (Some(Digit(units @ 1..=9)), _) => {
-            value += units;
-            is_bare_unit = true;
-            *position += 1;
-        }
-        _ if has_hundreds => {}
-        _ => return None,
-    }
+    };
+    let value = hundreds.unwrap_or(0) * 100 + below_hundred;
     // "không trăm" alone carries no value and would hide a misplaced word.
     if value == 0 {
         return None;
     }
     Some(Group {
         value,
+        has_hundreds: hundreds.is_some(),
         is_bare_unit,
     })
+}
+
+/// The tens and units of a group (0 to 99) as read.
+#[derive(Clone, Copy, Debug)]
+struct TensAndUnits {
+    value: u64,
+    /// A single unit digit with no tens word.
+    is_bare_unit: bool,
+}
+
+/// Reads the tens and units of a group starting at `position`, if any, and
+/// moves past them. Reads nothing (a value of 0) when no tens or unit word
+/// is there.
+fn read_tens_and_units(words: &[NumberWord], position: &mut usize) -> Option<TensAndUnits> {
+    use NumberWord::*;
+    let mut is_bare_unit = false;
+    let value = match (word_at(words, *position), word_at(words, *position + 1)) {
+        (Some(Ten), _) => {
+            *position += 1;
+            let units = word_at(words, *position).and_then(unit_after_ten);
+            if units.is_some() {
+                *position += 1;
+            }
+            10 + units.unwrap_or(0)
+        }
+        (Some(Digit(tens @ 2..=9)), Some(TensMarker | Ten)) => {
+            *position += 2;
+            let units = word_at(words, *position).and_then(unit_after_higher_tens);
+            if units.is_some() {
+                *position += 1;
+            }
+            tens * 10 + units.unwrap_or(0)
+        }
+        // Colloquial "hai mốt", "ba tư", "hai lăm": these unit words only ever
+        // follow tens, so the missing "mươi" is unambiguous.
+        (Some(Digit(tens @ 2..=9)), Some(unit @ (UnitOne | UnitFour | UnitFive))) => {
+            *position += 2;
+            tens * 10 + unit_after_higher_tens(unit)?
+        }
+        (Some(Digit(units @ 1..=9)), _) => {
+            *position += 1;
+            is_bare_unit = true;
+            units
+        }
+        _ => 0,
+    };
+    Some(TensAndUnits {
+        value,
+        is_bare_unit,
+    })
+}
+
+fn word_at(words: &[NumberWord], index: usize) -> Option<NumberWord> {
+    words.get(index).copied()
 }
 
 /// A unit after `linh` / `lẻ`.
@@ -296,7 +473,7 @@ mod tests {
 
     #[test]
     fn read_words_reads_real_world_spellings_and_variants() {
-        let cases: [(&str, u64); 49] = [
+        let cases: [(&str, u64); 51] = [
             ("Năm trăm hai mươi triệu đồng", 520_000_000),
             ("Chín mươi triệu đồng chẵn", 90_000_000),
             ("Bảy mươi chín triệu đồng", 79_000_000),
@@ -319,6 +496,8 @@ mod tests {
             ("một tỉ", 1_000_000_000),
             ("Một nghìn tỷ đồng", 1_000_000_000_000),
             ("Một nghìn năm trăm tỷ đồng", 1_500_000_000_000),
+            ("một nghìn tỷ năm trăm tỷ", 1_500_000_000_000),
+            ("một nghìn lẻ mười", 1_010),
             ("một triệu tỷ", 1_000_000_000_000_000),
             ("một tỷ tỷ", 1_000_000_000_000_000_000),
             ("mười tỷ tỷ", 10_000_000_000_000_000_000),
@@ -393,7 +572,9 @@ mod tests {
             "một trăm năm",
             "một triệu hai",
             "một tỷ năm",
-            "một nghìn tỷ năm trăm tỷ",
+            "hai tỷ ba nghìn tỷ",
+            "năm trăm tỷ ba nghìn tỷ",
+            "một trăm lẻ mười",
             "hai mươi tỷ tỷ",
             "một tỷ tỷ tỷ",
             "mười tám tỷ tỷ năm trăm triệu tỷ",
