@@ -19,6 +19,8 @@
 
 mod letters;
 mod reading;
+#[cfg(test)]
+mod reading_tests;
 mod spelling;
 #[cfg(test)]
 mod writings;

@@ -57,7 +57,7 @@ pub fn read_words(text: &str) -> Option<u64> {
 
 /// The words of `text`, each classified; `None` for an unknown word or for more than
 /// [`WORDS_COUNT_MAX`] words. Anything that is not a letter or a digit separates words.
-fn number_words(text: &str) -> Option<Vec<NumberWord>> {
+pub(super) fn number_words(text: &str) -> Option<Vec<NumberWord>> {
     // Lowercase first: it leaves combining marks alone, so the composition
     // table only needs lowercase letters.
     let normalised = compose_vietnamese_letters(&text.to_lowercase())?;
@@ -76,7 +76,7 @@ fn number_words(text: &str) -> Option<Vec<NumberWord>> {
 
 /// One recognised word, with its spelling variants already merged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum NumberWord {
+pub(super) enum NumberWord {
     /// `không` to `chín`, and `bẩy`.
     Digit(u64),
     /// `mốt`: 1 after tens of 2 or more.

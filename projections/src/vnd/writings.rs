@@ -153,3 +153,343 @@ pub(super) fn amount_up_to_u64_max() -> impl Strategy<Value = u64> {
         u64::MAX - 2_000..=u64::MAX,
     ]
 }
+
+/// The largest amount an event can carry, 2^53 − 1 đồng.
+pub(crate) const AMOUNT_MAX_DONG: u64 = acta_events::types::JSON_SAFE_INTEGER_MAX;
+
+/// Amounts in `1..=2^53 − 1`: anywhere, small, near the top, and round ones (many zero groups)
+/// with the digits whose words change with position.
+pub(crate) fn amount_up_to_2_pow_53() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        1u64..=AMOUNT_MAX_DONG,
+        1u64..1_000_000,
+        AMOUNT_MAX_DONG - 2_000..=AMOUNT_MAX_DONG,
+        (0u64..=9, prop::collection::vec(group_of_three_digits(), 5)).prop_filter_map(
+            "in 1..=2^53 − 1",
+            |(top_group, groups)| {
+                let amount = groups
+                    .iter()
+                    .fold(top_group, |total, group| total * 1000 + group);
+                (1..=AMOUNT_MAX_DONG).contains(&amount).then_some(amount)
+            }
+        ),
+    ]
+}
+
+/// How the count of tỷ is written.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ScaleSystem {
+    /// One number followed by `tỷ`: `ba nghìn năm trăm tỷ`.
+    CountedInTy,
+    /// Each group with its own scale: `ba nghìn tỷ năm trăm tỷ`.
+    Compound,
+    /// Cut anywhere between groups: `chín triệu tỷ bảy nghìn hai trăm tỷ`.
+    Mixed,
+}
+
+/// How a group with a zero hundreds digit is written after a higher group.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ZeroHundreds {
+    /// `không trăm linh năm`, `không trăm mười`.
+    Said,
+    /// `lẻ năm`, `lẻ mười`, or nothing: `mười`, `năm nghìn`.
+    LeftOut,
+    /// Either, group by group.
+    Either,
+}
+
+/// One way of writing amounts: the scale system, `không trăm` or not, and every smaller
+/// choice (each variant word, separators, ending, case, decomposed letters) drawn from bytes.
+#[derive(Clone, Debug)]
+pub(crate) struct Writing {
+    pub(crate) scale_system: ScaleSystem,
+    pub(crate) zero_hundreds: ZeroHundreds,
+    choices: Vec<u8>,
+    next_choice: usize,
+}
+
+pub(crate) fn writing() -> impl Strategy<Value = Writing> {
+    (
+        prop_oneof![
+            Just(ScaleSystem::CountedInTy),
+            Just(ScaleSystem::Compound),
+            Just(ScaleSystem::Mixed),
+        ],
+        prop_oneof![
+            Just(ZeroHundreds::Said),
+            Just(ZeroHundreds::LeftOut),
+            Just(ZeroHundreds::Either),
+        ],
+        prop::collection::vec(any::<u8>(), 1..96),
+    )
+        .prop_map(|(scale_system, zero_hundreds, choices)| Writing {
+            scale_system,
+            zero_hundreds,
+            choices,
+            next_choice: 0,
+        })
+}
+
+/// A word written, and the digit it stands for if it is a digit word (`không` to `chín`,
+/// `bẩy`, `mốt`, `tư`, `lăm`, `nhăm`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WrittenWord {
+    pub(crate) text: &'static str,
+    pub(crate) digit: Option<u64>,
+}
+
+pub(crate) const DIGIT_WORDS: [&str; 10] = [
+    "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín",
+];
+
+impl Writing {
+    /// One of `count` options.
+    fn pick(&mut self, count: usize) -> usize {
+        let byte = self.choices[self.next_choice % self.choices.len()];
+        self.next_choice += 1;
+        usize::from(byte) % count
+    }
+
+    fn pick_word(&mut self, options: &[&'static str]) -> &'static str {
+        options[self.pick(options.len())]
+    }
+
+    /// Writes `amount` (1 to 10¹⁸ − 1) as words, one of the ways the reader accepts.
+    pub(crate) fn words(&mut self, amount: u64) -> Vec<WrittenWord> {
+        assert!((1..1_000_000_000_000_000_000).contains(&amount), "{amount}");
+        let mut words = Vec::new();
+        let groups_of = |number: u64| [number / 1_000_000, number / 1_000 % 1_000, number % 1_000];
+        let count_groups = groups_of(amount / 1_000_000_000);
+        let below_groups = groups_of(amount % 1_000_000_000);
+        let mut higher_group_spoken = false;
+        let count_places: Vec<usize> = (0..3).filter(|place| count_groups[*place] > 0).collect();
+        let mut part_started = true;
+        for (index, &place) in count_places.iter().enumerate() {
+            let ends_part = index + 1 == count_places.len()
+                || match self.scale_system {
+                    ScaleSystem::CountedInTy => false,
+                    ScaleSystem::Compound => true,
+                    ScaleSystem::Mixed => self.pick(2) == 0,
+                };
+            // A bare unit needs a unit word of its own: its scale, or a tỷ when it is a whole
+            // part after another tỷ (`một nghìn tỷ năm tỷ`, but not `một nghìn năm tỷ`).
+            let bare_unit_allowed = place < 2 || (part_started && ends_part);
+            self.push_group(
+                &mut words,
+                count_groups[place],
+                higher_group_spoken,
+                bare_unit_allowed,
+            );
+            self.push_scale_word(&mut words, place);
+            if ends_part {
+                let ty = self.pick_word(&["tỷ", "tỉ"]);
+                words.push(WrittenWord {
+                    text: ty,
+                    digit: None,
+                });
+            }
+            part_started = ends_part;
+            higher_group_spoken = true;
+        }
+        for (place, group) in below_groups.into_iter().enumerate() {
+            if group == 0 {
+                continue;
+            }
+            self.push_group(&mut words, group, higher_group_spoken, place < 2);
+            self.push_scale_word(&mut words, place);
+            higher_group_spoken = true;
+        }
+        words
+    }
+
+    fn push_scale_word(&mut self, words: &mut Vec<WrittenWord>, place: usize) {
+        let scale_word = match place {
+            0 => "triệu",
+            1 => self.pick_word(&["nghìn", "ngàn"]),
+            _ => return,
+        };
+        words.push(WrittenWord {
+            text: scale_word,
+            digit: None,
+        });
+    }
+
+    fn push_group(
+        &mut self,
+        words: &mut Vec<WrittenWord>,
+        group: u64,
+        higher_group_spoken: bool,
+        bare_unit_allowed: bool,
+    ) {
+        let (hundreds, tens, units) = (group / 100, group / 10 % 10, group % 10);
+        if hundreds > 0 || !higher_group_spoken {
+            if hundreds > 0 {
+                self.push_digit(words, hundreds);
+                words.push(plain("trăm"));
+            }
+            self.push_tens_and_units(words, tens, units, hundreds > 0);
+            return;
+        }
+        let say_khong_tram = match self.zero_hundreds {
+            ZeroHundreds::Said => true,
+            ZeroHundreds::LeftOut => false,
+            ZeroHundreds::Either => self.pick(2) == 0,
+        };
+        if say_khong_tram {
+            self.push_digit(words, 0);
+            words.push(plain("trăm"));
+            self.push_tens_and_units(words, tens, units, true);
+        } else if (tens > 0 || bare_unit_allowed) && self.pick(2) == 0 {
+            self.push_tens_and_units(words, tens, units, false);
+        } else {
+            let zero_tens = self.pick_word(&["linh", "lẻ"]);
+            words.push(plain(zero_tens));
+            if tens == 0 {
+                self.push_unit_after_zero_tens(words, units);
+            } else {
+                self.push_tens_and_units(words, tens, units, false);
+            }
+        }
+    }
+
+    /// The tens and units of a group; `after_hundreds` says a hundreds digit was spoken, so a
+    /// zero tens digit before a unit is `linh`.
+    fn push_tens_and_units(
+        &mut self,
+        words: &mut Vec<WrittenWord>,
+        tens: u64,
+        units: u64,
+        after_hundreds: bool,
+    ) {
+        match tens {
+            0 if units == 0 => {}
+            0 if after_hundreds => {
+                let zero_tens = self.pick_word(&["linh", "lẻ"]);
+                words.push(plain(zero_tens));
+                self.push_unit_after_zero_tens(words, units);
+            }
+            0 => self.push_digit(words, units),
+            1 => {
+                words.push(plain("mười"));
+                let unit_word = match units {
+                    0 => return,
+                    4 => self.pick_word(&["bốn", "tư"]),
+                    5 => self.pick_word(&["lăm", "nhăm", "năm"]),
+                    _ => return self.push_digit(words, units),
+                };
+                words.push(digit_word(unit_word, units));
+            }
+            _ => {
+                // "hai mốt", "ba tư", "hai lăm": mươi left out before a unit word that only
+                // ever follows tens.
+                let colloquial = matches!(units, 1 | 4 | 5) && self.pick(4) == 0;
+                self.push_digit(words, tens);
+                if !colloquial {
+                    // `mười` is a common misspelling of `mươi` after a digit.
+                    let tens_marker = if self.pick(8) == 0 {
+                        "mười"
+                    } else {
+                        "mươi"
+                    };
+                    words.push(plain(tens_marker));
+                }
+                let unit_word = match (units, colloquial) {
+                    (0, _) => return,
+                    (1, true) => "mốt",
+                    (1, false) => self.pick_word(&["mốt", "một"]),
+                    (4, true) => "tư",
+                    (4, false) => self.pick_word(&["bốn", "tư"]),
+                    (5, true) => self.pick_word(&["lăm", "nhăm"]),
+                    (5, false) => self.pick_word(&["lăm", "nhăm", "năm"]),
+                    _ => return self.push_digit(words, units),
+                };
+                words.push(digit_word(unit_word, units));
+            }
+        }
+    }
+
+    fn push_unit_after_zero_tens(&mut self, words: &mut Vec<WrittenWord>, units: u64) {
+        if units == 4 {
+            let four = self.pick_word(&["bốn", "tư"]);
+            words.push(digit_word(four, 4));
+        } else {
+            self.push_digit(words, units);
+        }
+    }
+
+    fn push_digit(&mut self, words: &mut Vec<WrittenWord>, digit: u64) {
+        let text = if digit == 7 {
+            self.pick_word(&["bảy", "bẩy"])
+        } else {
+            DIGIT_WORDS[digit as usize]
+        };
+        words.push(digit_word(text, digit));
+    }
+
+    /// Joins words into a text as a person might type it: separators (a comma after a scale
+    /// word), a currency and `chẵn` or not, a full stop or brackets, any case, and letters
+    /// precomposed or decomposed.
+    pub(crate) fn text(&mut self, words: &[WrittenWord]) -> String {
+        let mut text = String::new();
+        for (index, word) in words.iter().enumerate() {
+            if index > 0 {
+                let after_scale = matches!(
+                    words[index - 1].text,
+                    "triệu" | "nghìn" | "ngàn" | "tỷ" | "tỉ"
+                );
+                let separator = if after_scale {
+                    self.pick_word(&[" ", " ", ", ", " ,  "])
+                } else {
+                    self.pick_word(&[" ", " ", "  ", "\t", "\n"])
+                };
+                text.push_str(separator);
+            }
+            text.push_str(word.text);
+        }
+        text.push_str(self.pick_word(&[
+            "",
+            " đồng",
+            " đồng",
+            " VNĐ",
+            " đ",
+            " vnd",
+            " đồng chẵn",
+            " chẵn",
+            " VNĐ chẵn",
+        ]));
+        let (opening, closing) = match self.pick(4) {
+            0 => ("(", ")"),
+            1 => ("", "."),
+            2 => ("", "./."),
+            _ => ("", ""),
+        };
+        text = format!("{opening}{text}{closing}");
+        if self.pick(4) == 0 {
+            text = decompose(&text.to_lowercase());
+        }
+        match self.pick(4) {
+            0 => text.to_uppercase(),
+            1 => capitalise_first_letter(&text),
+            _ => text,
+        }
+    }
+}
+
+fn plain(text: &'static str) -> WrittenWord {
+    WrittenWord { text, digit: None }
+}
+
+fn digit_word(text: &'static str, digit: u64) -> WrittenWord {
+    WrittenWord {
+        text,
+        digit: Some(digit),
+    }
+}
+
+fn capitalise_first_letter(text: &str) -> String {
+    let mut characters = text.chars();
+    match characters.next() {
+        Some(first) => first.to_uppercase().chain(characters).collect(),
+        None => String::new(),
+    }
+}
