@@ -23,7 +23,7 @@ mod reading;
 mod reading_tests;
 mod spelling;
 #[cfg(test)]
-mod writings;
+pub(crate) mod writings;
 
 pub use reading::read_words;
 pub use spelling::spell;

@@ -222,11 +222,8 @@ pub(crate) fn writing() -> impl Strategy<Value = Writing> {
         ],
         prop::collection::vec(any::<u8>(), 1..96),
     )
-        .prop_map(|(scale_system, zero_hundreds, choices)| Writing {
-            scale_system,
-            zero_hundreds,
-            choices,
-            next_choice: 0,
+        .prop_map(|(scale_system, zero_hundreds, choices)| {
+            Writing::new(scale_system, zero_hundreds, choices)
         })
 }
 
@@ -243,6 +240,20 @@ pub(crate) const DIGIT_WORDS: [&str; 10] = [
 ];
 
 impl Writing {
+    pub(crate) fn new(
+        scale_system: ScaleSystem,
+        zero_hundreds: ZeroHundreds,
+        choices: Vec<u8>,
+    ) -> Writing {
+        assert!(!choices.is_empty());
+        Writing {
+            scale_system,
+            zero_hundreds,
+            choices,
+            next_choice: 0,
+        }
+    }
+
     /// One of `count` options.
     fn pick(&mut self, count: usize) -> usize {
         let byte = self.choices[self.next_choice % self.choices.len()];
