@@ -12,10 +12,17 @@
 //!
 //! # Layout
 //!
-//! - `spelling`: [`spell`], the one canonical spelling of an amount in words.
+//! Each module uses only modules listed before it.
+//!
 //! - `letters`: composes decomposed Vietnamese letters, so that the reader sees one
 //!   spelling of each word.
+//! - `spelling`: [`spell`], the one canonical spelling of an amount in words.
 //! - `reading`: [`read_words`], which reads an amount in words back to an integer.
+//! - Tests only: `writings`, every way of writing an amount that the reader accepts, for
+//!   property tests; `reading_tests`, hand-checked examples and the properties.
+//!
+//! `docs/AMOUNTS_IN_WORDS.md` gives the grammar the reader accepts and the writer's
+//! conventions.
 
 mod letters;
 mod reading;

@@ -33,9 +33,9 @@
 use super::letters::compose_vietnamese_letters;
 use super::spelling::{BILLION, MILLION, THOUSAND};
 
-/// The most words an amount is read from. The longest amount the writer spells, `u64::MAX`,
-/// has 40 words, and no accepted way of writing an amount has more than 50; a longer text is
-/// refused as soon as its 65th word is seen, so its length cannot make reading slow.
+/// The most words an amount is read from. No accepted text has more than 40, as many as
+/// `spell(17 777 777 777 777 777 777)` followed by `chẵn`. A longer text is refused as soon as
+/// its 65th word is seen, so its length cannot make reading slow.
 pub(super) const WORDS_COUNT_MAX: usize = 64;
 
 /// Reads Vietnamese number words back to an amount of đồng, accepting the
