@@ -34,7 +34,8 @@
 //! - [`reconciliation`]: findings (§3.4).
 //! - `testing` (tests only): a builder of stored events without SQLite; `demo_tests`: the
 //!   figures of `data/demo/EXPECTED.md`; `properties`: property tests of the folds;
-//!   `scale_tests`: a million-event measurement (ignored by default).
+//!   `scale_tests`: a million-event measurement (ignored by default); `words_tests`: amounts
+//!   in words through reconciliation.
 //!
 //! `docs/DESIGN.md` explains why time travel stays fast.
 
@@ -62,6 +63,8 @@ mod properties;
 mod scale_tests;
 #[cfg(test)]
 mod testing;
+#[cfg(test)]
+mod words_tests;
 
 pub use funding::{Funding, FundingBySource, FundingByYear, FundingFigures};
 pub use query::Query;
