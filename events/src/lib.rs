@@ -45,6 +45,6 @@ pub use store::{
     AppendOutcome, AppendRequest, Clock, DatabaseFile, EventFilter, EventRow, Head, Integrity, Log,
     LogOptions, VerifyReport, WriterHealth, WriterStatus,
 };
-pub use stored::{GENESIS_HASH, StoredEvent};
+pub use stored::{EventHeader, GENESIS_HASH, StoredEvent};
 pub use tokens::{Caller, Role, TokenError, TokenStatus, Tokens};
 pub use types::{Amount, CivilDate, DatePrecision, EventId, IndicatorKey, Instant, PlanKey};

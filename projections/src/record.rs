@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use acta_events::catalogue::{Channel, EventCorrected};
 use acta_events::{
-    CivilDate, EventData, EventId, EventRow, EventType, Instant, PlanKey, StoredEvent,
+    EventData, EventHeader, EventId, EventRow, EventType, Instant, PlanKey, StoredEvent,
 };
 
 use crate::aggregate::Aggregate;
@@ -104,31 +104,6 @@ impl ImpliedIndicator {
 #[derive(Debug, Default)]
 struct ImpliedIndicators([Option<IndicatorIndex>; ImpliedIndicator::COUNT]);
 
-/// Who and when an event is: what the fold reads of it besides its data, whether it came whole
-/// ([`StoredEvent`]) or borrowed from its row ([`EventRow`]).
-struct EventHeader<'a> {
-    seq: u64,
-    id: EventId,
-    event_type: EventType,
-    /// A valid plan key.
-    plan: &'a str,
-    occurred_on: CivilDate,
-    recorded_at: Instant,
-}
-
-impl<'a> EventHeader<'a> {
-    fn of(event: &'a StoredEvent) -> EventHeader<'a> {
-        EventHeader {
-            seq: event.seq,
-            id: event.id,
-            event_type: event.event_type,
-            plan: event.plan.as_str(),
-            occurred_on: event.occurred_on,
-            recorded_at: event.recorded_at,
-        }
-    }
-}
-
 /// An event's data as read: a JSON value still to be checked, or an act's facts already read.
 enum Data<'a> {
     Json(&'a serde_json::Value),
@@ -152,7 +127,7 @@ impl Record {
     /// refers to what exists; should one not (a bug elsewhere), it is skipped rather than
     /// allowed to take the service down.
     pub fn apply(&mut self, event: &StoredEvent) {
-        self.apply_read(&EventHeader::of(event), Data::Json(&event.data));
+        self.apply_read(&event.header(), Data::Json(&event.data));
     }
 
     /// Folds one stored event as the cold start reads it ([`Log::open_with_replay`]): the same
@@ -162,21 +137,14 @@ impl Record {
     ///
     /// [`Log::open_with_replay`]: acta_events::Log::open_with_replay
     pub fn replay(&mut self, event: &EventRow<'_>) {
-        let header = EventHeader {
-            seq: event.seq,
-            id: event.id,
-            event_type: event.event_type,
-            plan: event.plan,
-            occurred_on: event.occurred_on,
-            recorded_at: event.recorded_at,
-        };
-        if let Some(facts) = ActFacts::read(event.event_type, event.data) {
-            return self.apply_read(&header, Data::Act(facts));
+        let header = &event.header;
+        if let Some(facts) = ActFacts::read(header.event_type, event.data) {
+            return self.apply_read(header, Data::Act(facts));
         }
         let Ok(data) = serde_json::from_str::<serde_json::Value>(event.data) else {
             return;
         };
-        self.apply_read(&header, Data::Json(&data));
+        self.apply_read(header, Data::Json(&data));
     }
 
     /// [`Record::apply`] and [`Record::replay`]: one fold, whichever way the data was read.
@@ -910,12 +878,7 @@ mod tests {
                 event.data.to_string()
             };
             record.replay(&acta_events::EventRow {
-                seq: event.seq,
-                id: event.id,
-                event_type: event.event_type,
-                plan: event.plan.as_str(),
-                occurred_on: event.occurred_on,
-                recorded_at: event.recorded_at,
+                header: event.header(),
                 data: &data,
             });
         }
