@@ -22,6 +22,8 @@
 //!   cold start ([`Record::replay`]), from the data `acta-events` read borrowed from its
 //!   stored text.
 //! - [`query`]: [`Query`], the two time axes, the plan subtree and today.
+//! - `act_tables`: what every act's compact state points into (cells, interned names, units,
+//!   rendered decisions, claims of totals), and how an act's facts become that state.
 //! - `aggregate`: the dense sums every answer is read from, kept live for "now".
 //! - `checkpoint`: copies of the live sums every so many events, from which time travel
 //!   starts instead of folding every act.
@@ -39,6 +41,7 @@
 //!
 //! `docs/DESIGN.md` explains why time travel stays fast.
 
+mod act_tables;
 mod aggregate;
 mod cells;
 mod checkpoint;
