@@ -92,20 +92,6 @@ fn load_batch(server: &Server) -> Vec<Value> {
     stored
 }
 
-/// Every stored event, in `seq` order.
-fn all_events(server: &Server) -> Vec<Value> {
-    let mut events = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = get_ok(server, &format!("/v1/events?after={after}&limit=1000"));
-        events.extend(page["events"].as_array().unwrap().iter().cloned());
-        match page["next_after"].as_u64() {
-            Some(next) => after = next,
-            None => return events,
-        }
-    }
-}
-
 /// Every key of `expected` is in `actual` with the same value (recursively; arrays
 /// element-wise and of the same length). Keys beyond the contract's are allowed.
 fn contains(actual: &Value, expected: &Value) -> bool {
@@ -855,7 +841,7 @@ fn posting_the_data_set_again_stores_nothing() {
         assert_eq!(stored, first[index]);
     }
     assert_eq!(server.head(), head);
-    assert_eq!(all_events(&server), first);
+    assert_eq!(server.all_events(), first);
 }
 
 #[test]
@@ -864,7 +850,7 @@ fn serve_demo_loads_the_data_set_once() {
     let db = dir.path().join("acta.db");
     let mut first = Server::start_new(&db, &["--demo"]);
     let head = first.head();
-    let events = all_events(&first);
+    let events = first.all_events();
     let lines = data_set();
     assert_eq!(
         head["seq"],
@@ -916,7 +902,7 @@ fn serve_demo_loads_the_data_set_once() {
     let mut second = Server::start_on(&db, &["--demo"]);
     second.token = token;
     assert_eq!(second.head(), head, "same head after a second --demo start");
-    assert_eq!(all_events(&second), events, "same events, same hashes");
+    assert_eq!(second.all_events(), events, "same events, same hashes");
     assert_eq!(get_ok(&second, "/v1/verify")["ok"], true);
 }
 

@@ -10,20 +10,6 @@ use std::sync::{Arc, Mutex};
 use common::{Server, acta, client, funds, register};
 use serde_json::{Value, json};
 
-fn all_events(server: &Server) -> Vec<Value> {
-    let mut events = Vec::new();
-    let mut after = 0;
-    loop {
-        let (status, page) = server.get(&format!("/v1/events?after={after}&limit=1000"));
-        assert_eq!(status, 200);
-        events.extend(page["events"].as_array().unwrap().iter().cloned());
-        match page["next_after"].as_u64() {
-            Some(next) => after = next,
-            None => return events,
-        }
-    }
-}
-
 fn assert_gap_free(events: &[Value]) {
     for (index, event) in events.iter().enumerate() {
         assert_eq!(event["seq"], index as u64 + 1, "seq runs 1..N");
@@ -64,7 +50,7 @@ fn sixteen_clients_appending_at_once_leave_no_gap() {
             });
         }
     });
-    let events = all_events(&server);
+    let events = server.all_events();
     assert_eq!(events.len(), plans.len() + CLIENTS * APPENDS_PER_CLIENT);
     assert_gap_free(&events);
     let ids: BTreeSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
@@ -146,7 +132,7 @@ fn a_process_killed_mid_stream_keeps_every_acknowledged_event() {
     );
     let mut server = Server::start_on(&db, &[]);
     server.token = token.clone();
-    let events = all_events(&server);
+    let events = server.all_events();
     assert_gap_free(&events);
     let stored: BTreeSet<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
     for id in &acknowledged {
