@@ -2,7 +2,7 @@
 //! from a checked [`EventData`] or, at the cold start, from [`BorrowedData`], the data read
 //! straight from its stored text by `acta-events`, which alone says what valid data is.
 
-use acta_events::catalogue::{BorrowedData, Channel, Source};
+use acta_events::catalogue::{BorrowedData, Channel, FieldAt, Source};
 use acta_events::{EventData, EventType, Text};
 
 use crate::compact::FundsKind;
@@ -57,6 +57,13 @@ pub(crate) enum ActFacts<'a> {
         from_year: Option<i16>,
         to_year: Option<i16>,
     },
+}
+
+/// The field `$name` of `$event_type`, found in the catalogue's table at compile time.
+macro_rules! field {
+    ($event_type:ident, $name:literal) => {
+        const { FieldAt::of(EventType::$event_type, $name) }
+    };
 }
 
 impl<'a> ActFacts<'a> {
@@ -133,34 +140,34 @@ impl<'a> ActFacts<'a> {
         let data = BorrowedData::read(event_type, data)?;
         Some(match event_type {
             EventType::DecisionIssued => ActFacts::Decision {
-                number: data.text("number")?,
-                issuer: data.text("issuer")?,
-                title: data.text("title")?,
+                number: data.text(field!(DecisionIssued, "number"))?,
+                issuer: data.text(field!(DecisionIssued, "issuer"))?,
+                title: data.text(field!(DecisionIssued, "title"))?,
             },
             EventType::StaffAssigned => ActFacts::Staff {
-                count: data.integer("count")?,
+                count: data.integer(field!(StaffAssigned, "count"))?,
             },
             EventType::TrainingHeld => ActFacts::Training {
-                topic: data.text("topic")?,
-                sessions: data.integer("sessions")?,
-                participants: data.integer("participants"),
-                group_sum: data.count_sum("participants_by_group"),
+                topic: data.text(field!(TrainingHeld, "topic"))?,
+                sessions: data.integer(field!(TrainingHeld, "sessions"))?,
+                participants: data.integer(field!(TrainingHeld, "participants")),
+                group_sum: data.count_sum(field!(TrainingHeld, "participants_by_group")),
             },
             EventType::OutreachDelivered => ActFacts::Outreach {
-                channel: data.named::<Channel>("channel")?,
-                items: data.integer("items")?,
+                channel: data.named::<Channel>(field!(OutreachDelivered, "channel"))?,
+                items: data.integer(field!(OutreachDelivered, "items"))?,
             },
             EventType::AssessmentCompleted => ActFacts::Assessment {
-                enterprises: data.integer("enterprises")?,
+                enterprises: data.integer(field!(AssessmentCompleted, "enterprises"))?,
             },
             EventType::ProgressReported => ActFacts::Progress {
-                indicator: data.text("indicator")?,
-                quantity: data.integer("quantity")?,
+                indicator: data.text(field!(ProgressReported, "indicator"))?,
+                quantity: data.integer(field!(ProgressReported, "quantity"))?,
             },
             EventType::TargetSet => ActFacts::Target {
-                indicator: data.text("indicator")?,
-                year: data.year("year")?,
-                quantity: data.integer("quantity")?,
+                indicator: data.text(field!(TargetSet, "indicator"))?,
+                year: data.year(field!(TargetSet, "year"))?,
+                quantity: data.integer(field!(TargetSet, "quantity"))?,
             },
             EventType::FundsPlanned | EventType::FundsAllocated | EventType::FundsDisbursed => {
                 ActFacts::Funds {
@@ -169,9 +176,10 @@ impl<'a> ActFacts<'a> {
                         EventType::FundsAllocated => FundsKind::Allocated,
                         _ => FundsKind::Disbursed,
                     },
-                    fiscal_year: data.year("fiscal_year")?,
-                    source: data.named::<Source>("source")?,
-                    amount: data.integer("amount")?,
+                    // The three funding types share one table.
+                    fiscal_year: data.year(field!(FundsPlanned, "fiscal_year"))?,
+                    source: data.named::<Source>(field!(FundsPlanned, "source"))?,
+                    amount: data.integer(field!(FundsPlanned, "amount"))?,
                 }
             }
             // Read in full.

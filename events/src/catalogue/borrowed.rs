@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::names::EventType;
-use super::table::{DATA_FIELDS_MAX, Field, FieldKind, Presence, table};
+use super::table::{DATA_FIELDS_MAX, Field, FieldAt, FieldKind, Presence, table};
 use crate::fields::{COLLECTION_ENTRIES_MAX, Text};
 use crate::types::{Amount, IndicatorKey, JSON_SAFE_INTEGER_MAX, YEAR_MAX, YEAR_MIN};
 
@@ -78,45 +78,49 @@ impl<'a> BorrowedData<'a> {
         self.event_type
     }
 
-    /// The value of the field `name`, `None` when it is absent. `name` must be a field of the
-    /// event type.
-    pub fn get(&self, name: &str) -> Option<Borrowed<'a>> {
-        let index = self.fields.iter().position(|field| field.name == name);
-        debug_assert!(index.is_some(), "{} has no field {name}", self.event_type);
-        self.values[index?]
+    /// The value of `field`, `None` when it is absent. `field` must be one of this data's
+    /// event type (or of one with the same table: the three funding types).
+    pub fn get(&self, field: FieldAt) -> Option<Borrowed<'a>> {
+        debug_assert_eq!(
+            table(field.event_type).fields,
+            self.fields,
+            "{} has no such field",
+            self.event_type
+        );
+        self.values[field.index]
     }
 
     /// A text, indicator key or name field.
-    pub fn text(&self, name: &str) -> Option<&'a str> {
-        match self.get(name)? {
+    pub fn text(&self, field: FieldAt) -> Option<&'a str> {
+        match self.get(field)? {
             Borrowed::Text(text) => Some(text),
             _ => None,
         }
     }
 
     /// A name field, parsed.
-    pub fn named<T: FromStr>(&self, name: &str) -> Option<T> {
-        self.text(name)?.parse().ok()
+    pub fn named<T: FromStr>(&self, field: FieldAt) -> Option<T> {
+        self.text(field)?.parse().ok()
     }
 
     /// An integer or amount field.
-    pub fn integer(&self, name: &str) -> Option<u64> {
-        match self.get(name)? {
+    pub fn integer(&self, field: FieldAt) -> Option<u64> {
+        match self.get(field)? {
             Borrowed::Integer(integer) => Some(integer),
             _ => None,
         }
     }
 
-    pub fn year(&self, name: &str) -> Option<i16> {
-        match self.get(name)? {
+    pub fn year(&self, field: FieldAt) -> Option<i16> {
+        match self.get(field)? {
             Borrowed::Year(year) => Some(year),
             _ => None,
         }
     }
 
     /// The sum of a field of names to counts.
-    pub fn count_sum(&self, name: &str) -> Option<u64> {
-        match self.get(name)? {
+    pub fn count_sum(&self, field: FieldAt) -> Option<u64> {
+        match self.get(field)? {
             Borrowed::CountSum(sum) => Some(sum),
             _ => None,
         }
@@ -422,7 +426,7 @@ mod tests {
         let parsed = serde_json::to_value(parsed).unwrap();
         for field in table(read.event_type()).fields {
             let full = &parsed[field.name];
-            match read.get(field.name) {
+            match read.get(FieldAt::of(read.event_type(), field.name)) {
                 None => assert!(sent.get(field.name).is_none(), "{}: {text}", field.name),
                 Some(Borrowed::Text(value)) => assert_eq!(full, value, "{text}"),
                 Some(Borrowed::Integer(value)) => assert_eq!(full, value, "{text}"),

@@ -28,3 +28,4 @@ pub use data::{
     UnitEstablished,
 };
 pub use names::{AssessmentKind, Channel, DecisionKind, EventType, PlanKind, PlanStatus, Source};
+pub use table::FieldAt;

@@ -83,7 +83,7 @@ macro_rules! fields {
 }
 
 /// The fields `data` may have for each event type.
-pub fn table(event_type: EventType) -> Table {
+pub const fn table(event_type: EventType) -> Table {
     use EventType as T;
     use FieldKind::*;
     match event_type {
@@ -163,6 +163,46 @@ pub fn table(event_type: EventType) -> Table {
         ],
         T::EventRetracted => fields![Required target: EventId, Required reason: Text],
     }
+}
+
+/// A field of an event type's data, found in the table by its name when the program is
+/// compiled (`const { FieldAt::of(EventType::StaffAssigned, "count") }`), so that reading it
+/// is an index, and a name the table does not hold fails the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldAt {
+    pub(super) event_type: EventType,
+    pub(super) index: usize,
+}
+
+impl FieldAt {
+    /// The field `name` of `event_type`; panics (at compile time, in a `const`) if it has
+    /// none of that name.
+    pub const fn of(event_type: EventType, name: &str) -> FieldAt {
+        let fields = table(event_type).fields;
+        let mut index = 0;
+        while index < fields.len() {
+            if same_name(fields[index].name, name) {
+                return FieldAt { event_type, index };
+            }
+            index += 1;
+        }
+        panic!("the event type has no field of that name")
+    }
+}
+
+const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut index = 0;
+    while index < a.len() {
+        if a[index] != b[index] {
+            return false;
+        }
+        index += 1;
+    }
+    true
 }
 
 /// The names of the fields `data` may have for `event_type`.
