@@ -80,11 +80,13 @@ impl Record {
     }
 
     /// Folds one stored event as the cold start reads it ([`Log::open_with_replay`]): the same
-    /// fold as [`Record::apply`] of the whole [`StoredEvent`], with an act's `data` decoded
-    /// straight from its stored text into what the record keeps (`decode.rs`). An event whose
+    /// fold as [`Record::apply`] of the whole [`StoredEvent`], with an act's `data` read
+    /// straight from its stored text ([`BorrowedData`]) into what the record keeps
+    /// (`decode.rs`). An event whose
     /// `data` is not JSON is skipped whole, as a scan of the log skips its row.
     ///
     /// [`Log::open_with_replay`]: acta_events::Log::open_with_replay
+    /// [`BorrowedData`]: acta_events::catalogue::BorrowedData
     pub fn replay(&mut self, event: &EventRow<'_>) {
         let header = &event.header;
         if let Some(facts) = ActFacts::read(header.event_type, event.data) {

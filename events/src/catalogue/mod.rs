@@ -10,7 +10,7 @@
 //!
 //! - `names`: [`EventType`], [`PlanStatus`] and the fixed sets of names data may carry.
 //! - `data`: the typed data of each event type, [`EventData`].
-//! - `table`: the one table of each type's fields: name, presence, kind ([`data_fields`]).
+//! - `table`: the one table of each type's fields: name, presence, kind; [`FieldAt`].
 //! - `read`: [`EventData::parse`], field by field from a JSON value.
 //! - `borrowed`: [`BorrowedData`], an act's data read straight from its stored text.
 
