@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
-use common::{Server, acta, assert_problem_shape, client, fields, new_id, register};
+use common::{Server, acta, assert_problem_shape, client, event, fields, new_id, register};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -192,8 +192,8 @@ fn all_events(server: &Server) -> Vec<Value> {
 
 /// A `progress.reported` act on `plan`.
 fn progress(plan: &str) -> Value {
-    json!({"type": "progress.reported", "plan": plan, "occurred_on": "2013-06-30",
-           "data": {"indicator": "training.sessions", "quantity": 2}})
+    let data = json!({"indicator": "training.sessions", "quantity": 2});
+    event("progress.reported", plan, "2013-06-30", data)
 }
 
 /// Runs `acta token create` on `db`; returns (exit success, stdout, stderr).

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Server, fields, funds, new_id, register};
+use common::{Server, event, fields, funds, new_id, register};
 use serde_json::{Value, json};
 
 struct Case {
@@ -28,7 +28,7 @@ fn case(name: &'static str, body: Value, status: u16, field: &'static str) -> Ca
 }
 
 fn act(plan: &str, data: Value) -> Value {
-    json!({"type": "training.held", "plan": plan, "occurred_on": "2012-03-01", "data": data})
+    event("training.held", plan, "2012-03-01", data)
 }
 
 #[test]

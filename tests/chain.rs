@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Server, acta, funds, register};
+use common::{Server, acta, export, funds, register};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -82,20 +82,6 @@ fn record_some_acts(server: &Server) {
         let (status, body) = server.post("/v1/events", &event);
         assert_eq!(status, 201, "{body}");
     }
-}
-
-fn export(db: &std::path::Path) -> Vec<Value> {
-    let output = acta(&["export", "--db", db.to_str().unwrap()]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
 }
 
 #[test]

@@ -4,23 +4,14 @@
 mod common;
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{BINARY, acta, funds, new_id, register};
+use common::{BINARY, acta, export, funds, new_id, register};
 use serde_json::{Value, json};
 
 fn jsonl(events: &[Value]) -> String {
     events.iter().map(|event| format!("{event}\n")).collect()
-}
-
-fn exported(db: &str) -> Vec<Value> {
-    let output = acta(&["export", "--db", db]);
-    assert!(output.status.success());
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
 }
 
 #[test]
@@ -50,7 +41,7 @@ fn import_is_idempotent_and_names_a_bad_line() {
         "{}",
         String::from_utf8_lossy(&again.stderr)
     );
-    assert_eq!(exported(db).len(), 6);
+    assert_eq!(export(Path::new(db)).len(), 6);
 
     // Line 3 of this file is bad: lines 1–2 are stored, nothing of 3 or after.
     let more = [
@@ -68,7 +59,7 @@ fn import_is_idempotent_and_names_a_bad_line() {
         said.contains("line 3") && said.contains("/data/fiscal_year"),
         "{said}"
     );
-    assert_eq!(exported(db).len(), 8);
+    assert_eq!(export(Path::new(db)).len(), 8);
 
     // A line that is not JSON, from stdin.
     let mut child = Command::new(BINARY)
@@ -86,7 +77,7 @@ fn import_is_idempotent_and_names_a_bad_line() {
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("line 2: not JSON"));
-    assert_eq!(exported(db).len(), 9);
+    assert_eq!(export(Path::new(db)).len(), 9);
 
     let verified = acta(&["verify", "--db", db]);
     assert!(verified.status.success());
@@ -121,6 +112,6 @@ fn a_bad_line_in_a_later_batch_stops_the_import_there() {
             said.contains(&format!("{} events stored before it", bad_line - 1)),
             "{said}"
         );
-        assert_eq!(exported(db).len(), bad_line - 1);
+        assert_eq!(export(Path::new(db)).len(), bad_line - 1);
     }
 }

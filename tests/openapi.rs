@@ -14,7 +14,7 @@ use acta_events::catalogue::{AssessmentKind, Channel, DecisionKind, PlanKind, So
 use acta_events::fields::COLLECTION_ENTRIES_MAX;
 use acta_events::types::{JSON_SAFE_INTEGER_MAX, YEAR_MAX, YEAR_MIN};
 use acta_events::{BATCH_EVENTS_MAX, CivilDate, EventData, EventType, NewEvent, PlanStatus, Text};
-use common::{Server, client};
+use common::{Reply, Server, client};
 use jsonschema::{Draft, Validator};
 use serde_json::{Value, json};
 
@@ -768,48 +768,6 @@ fn the_text_schema_is_the_text_rule() {
 // Real answers
 // ---------------------------------------------------------------------------------------------
 
-/// What came back.
-struct Reply {
-    status: u16,
-    content_type: String,
-    body: Value,
-}
-
-fn send(
-    server: &Server,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> Reply {
-    let mut request = client().request(
-        reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-        server.url(path),
-    );
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().expect("the server answers");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|value| value.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let text = response.text().unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Reply {
-        status,
-        content_type,
-        body,
-    }
-}
-
 /// Checks `reply` against what the document says `method template` answers with its status:
 /// the status is listed, the media type is the documented one, and the body matches the schema
 /// with no undocumented key.
@@ -860,7 +818,7 @@ fn real_answers_of_the_demo_match_their_schemas() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_new(&dir.path().join("acta.db"), &["--demo"]);
     let token = server.token.clone();
-    let get = |path: &str| send(&server, "GET", path, Some(&token), None);
+    let get = |path: &str| server.send("GET", path, Some(&token), None);
 
     let reply = get("/v1/events?limit=1000");
     check(&doc, "GET", "/v1/events", &reply, "the demo's events");
@@ -939,18 +897,18 @@ fn real_answers_of_the_demo_match_their_schemas() {
         ("DELETE", "/v1/tokens/{name}", "/v1/tokens/nobody", 404),
     ];
     for (method, template, path, status) in problems {
-        let reply = send(&server, method, path, Some(&token), None);
+        let reply = server.send(method, path, Some(&token), None);
         assert_eq!(reply.status, status, "{method} {path}: {}", reply.body);
         check(&doc, method, template, &reply, &format!("{method} {path}"));
     }
-    let reply = send(&server, "GET", "/v1/head", None, None);
+    let reply = server.send("GET", "/v1/head", None, None);
     check(&doc, "GET", "/v1/head", &reply, "no token");
     assert_eq!(reply.status, 401);
     let not_found = deref(&doc, &doc["components"]["responses"]["NotFound"]);
     let reply = get("/v1/nowhere");
     assert_eq!(reply.status, 404);
     check_response(&doc, not_found, &reply, "an unknown path");
-    let reply = send(&server, "PUT", "/v1/head", Some(&token), None);
+    let reply = server.send("PUT", "/v1/head", Some(&token), None);
     assert_eq!(reply.status, 405);
     check_response(
         &doc,
@@ -963,26 +921,26 @@ fn real_answers_of_the_demo_match_their_schemas() {
     let training = json!({"type": "training.held", "plan": "dn-sxsh-2015",
                           "occurred_on": "2014-06-01", "id": common::new_id(),
                           "data": {"topic": "energy_efficiency", "sessions": 1, "participants": 30}});
-    let reply = send(&server, "POST", "/v1/events", Some(&token), Some(&training));
+    let reply = server.send("POST", "/v1/events", Some(&token), Some(&training));
     assert_eq!(reply.status, 201, "{}", reply.body);
     check(&doc, "POST", "/v1/events", &reply, "an append");
-    let reply = send(&server, "POST", "/v1/events", Some(&token), Some(&training));
+    let reply = server.send("POST", "/v1/events", Some(&token), Some(&training));
     assert_eq!(reply.status, 200, "{}", reply.body);
     check(&doc, "POST", "/v1/events", &reply, "an idempotent repeat");
     let mut changed = training.clone();
     changed["data"]["sessions"] = json!(2);
-    let reply = send(&server, "POST", "/v1/events", Some(&token), Some(&changed));
+    let reply = server.send("POST", "/v1/events", Some(&token), Some(&changed));
     assert_eq!(reply.status, 409, "{}", reply.body);
     check(&doc, "POST", "/v1/events", &reply, "an id reused");
     let mut float = training.clone();
     float["id"] = json!(common::new_id());
     float["data"]["participants"] = json!(30.0);
-    let reply = send(&server, "POST", "/v1/events", Some(&token), Some(&float));
+    let reply = server.send("POST", "/v1/events", Some(&token), Some(&float));
     assert_eq!(reply.status, 422, "{}", reply.body);
     check(&doc, "POST", "/v1/events", &reply, "a float");
     let mut unknown = training.clone();
     unknown["colour"] = json!("red");
-    let reply = send(&server, "POST", "/v1/events", Some(&token), Some(&unknown));
+    let reply = server.send("POST", "/v1/events", Some(&token), Some(&unknown));
     assert_eq!(reply.status, 400, "{}", reply.body);
     check(&doc, "POST", "/v1/events", &reply, "an unknown field");
     let batch = json!({"events": [
@@ -991,13 +949,7 @@ fn real_answers_of_the_demo_match_their_schemas() {
         {"type": "funds.allocated", "plan": "dn-sxsh-2015", "occurred_on": "2014-06-02",
          "data": {"fiscal_year": 2014, "source": "central", "amount": JSON_SAFE_INTEGER_MAX}},
     ]});
-    let reply = send(
-        &server,
-        "POST",
-        "/v1/events/batch",
-        Some(&token),
-        Some(&batch),
-    );
+    let reply = server.send("POST", "/v1/events/batch", Some(&token), Some(&batch));
     assert_eq!(reply.status, 201, "{}", reply.body);
     check(&doc, "POST", "/v1/events/batch", &reply, "a batch");
     // Sums beyond 2^53 − 1 are still integers of the funding schema.
@@ -1013,8 +965,7 @@ fn real_answers_of_the_demo_match_their_schemas() {
     );
 
     // Tokens.
-    let reply = send(
-        &server,
+    let reply = server.send(
         "POST",
         "/v1/tokens",
         Some(&token),
@@ -1023,19 +974,12 @@ fn real_answers_of_the_demo_match_their_schemas() {
     assert_eq!(reply.status, 201, "{}", reply.body);
     check(&doc, "POST", "/v1/tokens", &reply, "a new token");
     let auditor = reply.body["token"].as_str().unwrap().to_owned();
-    let reply = send(
-        &server,
-        "POST",
-        "/v1/events",
-        Some(&auditor),
-        Some(&training),
-    );
+    let reply = server.send("POST", "/v1/events", Some(&auditor), Some(&training));
     assert_eq!(reply.status, 403, "{}", reply.body);
     check(&doc, "POST", "/v1/events", &reply, "an auditor appending");
-    let reply = send(&server, "GET", "/v1/whoami", Some(&auditor), None);
+    let reply = server.send("GET", "/v1/whoami", Some(&auditor), None);
     check(&doc, "GET", "/v1/whoami", &reply, "whoami of an auditor");
-    let reply = send(
-        &server,
+    let reply = server.send(
         "POST",
         "/v1/tokens",
         Some(&token),
@@ -1043,13 +987,7 @@ fn real_answers_of_the_demo_match_their_schemas() {
     );
     assert_eq!(reply.status, 409, "{}", reply.body);
     check(&doc, "POST", "/v1/tokens", &reply, "a name in use");
-    let reply = send(
-        &server,
-        "DELETE",
-        "/v1/tokens/kiem-toan",
-        Some(&token),
-        None,
-    );
+    let reply = server.send("DELETE", "/v1/tokens/kiem-toan", Some(&token), None);
     assert_eq!(reply.status, 204);
 }
 

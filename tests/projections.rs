@@ -7,18 +7,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, fields, register};
+use common::{Server, event, fields, register};
 use serde_json::{Value, json};
 
 const PARENT: &str = "vn-sxsh";
 const CHILD: &str = "dn-sxsh";
 
 // ----- Helpers -----
-
-/// A request-shaped event.
-fn event(kind: &str, plan: &str, occurred_on: &str, data: Value) -> Value {
-    json!({"type": kind, "plan": plan, "occurred_on": occurred_on, "data": data})
-}
 
 /// A funding request with a chosen source and date.
 fn money(

@@ -4,6 +4,9 @@
 //!   depends, through others, on itself. Each crate's `src/` can be checked the same way: [`check_crate`] takes its
 //!   directory.
 //! - `projections/` outside its tests names no SQLite and reads no clock and no randomness.
+//! - No source file of `src/`, `events/src` or `projections/src` holds more than
+//!   [`FILE_LINES_MAX`] lines outside its test items: a file that long holds more than one
+//!   idea, and is split along them.
 //!
 //! The checks read the source with a small parser rather than the compiler:
 //!
@@ -162,6 +165,31 @@ fn events_read_the_clock_and_randomness_only_where_allowed() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
+/// Most lines a source file may hold outside its test items (comments and blank lines count;
+/// an item under `#[cfg(test)]` does not).
+const FILE_LINES_MAX: usize = 800;
+
+#[test]
+fn no_source_file_is_longer_than_the_limit_outside_its_tests() {
+    let mut found = Vec::new();
+    for crate_dir in [
+        workspace(),
+        workspace().join("events"),
+        workspace().join("projections"),
+    ] {
+        for module in load_crate(&crate_dir).modules {
+            if module.lines_outside_tests > FILE_LINES_MAX {
+                found.push(format!(
+                    "{}: {} lines outside its tests (at most {FILE_LINES_MAX}): split it along its ideas",
+                    module.file.display(),
+                    module.lines_outside_tests
+                ));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
 /// Prints a crate's module graph and its first circle:
 /// `TIDY_CRATE=events cargo test --test tidy -- --ignored --nocapture module_graph`.
 #[test]
@@ -199,6 +227,8 @@ struct Module {
     code: String,
     /// Child modules declared outside tests.
     children: Vec<String>,
+    /// How many lines of the file are not part of a test item.
+    lines_outside_tests: usize,
 }
 
 #[derive(Debug)]
@@ -252,13 +282,20 @@ fn load_crate(crate_dir: &Path) -> Crate {
 }
 
 fn parse_module(name: &str, file: &Path, text: &str) -> Module {
-    let code = without_test_items(&blank_comments_and_literals(text));
+    let blanked = blank_comments_and_literals(text);
+    let code = without_test_items(&blanked);
     let children = declared_modules(&code);
+    let line_of = |at: usize| blanked[..at].matches('\n').count();
+    let test_lines: usize = test_items(&blanked)
+        .into_iter()
+        .map(|(start, end)| line_of(end.max(start + 1) - 1) - line_of(start) + 1)
+        .sum();
     Module {
         name: name.to_owned(),
         file: file.to_owned(),
         code,
         children,
+        lines_outside_tests: text.lines().count() - test_lines,
     }
 }
 
@@ -466,8 +503,22 @@ fn raw_string_hashes(chars: &[char], at: usize) -> Option<usize> {
 /// `code` (already blanked) with every item under `#[cfg(test)]` blanked too: the item runs to
 /// its first `;` or its first `{ … }` block outside brackets.
 fn without_test_items(code: &str) -> String {
-    let bytes = code.as_bytes();
     let mut out = code.to_owned().into_bytes();
+    for (start, end) in test_items(code) {
+        for byte in &mut out[start..end] {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+    }
+    String::from_utf8(out).expect("an item is blanked from an ASCII byte to an ASCII byte")
+}
+
+/// Where each item under `#[cfg(test)]` in `code` (comments and literals blanked) starts, at
+/// its attribute, and ends, just past its `;` or `}`.
+fn test_items(code: &str) -> Vec<(usize, usize)> {
+    let bytes = code.as_bytes();
+    let mut items = Vec::new();
     let mut search = 0;
     while let Some(found) = find_cfg_test(code, search) {
         let (attribute_start, mut i) = found;
@@ -500,14 +551,10 @@ fn without_test_items(code: &str) -> String {
             }
             i += 1;
         }
-        for byte in &mut out[attribute_start..end] {
-            if *byte != b'\n' {
-                *byte = b' ';
-            }
-        }
+        items.push((attribute_start, end));
         search = end;
     }
-    String::from_utf8(out).expect("an item is blanked from an ASCII byte to an ASCII byte")
+    items
 }
 
 /// Where the next `#[cfg(test)]` (spaces allowed between its tokens) starts, and where it ends.
@@ -802,6 +849,14 @@ fn a_circle_is_found_and_shown_with_where_each_step_is() {
         circle, "  a → b (a.rs:1)\n  b → c (b.rs:2)\n  c → a (c.rs:3)",
         "{circle}"
     );
+}
+
+#[test]
+fn lines_of_test_items_are_not_counted() {
+    let text = "fn a() {}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n\
+                #[cfg(test)]\nuse x;\n// a comment counts\n";
+    let module = parse_module("crate", Path::new("lib.rs"), text);
+    assert_eq!(module.lines_outside_tests, 3);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Server, acta, fields, funds, register};
+use common::{Server, acta, event, fields, funds, register};
 use serde_json::{Value, json};
 
 /// Posts `body` (raw JSON text) to `path`, checks the status and the field named, checks that
@@ -256,8 +256,8 @@ fn texts_are_still_stored_exactly_as_sent() {
 
 /// A `decision.issued` request of plan `p`.
 fn decision_of(number: &str, issuer: &str, occurred_on: &str) -> Value {
-    json!({"type": "decision.issued", "plan": "p", "occurred_on": occurred_on,
-           "data": {"number": number, "issuer": issuer, "title": "Ban hành kế hoạch"}})
+    let data = json!({"number": number, "issuer": issuer, "title": "Ban hành kế hoạch"});
+    event("decision.issued", "p", occurred_on, data)
 }
 
 /// "UBND tỉnh Đồng Nai" in Unicode NFD: each accented letter as a base and combining marks.

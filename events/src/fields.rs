@@ -83,7 +83,7 @@ impl Text {
     }
 
     /// Checks `text` against the rules of a text field without keeping it.
-    pub fn check(text: &str) -> Result<(), String> {
+    pub(crate) fn check(text: &str) -> Result<(), String> {
         if let Some(control) = text
             .chars()
             .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))

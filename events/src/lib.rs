@@ -13,7 +13,8 @@
 //! - [`fields`]: reading a JSON object field by field, collecting every problem; the rules of
 //!   texts (format characters, the comparable form of decision numbers); short quotes for
 //!   error messages.
-//! - [`catalogue`]: every event type of CONTRACT §2.1–§2.3 as typed Rust.
+//! - [`catalogue`]: every event type of CONTRACT §2.1–§2.3 as typed Rust, the one table of
+//!   each type's fields, and its two readers: from a JSON value, and borrowed from stored text.
 //! - [`request`]: request-shaped events and batches.
 //! - [`stored`]: the stored shape and the chain hash.
 //! - [`jcs`]: canonical JSON (RFC 8785).
@@ -44,6 +45,6 @@ pub use store::{
     AppendOutcome, AppendRequest, Clock, Database, DatabaseFile, EventFilter, EventRow, Head,
     Integrity, Log, LogOptions, VerifyReport, WriterHealth, WriterStatus,
 };
-pub use stored::{GENESIS_HASH, StoredEvent};
+pub use stored::{EventHeader, GENESIS_HASH, StoredEvent};
 pub use tokens::{Caller, Role, TokenError, TokenStatus, Tokens};
 pub use types::{Amount, CivilDate, DatePrecision, EventId, IndicatorKey, Instant, PlanKey};

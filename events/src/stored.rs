@@ -10,6 +10,20 @@ use crate::types::{CivilDate, DatePrecision, EventId, Instant, PlanKey};
 /// `prev_hash` of the first event: 64 zeros.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// Who and when a stored event is: what a reader of the log reads of it besides its data,
+/// whether the event came whole ([`StoredEvent::header`]) or borrowed from its row
+/// ([`EventRow`](crate::EventRow)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventHeader<'a> {
+    pub seq: u64,
+    pub id: EventId,
+    pub event_type: EventType,
+    /// A valid plan key.
+    pub plan: &'a str,
+    pub occurred_on: CivilDate,
+    pub recorded_at: Instant,
+}
+
 /// One event as stored: every key of the contract's stored shape.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
@@ -29,6 +43,18 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
+    /// Who and when this event is.
+    pub fn header(&self) -> EventHeader<'_> {
+        EventHeader {
+            seq: self.seq,
+            id: self.id,
+            event_type: self.event_type,
+            plan: self.plan.as_str(),
+            occurred_on: self.occurred_on,
+            recorded_at: self.recorded_at,
+        }
+    }
+
     /// The stored object without `hash` and `prev_hash`: what the hash covers.
     pub fn hashed_body(&self) -> Value {
         let mut body = Map::new();

@@ -86,7 +86,7 @@ impl IndicatorKey {
     }
 
     /// Whether `text` is an indicator key, without making one.
-    pub fn is_valid(text: &str) -> bool {
+    pub(crate) fn is_valid(text: &str) -> bool {
         let parts_ok = text.split('.').all(|part| {
             let mut chars = part.chars();
             chars.next().is_some_and(|c| c.is_ascii_lowercase())

@@ -63,10 +63,15 @@ fn replayed(db: &std::path::Path) -> (Vec<StoredEvent>, Vec<(u64, String)>) {
     let mut rows = Vec::new();
     let mut keep = |row: &EventRow<'_>| {
         rows.push((
-            row.seq,
+            row.header.seq,
             format!(
                 "{} {} {} {} {} {}",
-                row.id, row.event_type, row.plan, row.occurred_on, row.recorded_at, row.data
+                row.header.id,
+                row.header.event_type,
+                row.header.plan,
+                row.header.occurred_on,
+                row.header.recorded_at,
+                row.data
             ),
         ))
     };

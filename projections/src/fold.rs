@@ -66,7 +66,7 @@ pub(crate) fn aggregate<'r>(
 
 /// Every act of `plans` recorded by `known_at`, as read then, dated by `as_of`.
 fn fold(record: &Record, visibility: Visibility, plans: &PlanSet) -> Aggregate {
-    let mut aggregate = Aggregate::sized(record.cells.counts());
+    let mut aggregate = Aggregate::sized(record.tables.cells.counts());
     for &plan in &plans.members {
         for (act, event) in record.plans[plan as usize].acts.iter().enumerate() {
             if !visibility.recorded(event.recorded_ms) {
@@ -115,7 +115,7 @@ fn fold_from_checkpoint(
         visibility,
         plans,
         as_of_year: visibility.as_of.map(|day| day.to_civil().year()),
-        aggregate: Aggregate::sized(record.cells.counts()),
+        aggregate: Aggregate::sized(record.tables.cells.counts()),
     };
     fold.copy_years_before_as_of();
     // A plan's acts are in recorded order: those the checkpoint read are a prefix (up to
@@ -157,14 +157,14 @@ impl FoldFromCheckpoint<'_> {
         for &plan in &self.plans.members {
             let entry = record.plan_at(plan);
             for &cell in &entry.cells.years {
-                if self.before_as_of(record.cells.years.key(cell).year)
+                if self.before_as_of(record.tables.cells.years.key(cell).year)
                     && let Some(sums) = checkpoint.year(cell)
                 {
                     self.aggregate.years[cell as usize] = sums;
                 }
             }
             for &cell in &entry.cells.indicators {
-                if self.before_as_of(record.cells.indicators.key(cell).year) {
+                if self.before_as_of(record.tables.cells.indicators.key(cell).year) {
                     let index = cell as usize;
                     if let Some(actual) = checkpoint.indicator_actual(cell) {
                         self.aggregate.indicator_actual[index] = actual;
@@ -175,7 +175,7 @@ impl FoldFromCheckpoint<'_> {
                 }
             }
             for &cell in &entry.cells.topics {
-                if self.before_as_of(record.cells.topics.key(cell).year)
+                if self.before_as_of(record.tables.cells.topics.key(cell).year)
                     && let Some(sums) = checkpoint.topic(cell)
                 {
                     self.aggregate.topics[cell as usize] = sums;
@@ -183,7 +183,10 @@ impl FoldFromCheckpoint<'_> {
             }
         }
         for (cell, sums) in checkpoint.funding_before(self.as_of_year) {
-            if self.plans.contains(record.cells.funding.key(cell).plan) {
+            if self
+                .plans
+                .contains(record.tables.cells.funding.key(cell).plan)
+            {
                 let target = &mut self.aggregate.funding[cell as usize];
                 for (sum, amount) in target.iter_mut().zip(sums) {
                     *sum += amount;

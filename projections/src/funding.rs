@@ -188,7 +188,7 @@ impl Record {
                 if sums.is_empty() {
                     continue;
                 }
-                let key = self.cells.funding.key(cell);
+                let key = self.tables.cells.funding.key(cell);
                 by_year
                     .entry((key.fiscal_year, key.source))
                     .or_default()

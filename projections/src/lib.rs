@@ -18,9 +18,12 @@
 //! - `decisions`: each decision version rendered once, as the yearly summary lists it.
 //! - [`vnd`]: amounts in Vietnamese: `1.276.000.000 ₫`, spelt in words, and words read back.
 //! - `cells`: the aggregate cells, each key found by hash map once, when an act is applied.
-//! - `decode`: what an act's data says, read from a checked `EventData` or, at the cold start
-//!   ([`Record::replay`]), straight from the stored text without a JSON value.
+//! - `decode`: what the record keeps of an act's data, from a checked `EventData` or, at the
+//!   cold start ([`Record::replay`]), from the data `acta-events` read borrowed from its
+//!   stored text.
 //! - [`query`]: [`Query`], the two time axes, the plan subtree and today.
+//! - `act_tables`: what every act's compact state points into (cells, interned names, units,
+//!   rendered decisions, claims of totals), and how an act's facts become that state.
 //! - `aggregate`: the dense sums every answer is read from, kept live for "now".
 //! - `checkpoint`: copies of the live sums every so many events, from which time travel
 //!   starts instead of folding every act.
@@ -39,6 +42,7 @@
 //!
 //! `docs/DESIGN.md` explains why time travel stays fast.
 
+mod act_tables;
 mod aggregate;
 mod cells;
 mod checkpoint;

@@ -155,7 +155,7 @@ impl Record {
             let Payload::Total { claim } = self.state(reference).payload else {
                 continue;
             };
-            let claim = &self.claims[claim as usize];
+            let claim = &self.tables.claims[claim as usize];
             let event = self.identity(reference).id;
             let plan_key = &self.plan_at(reference.plan).key;
             let is_money = matches!(claim.metric, Metric::Funding(_));
@@ -231,7 +231,7 @@ impl Record {
             match claim.metric {
                 Metric::Funding(metric) => {
                     for &cell in &entry.cells.funding {
-                        if !claim.covers(self.cells.funding.key(cell).fiscal_year) {
+                        if !claim.covers(self.tables.cells.funding.key(cell).fiscal_year) {
                             continue;
                         }
                         let sums = FundingSums::of_cell(aggregate.funding_of(cell));
@@ -245,7 +245,7 @@ impl Record {
                 }
                 Metric::Indicator(indicator) => {
                     for &cell in &entry.cells.indicators {
-                        let key = self.cells.indicators.key(cell);
+                        let key = self.tables.cells.indicators.key(cell);
                         if key.indicator == indicator && claim.covers(key.year) {
                             sum += aggregate.indicator_of(cell).0;
                         }
@@ -315,7 +315,7 @@ impl Record {
                 let Some(event) = self.latest_disbursement(cell, visibility) else {
                     continue;
                 };
-                let key = self.cells.funding.key(cell);
+                let key = self.tables.cells.funding.key(cell);
                 let plan_key = &self.plan_at(plan).key;
                 let disbursed = money(sums.disbursed);
                 let source = source_words(key.source);
@@ -389,6 +389,7 @@ impl Record {
                 continue;
             }
             let actual = self
+                .tables
                 .cells
                 .indicators
                 .find(&IndicatorCellKey {
@@ -401,7 +402,7 @@ impl Record {
             if actual >= expected {
                 continue;
             }
-            let name = self.indicators.name(indicator);
+            let name = self.tables.indicators.name(indicator);
             drafts.push(FindingDraft {
                 kind: FindingKind::TargetMissed,
                 event: self.identity(target.reference).id,

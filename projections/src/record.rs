@@ -3,26 +3,21 @@
 
 use std::collections::HashMap;
 
-use acta_events::catalogue::{Channel, EventCorrected};
+use acta_events::catalogue::EventCorrected;
 use acta_events::{
-    CivilDate, EventData, EventId, EventRow, EventType, Instant, PlanKey, StoredEvent,
+    EventData, EventHeader, EventId, EventRow, EventType, Instant, PlanKey, StoredEvent,
 };
 
+use crate::act_tables::ActTables;
 use crate::aggregate::Aggregate;
-use crate::cells::{
-    CellKey, Cells, FundingKey, IndicatorCellKey, Interner, TopicCellKey, YearCellKey,
-};
 use crate::checkpoint::Checkpoints;
 use crate::compact::{
-    Act, ActIdentity, ActState, ActStateRef, CellIndex, Day, FundingMetric, FundsKind,
-    IndicatorIndex, LifecycleDetails, LifecycleEvent, MaybeCell, MaybeCount, Metric, Payload,
-    PlanIndex, Revision, TotalClaim, UnitNames, WordsReading, dense_index,
+    Act, ActIdentity, ActState, ActStateRef, Day, FundsKind, LifecycleDetails, LifecycleEvent,
+    Payload, PlanIndex, Revision, dense_index,
 };
-use crate::decisions::Decisions;
 use crate::decode::ActFacts;
 use crate::plans::{Plan, PlanSet};
 use crate::query::{Query, Visibility};
-use crate::vnd;
 
 /// The in-memory projection state: built by [`Record::apply`], one stored event at a time in
 /// `seq` order, and asked through [`Record::plans`], [`Record::plan`], [`Record::funding`],
@@ -40,18 +35,11 @@ pub struct Record {
     pub(crate) plans: Vec<Plan>,
     plan_index: HashMap<PlanKey, PlanIndex>,
     events: HashMap<EventId, EventRef>,
-    pub(crate) indicators: Interner,
-    /// The indicators acts feed by their type alone, once interned.
-    implied_indicators: ImpliedIndicators,
-    pub(crate) topics: Interner,
-    pub(crate) cells: Cells,
+    /// What every act's compact state points into: cells, names, decisions, claims.
+    pub(crate) tables: ActTables,
     /// Per funding cell, every version of a disbursement ever charged to it, so that a finding
     /// about the cell can name its latest visible disbursement without a scan of the log.
     pub(crate) disbursements: Vec<Vec<ActStateRef>>,
-    pub(crate) unit_names: UnitNames,
-    /// Each decision version as the yearly summary lists it, rendered once.
-    pub(crate) decisions: Decisions,
-    pub(crate) claims: Vec<TotalClaim>,
     /// Every act, at its latest version, summed: the answer to "now".
     live: Aggregate,
     last_recorded_ms: Option<i64>,
@@ -63,70 +51,6 @@ pub struct Record {
 enum EventRef {
     Act { plan: PlanIndex, act: u32 },
     Lifecycle { plan: PlanIndex, index: u32 },
-}
-
-/// An indicator an act feeds by its type alone (`staff.assigned`, `outreach.radio`, …).
-#[derive(Debug, Clone, Copy)]
-enum ImpliedIndicator {
-    Staff,
-    TrainingSessions,
-    TrainingParticipants,
-    Assessment,
-    Outreach(Channel),
-}
-
-impl ImpliedIndicator {
-    const COUNT: usize = 4 + Channel::ALL.len();
-
-    fn slot(self) -> usize {
-        match self {
-            ImpliedIndicator::Staff => 0,
-            ImpliedIndicator::TrainingSessions => 1,
-            ImpliedIndicator::TrainingParticipants => 2,
-            ImpliedIndicator::Assessment => 3,
-            ImpliedIndicator::Outreach(channel) => 4 + channel as usize,
-        }
-    }
-
-    fn name(self) -> String {
-        match self {
-            ImpliedIndicator::Staff => "staff.assigned".to_owned(),
-            ImpliedIndicator::TrainingSessions => "training.sessions".to_owned(),
-            ImpliedIndicator::TrainingParticipants => "training.participants".to_owned(),
-            ImpliedIndicator::Assessment => "assessment.enterprises".to_owned(),
-            ImpliedIndicator::Outreach(channel) => format!("outreach.{}", channel.as_str()),
-        }
-    }
-}
-
-/// The interned index of each implied indicator, interned the first time an act feeds it (so
-/// indices are given in the same order as by name) and then read without hashing its name.
-#[derive(Debug, Default)]
-struct ImpliedIndicators([Option<IndicatorIndex>; ImpliedIndicator::COUNT]);
-
-/// Who and when an event is: what the fold reads of it besides its data, whether it came whole
-/// ([`StoredEvent`]) or borrowed from its row ([`EventRow`]).
-struct EventHeader<'a> {
-    seq: u64,
-    id: EventId,
-    event_type: EventType,
-    /// A valid plan key.
-    plan: &'a str,
-    occurred_on: CivilDate,
-    recorded_at: Instant,
-}
-
-impl<'a> EventHeader<'a> {
-    fn of(event: &'a StoredEvent) -> EventHeader<'a> {
-        EventHeader {
-            seq: event.seq,
-            id: event.id,
-            event_type: event.event_type,
-            plan: event.plan.as_str(),
-            occurred_on: event.occurred_on,
-            recorded_at: event.recorded_at,
-        }
-    }
 }
 
 /// An event's data as read: a JSON value still to be checked, or an act's facts already read.
@@ -152,31 +76,26 @@ impl Record {
     /// refers to what exists; should one not (a bug elsewhere), it is skipped rather than
     /// allowed to take the service down.
     pub fn apply(&mut self, event: &StoredEvent) {
-        self.apply_read(&EventHeader::of(event), Data::Json(&event.data));
+        self.apply_read(&event.header(), Data::Json(&event.data));
     }
 
     /// Folds one stored event as the cold start reads it ([`Log::open_with_replay`]): the same
-    /// fold as [`Record::apply`] of the whole [`StoredEvent`], with an act's `data` decoded
-    /// straight from its stored text into what the record keeps (`decode.rs`). An event whose
+    /// fold as [`Record::apply`] of the whole [`StoredEvent`], with an act's `data` read
+    /// straight from its stored text ([`BorrowedData`]) into what the record keeps
+    /// (`decode.rs`). An event whose
     /// `data` is not JSON is skipped whole, as a scan of the log skips its row.
     ///
     /// [`Log::open_with_replay`]: acta_events::Log::open_with_replay
+    /// [`BorrowedData`]: acta_events::catalogue::BorrowedData
     pub fn replay(&mut self, event: &EventRow<'_>) {
-        let header = EventHeader {
-            seq: event.seq,
-            id: event.id,
-            event_type: event.event_type,
-            plan: event.plan,
-            occurred_on: event.occurred_on,
-            recorded_at: event.recorded_at,
-        };
-        if let Some(facts) = ActFacts::read(event.event_type, event.data) {
-            return self.apply_read(&header, Data::Act(facts));
+        let header = &event.header;
+        if let Some(facts) = ActFacts::read(header.event_type, event.data) {
+            return self.apply_read(header, Data::Act(facts));
         }
         let Ok(data) = serde_json::from_str::<serde_json::Value>(event.data) else {
             return;
         };
-        self.apply_read(&header, Data::Json(&data));
+        self.apply_read(header, Data::Json(&data));
     }
 
     /// [`Record::apply`] and [`Record::replay`]: one fold, whichever way the data was read.
@@ -491,278 +410,16 @@ impl Record {
         }
     }
 
-    /// The compact state of an act, with its cells resolved.
+    /// The compact state of an act of `plan`, with its cells resolved.
     fn state_of(&mut self, plan: PlanIndex, day: Day, facts: &ActFacts<'_>) -> ActState {
-        let year = day.to_civil().year();
-        let payload = match *facts {
-            ActFacts::Decision {
-                number,
-                issuer,
-                title,
-            } => Payload::Decision {
-                text: self.decisions.push(day.to_civil(), issuer, number, title),
-            },
-            ActFacts::Unit { name } => Payload::Unit {
-                name: self.unit_names.push(name),
-            },
-            ActFacts::Target {
-                indicator,
-                year: target_year,
-                quantity,
-            } => Payload::Target {
-                indicator: self.indicators.intern(indicator),
-                year: target_year,
-                quantity,
-            },
-            ActFacts::Funds {
-                kind,
-                fiscal_year,
-                source,
-                amount,
-            } => Payload::Funds {
-                kind,
-                amount,
-                funding_cell: self.cell(FundingKey {
-                    plan,
-                    fiscal_year,
-                    source,
-                }),
-            },
-            ActFacts::Total {
-                metric,
-                amount,
-                amount_in_words,
-                from_year,
-                to_year,
-            } => Payload::Total {
-                claim: self.push_claim(metric, amount, amount_in_words, from_year, to_year),
-            },
-            ActFacts::Staff { .. }
-            | ActFacts::Training { .. }
-            | ActFacts::Outreach { .. }
-            | ActFacts::Assessment { .. }
-            | ActFacts::Progress { .. } => self.indicator_payload(plan, year, facts),
-        };
-        ActState {
-            day,
-            year,
-            year_cell: self.cell(YearCellKey { plan, year }),
-            payload,
-        }
-    }
-
-    /// The payload of an act that feeds indicators, with the indicator cells of `year` it
-    /// feeds.
-    fn indicator_payload(&mut self, plan: PlanIndex, year: i16, facts: &ActFacts<'_>) -> Payload {
-        match *facts {
-            ActFacts::Staff { count } => Payload::Staff {
-                count,
-                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Staff, year),
-            },
-            ActFacts::Training {
-                topic,
-                sessions,
-                participants,
-                group_sum,
-            } => self.training(plan, year, topic, sessions, participants, group_sum),
-            ActFacts::Outreach { channel, items } => Payload::Outreach {
-                channel,
-                items,
-                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Outreach(channel), year),
-            },
-            ActFacts::Assessment { enterprises } => Payload::Assessment {
-                enterprises,
-                indicator_cell: self.implied_cell(plan, ImpliedIndicator::Assessment, year),
-            },
-            ActFacts::Progress {
-                indicator,
-                quantity,
-            } => Payload::Progress {
-                quantity,
-                indicator_cell: self.indicator_cell_named(plan, indicator, year),
-            },
-            ActFacts::Decision { .. }
-            | ActFacts::Unit { .. }
-            | ActFacts::Target { .. }
-            | ActFacts::Funds { .. }
-            | ActFacts::Total { .. } => unreachable!("state_of reads the acts that feed none"),
-        }
-    }
-
-    /// A training's payload: its topic's cell and the indicators of sessions and, when given,
-    /// participants, in `year`.
-    fn training(
-        &mut self,
-        plan: PlanIndex,
-        year: i16,
-        topic: &str,
-        sessions: u64,
-        participants: Option<u64>,
-        group_sum: Option<u64>,
-    ) -> Payload {
-        let topic = self.topics.intern(topic);
-        Payload::Training {
-            sessions,
-            participants: MaybeCount::new(participants),
-            group_sum: MaybeCount::new(group_sum),
-            topic_cell: self.cell(TopicCellKey { plan, year, topic }),
-            sessions_cell: self.implied_cell(plan, ImpliedIndicator::TrainingSessions, year),
-            participants_cell: MaybeCell::new(
-                participants
-                    .map(|_| self.implied_cell(plan, ImpliedIndicator::TrainingParticipants, year)),
-            ),
-        }
-    }
-
-    /// Keeps a `total.reported` claim, its metric and its words read once, here, rather than
-    /// on every query; returns its index.
-    fn push_claim(
-        &mut self,
-        metric: &str,
-        amount: u64,
-        amount_in_words: Option<&str>,
-        from_year: Option<i16>,
-        to_year: Option<i16>,
-    ) -> u32 {
-        let metric_read = match metric {
-            "funding.planned" => Metric::Funding(FundingMetric::Planned),
-            "funding.allocated" => Metric::Funding(FundingMetric::Allocated),
-            "funding.disbursed" => Metric::Funding(FundingMetric::Disbursed),
-            "funding.budget" => Metric::Funding(FundingMetric::Budget),
-            indicator => Metric::Indicator(self.indicators.intern(indicator)),
-        };
-        let words = match amount_in_words {
-            None => WordsReading::Absent,
-            Some(words) => match vnd::read_words(words) {
-                Some(amount) => WordsReading::Reads(amount),
-                None => WordsReading::Unreadable,
-            },
-        };
-        self.claims.push(TotalClaim {
-            metric: metric_read,
-            metric_name: metric.to_owned(),
-            amount,
-            words,
-            from_year,
-            to_year,
-        });
-        dense_index(self.claims.len() - 1)
+        let cells = &mut self.plans[plan as usize].cells;
+        self.tables.of_plan(plan, cells).state_of(day, facts)
     }
 
     /// The same act at another date: cells that depend on the year are resolved anew.
     fn moved(&mut self, plan: PlanIndex, state: &ActState, day: Day) -> ActState {
-        let year = day.to_civil().year();
-        let reyear = |record: &mut Record, cell: CellIndex| {
-            let key = record.cells.indicators.key(cell);
-            record.cell(IndicatorCellKey {
-                plan,
-                indicator: key.indicator,
-                year,
-            })
-        };
-        let payload = match state.payload {
-            Payload::Staff {
-                count,
-                indicator_cell,
-            } => Payload::Staff {
-                count,
-                indicator_cell: reyear(self, indicator_cell),
-            },
-            Payload::Outreach {
-                channel,
-                items,
-                indicator_cell,
-            } => Payload::Outreach {
-                channel,
-                items,
-                indicator_cell: reyear(self, indicator_cell),
-            },
-            Payload::Assessment {
-                enterprises,
-                indicator_cell,
-            } => Payload::Assessment {
-                enterprises,
-                indicator_cell: reyear(self, indicator_cell),
-            },
-            Payload::Progress {
-                quantity,
-                indicator_cell,
-            } => Payload::Progress {
-                quantity,
-                indicator_cell: reyear(self, indicator_cell),
-            },
-            Payload::Training {
-                sessions,
-                participants,
-                group_sum,
-                topic_cell,
-                sessions_cell,
-                participants_cell,
-            } => {
-                let topic = self.cells.topics.key(topic_cell).topic;
-                Payload::Training {
-                    sessions,
-                    participants,
-                    group_sum,
-                    topic_cell: self.cell(TopicCellKey { plan, year, topic }),
-                    sessions_cell: reyear(self, sessions_cell),
-                    participants_cell: MaybeCell::new(
-                        participants_cell.get().map(|cell| reyear(self, cell)),
-                    ),
-                }
-            }
-            // A decision is listed with its date: rendered again, with the new one.
-            Payload::Decision { text } => Payload::Decision {
-                text: self.decisions.push_redated(text, day.to_civil()),
-            },
-            // Funding is charged to its fiscal year, targets to their stated year; units and
-            // totals carry no cell that depends on the date.
-            payload @ (Payload::Unit { .. }
-            | Payload::Target { .. }
-            | Payload::Funds { .. }
-            | Payload::Total { .. }) => payload,
-        };
-        ActState {
-            day,
-            year,
-            year_cell: self.cell(YearCellKey { plan, year }),
-            payload,
-        }
-    }
-
-    fn implied_cell(&mut self, plan: PlanIndex, implied: ImpliedIndicator, year: i16) -> CellIndex {
-        let slot = &mut self.implied_indicators.0[implied.slot()];
-        let indicator = match *slot {
-            Some(indicator) => indicator,
-            None => {
-                let indicator = self.indicators.intern(&implied.name());
-                *slot = Some(indicator);
-                indicator
-            }
-        };
-        self.cell(IndicatorCellKey {
-            plan,
-            indicator,
-            year,
-        })
-    }
-
-    fn indicator_cell_named(&mut self, plan: PlanIndex, indicator: &str, year: i16) -> CellIndex {
-        let indicator = self.indicators.intern(indicator);
-        self.cell(IndicatorCellKey {
-            plan,
-            indicator,
-            year,
-        })
-    }
-
-    /// The cell of `key`, made when it is new and then listed among its plan's cells.
-    fn cell<K: CellKey>(&mut self, key: K) -> CellIndex {
-        let (cell, created) = K::table(&mut self.cells).intern(key);
-        if created {
-            K::of_plan(&mut self.plans[key.plan() as usize].cells).push(cell);
-        }
-        cell
+        let cells = &mut self.plans[plan as usize].cells;
+        self.tables.of_plan(plan, cells).moved(state, day)
     }
 
     // ----- Reading -----
@@ -910,12 +567,7 @@ mod tests {
                 event.data.to_string()
             };
             record.replay(&acta_events::EventRow {
-                seq: event.seq,
-                id: event.id,
-                event_type: event.event_type,
-                plan: event.plan.as_str(),
-                occurred_on: event.occurred_on,
-                recorded_at: event.recorded_at,
+                header: event.header(),
                 data: &data,
             });
         }

@@ -154,14 +154,14 @@ impl Record {
         for &cell in &self.plan_at(plan).cells.indicators {
             let (actual, acts) = aggregate.indicator_of(cell);
             if acts > 0 {
-                let key = self.cells.indicators.key(cell);
-                rows.entry((self.indicators.name(key.indicator), key.year))
+                let key = self.tables.cells.indicators.key(cell);
+                rows.entry((self.tables.indicators.name(key.indicator), key.year))
                     .or_default()
                     .1 = saturating_u64(actual);
             }
         }
         for ((_, indicator, year), target) in targets {
-            rows.entry((self.indicators.name(*indicator), *year))
+            rows.entry((self.tables.indicators.name(*indicator), *year))
                 .or_default()
                 .0 = Some(target.quantity);
         }

@@ -201,12 +201,7 @@ pub(crate) fn replay_into(record: &mut Record, events: &[StoredEvent]) {
         let data = acta_events::jcs::canonical_json(&event.data)
             .unwrap_or_else(|_| event.data.to_string());
         record.replay(&acta_events::EventRow {
-            seq: event.seq,
-            id: event.id,
-            event_type: event.event_type,
-            plan: event.plan.as_str(),
-            occurred_on: event.occurred_on,
-            recorded_at: event.recorded_at,
+            header: event.header(),
             data: &data,
         });
     }

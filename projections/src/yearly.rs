@@ -155,7 +155,7 @@ impl Record {
                 if totals.acts == 0 {
                     continue;
                 }
-                let year = self.cells.years.key(cell).year;
+                let year = self.tables.cells.years.key(cell).year;
                 let builder = &mut years.entry(year).or_default().totals;
                 builder.acts += totals.acts;
                 builder.training_events += totals.training_events;
@@ -173,12 +173,12 @@ impl Record {
                     // Every training has at least one session: no sessions, no training.
                     continue;
                 }
-                let key = self.cells.topics.key(cell);
+                let key = self.tables.cells.topics.key(cell);
                 let topic = years
                     .entry(key.year)
                     .or_default()
                     .topics
-                    .entry(self.topics.name(key.topic))
+                    .entry(self.tables.topics.name(key.topic))
                     .or_default();
                 topic[0] += sessions;
                 topic[1] += participants;
@@ -300,7 +300,7 @@ impl<'r> YearBuilder<'r> {
             },
             decisions: decisions[self.decisions]
                 .iter()
-                .map(|item| DecisionSummary(record.decisions.get(item.index)))
+                .map(|item| DecisionSummary(record.tables.decisions.get(item.index)))
                 .collect(),
             funding: YearFunding {
                 allocated: saturating_u64(self.funding.allocated),
@@ -341,7 +341,7 @@ impl<'r> YearBuilder<'r> {
             },
             units_established: units[self.units]
                 .iter()
-                .map(|item| record.unit_names.get(item.index))
+                .map(|item| record.tables.unit_names.get(item.index))
                 .collect(),
             year,
         }

@@ -165,28 +165,14 @@ impl Server {
         read(request.send().expect("POST answers"))
     }
 
-    /// Every stored event, in `seq` order, read page by page.
-    pub fn all_events(&self) -> Vec<Value> {
-        let mut events = Vec::new();
-        let mut after = 0;
-        loop {
-            let (status, page) = self.get(&format!("/v1/events?after={after}&limit=1000"));
-            assert_eq!(status, 200, "{page}");
-            events.extend(page["events"].as_array().unwrap().iter().cloned());
-            match page["next_after"].as_u64() {
-                Some(next) => after = next,
-                None => return events,
-            }
-        }
-    }
-
     pub fn head(&self) -> Value {
         let (status, head) = self.get("/v1/head");
         assert_eq!(status, 200);
         head
     }
 
-    /// Sends `method path` with `token` (or none) and a JSON body (or none).
+    /// Sends `method path` with `token` (or none) and a JSON body (or none); an error must be
+    /// problem+json.
     pub fn call(
         &self,
         method: &str,
@@ -194,6 +180,36 @@ impl Server {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> (u16, Value) {
+        read(self.request(method, path, token, body))
+    }
+
+    /// As [`Server::call`], with what came back as it came, unchecked.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let response = self.request(method, path, token, body);
+        let status = response.status().as_u16();
+        let content_type = content_type(&response);
+        let text = response.text().expect("a body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> reqwest::blocking::Response {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut request = client().request(method, self.url(path));
         if let Some(token) = token {
@@ -204,7 +220,23 @@ impl Server {
                 .header("content-type", "application/json")
                 .body(body.to_string());
         }
-        read(request.send().expect("the server answers"))
+        request.send().expect("the server answers")
+    }
+
+    /// Every stored event, page after page of `GET /v1/events`.
+    pub fn all_events(&self) -> Vec<Value> {
+        let mut events = Vec::new();
+        let mut after = 0;
+        loop {
+            let path = format!("/v1/events?after={after}&limit=1000");
+            let (status, page) = self.get(&path);
+            assert_eq!(status, 200, "GET {path}: {page}");
+            events.extend(page["events"].as_array().unwrap().iter().cloned());
+            match page["next_after"].as_u64() {
+                Some(next) => after = next,
+                None => return events,
+            }
+        }
     }
 
     /// `127.0.0.1:port`, for raw sockets.
@@ -348,14 +380,26 @@ pub fn client() -> reqwest::blocking::Client {
         .expect("HTTP client")
 }
 
-fn read(response: reqwest::blocking::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let content_type = response
+/// What came back, unchecked ([`Server::send`]).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Value,
+}
+
+fn content_type(response: &reqwest::blocking::Response) -> String {
+    response
         .headers()
         .get("content-type")
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
-        .to_owned();
+        .to_owned()
+}
+
+fn read(response: reqwest::blocking::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let content_type = content_type(&response);
     let text = response.text().expect("a body");
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     if status >= 400 {
@@ -403,6 +447,11 @@ pub fn acta(args: &[&str]) -> Output {
     Command::new(BINARY).args(args).output().expect("acta runs")
 }
 
+/// A request-shaped event of type `kind`.
+pub fn event(kind: &str, plan: &str, occurred_on: &str, data: Value) -> Value {
+    json!({"type": kind, "plan": plan, "occurred_on": occurred_on, "data": data})
+}
+
 /// A `plan.registered` request for `plan`, 2011–2015.
 pub fn register(plan: &str, parent: Option<&str>) -> Value {
     let mut data = json!({"title": format!("Kế hoạch {plan}"), "kind": "plan",
@@ -410,14 +459,30 @@ pub fn register(plan: &str, parent: Option<&str>) -> Value {
     if let Some(parent) = parent {
         data["parent"] = json!(parent);
     }
-    json!({"type": "plan.registered", "plan": plan, "occurred_on": "2011-12-07", "data": data})
+    event("plan.registered", plan, "2011-12-07", data)
 }
 
 /// A funding request.
 pub fn funds(kind: &str, plan: &str, fiscal_year: i64, amount: i64) -> Value {
-    json!({"type": kind, "plan": plan, "occurred_on": format!("{fiscal_year}-12-31"),
-           "date_precision": "year",
-           "data": {"fiscal_year": fiscal_year, "source": "local", "amount": amount}})
+    let data = json!({"fiscal_year": fiscal_year, "source": "local", "amount": amount});
+    let mut request = event(kind, plan, &format!("{fiscal_year}-12-31"), data);
+    request["date_precision"] = json!("year");
+    request
+}
+
+/// Every event of `db`, as `acta export` writes them.
+pub fn export(db: &Path) -> Vec<Value> {
+    let output = acta(&["export", "--db", db.to_str().unwrap()]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
 }
 
 /// A fresh ULID for a client-chosen id.

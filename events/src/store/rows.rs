@@ -5,10 +5,9 @@
 
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use crate::catalogue::EventType;
 use crate::error::StoreError;
-use crate::stored::{GENESIS_HASH, StoredEvent};
-use crate::types::{CivilDate, DatePrecision, EventId, Instant, PlanKey};
+use crate::stored::{EventHeader, GENESIS_HASH, StoredEvent};
+use crate::types::{DatePrecision, EventId, PlanKey};
 
 use super::types::Head;
 
@@ -137,13 +136,7 @@ impl<'de> serde::de::Visitor<'de> for ValidJson {
 /// is not JSON at all, as a scan skips the row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventRow<'a> {
-    pub seq: u64,
-    pub id: EventId,
-    pub event_type: EventType,
-    /// A valid plan key.
-    pub plan: &'a str,
-    pub occurred_on: CivilDate,
-    pub recorded_at: Instant,
+    pub header: EventHeader<'a>,
     /// The stored text of `data`.
     pub data: &'a str,
 }
@@ -174,12 +167,14 @@ pub(crate) fn event_row<R: Columns>(row: &R) -> Result<EventRow<'_>, StoreError>
     let _prev_hash = text(11)?;
     let _hash = text(12)?;
     Ok(EventRow {
-        seq,
-        id,
-        event_type,
-        plan,
-        occurred_on,
-        recorded_at,
+        header: EventHeader {
+            seq,
+            id,
+            event_type,
+            plan,
+            occurred_on,
+            recorded_at,
+        },
         data,
     })
 }

@@ -1,338 +1,21 @@
-//! The event catalogue of CONTRACT §2.1–§2.3 as typed Rust.
-//!
-//! [`EventData::parse`] turns the `data` object of an event into its typed form, reporting every
-//! problem with its JSON Pointer. Unknown fields are refused (the same as serde's
+//! Reading an event's `data` from a JSON value field by field ([`EventData::parse`]), every
+//! problem listed with its JSON Pointer. Unknown fields are refused (the same as serde's
 //! `deny_unknown_fields`, but listed all at once).
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
-
-use serde::Serialize;
 use serde_json::Value;
 
+use super::data::{
+    AssessmentCompleted, DecisionIssued, EventCorrected, EventData, EventRetracted, Funds,
+    OutreachDelivered, Period, PlanApproved, PlanCancelled, PlanCompleted, PlanRegistered,
+    PlanSubmitted, ProgressReported, StaffAssigned, TargetSet, TotalReported, TrainingHeld,
+    UnitEstablished,
+};
+use super::names::{DecisionKind, EventType};
+use super::table::data_fields;
 use crate::fields::{
-    self, FieldErrors, ObjectReader, Text, amount, boolean, count_map, event_id, indicator,
+    self, FieldErrors, ObjectReader, amount, boolean, count_map, event_id, indicator,
     integer_at_least, parsed, plan_key, text, text_list, year,
 };
-use crate::types::{Amount, CivilDate, EventId, IndicatorKey, PlanKey};
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                match text {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(format!(
-                        "must be one of {}, got {}",
-                        [$($text),+].map(|t| format!("\"{t}\"")).join(", "),
-                        $crate::fields::quoted(text)
-                    )),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-    };
-}
-
-string_enum!(
-    /// Every event type of the contract.
-    EventType {
-        PlanRegistered => "plan.registered",
-        PlanSubmitted => "plan.submitted",
-        PlanApproved => "plan.approved",
-        PlanCompleted => "plan.completed",
-        PlanCancelled => "plan.cancelled",
-        DecisionIssued => "decision.issued",
-        UnitEstablished => "unit.established",
-        StaffAssigned => "staff.assigned",
-        TrainingHeld => "training.held",
-        OutreachDelivered => "outreach.delivered",
-        AssessmentCompleted => "assessment.completed",
-        ProgressReported => "progress.reported",
-        TargetSet => "target.set",
-        FundsPlanned => "funds.planned",
-        FundsAllocated => "funds.allocated",
-        FundsDisbursed => "funds.disbursed",
-        TotalReported => "total.reported",
-        EventCorrected => "event.corrected",
-        EventRetracted => "event.retracted",
-    }
-);
-
-impl EventType {
-    /// Events that move a plan through its lifecycle (§2.1).
-    pub fn is_lifecycle(self) -> bool {
-        matches!(
-            self,
-            EventType::PlanRegistered
-                | EventType::PlanSubmitted
-                | EventType::PlanApproved
-                | EventType::PlanCompleted
-                | EventType::PlanCancelled
-        )
-    }
-
-    /// Corrections and retractions (§2.3): not acts, and never themselves corrected.
-    pub fn is_correction(self) -> bool {
-        matches!(self, EventType::EventCorrected | EventType::EventRetracted)
-    }
-}
-
-string_enum!(PlanKind {
-    Strategy => "strategy",
-    Programme => "programme",
-    Plan => "plan",
-    AnnualPlan => "annual_plan",
-    Project => "project",
-});
-
-string_enum!(
-    /// A plan's status (§2.1).
-    PlanStatus {
-        Draft => "draft",
-        Submitted => "submitted",
-        Approved => "approved",
-        Completed => "completed",
-        Cancelled => "cancelled",
-    }
-);
-
-impl PlanStatus {
-    /// The status a lifecycle event leads to from `self`, or `None` when the contract does not
-    /// allow that transition (`409`).
-    pub fn after(self, event: EventType) -> Option<PlanStatus> {
-        use PlanStatus::*;
-        match (event, self) {
-            (EventType::PlanSubmitted, Draft) => Some(Submitted),
-            (EventType::PlanApproved, Draft | Submitted) => Some(Approved),
-            (EventType::PlanCompleted, Approved) => Some(Completed),
-            (EventType::PlanCancelled, Draft | Submitted | Approved) => Some(Cancelled),
-            _ => None,
-        }
-    }
-}
-
-string_enum!(DecisionKind {
-    Decision => "decision",
-    Plan => "plan",
-    Directive => "directive",
-    Report => "report",
-    Other => "other",
-});
-
-string_enum!(Channel {
-    Radio => "radio",
-    Tv => "tv",
-    Bulletin => "bulletin",
-    Booklet => "booklet",
-    Banner => "banner",
-    Website => "website",
-    Workshop => "workshop",
-    Other => "other",
-});
-
-string_enum!(AssessmentKind {
-    Rapid => "rapid",
-    Detailed => "detailed",
-});
-
-string_enum!(Source {
-    Central => "central",
-    Local => "local",
-    Other => "other",
-});
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Period {
-    pub from_year: i16,
-    pub to_year: i16,
-}
-
-impl Period {
-    pub fn contains(self, year: i16) -> bool {
-        (self.from_year..=self.to_year).contains(&year)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlanRegistered {
-    pub title: Text,
-    pub code: Option<Text>,
-    pub issuer: Option<Text>,
-    pub kind: PlanKind,
-    pub period: Period,
-    pub parent: Option<PlanKey>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlanSubmitted {
-    pub to: Option<Text>,
-    pub document: Option<Text>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlanApproved {
-    pub decision: Text,
-    pub approved_by: Option<Text>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlanCompleted {
-    pub note: Option<Text>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PlanCancelled {
-    pub reason: Text,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DecisionIssued {
-    pub number: Text,
-    pub issuer: Text,
-    pub title: Text,
-    pub kind: DecisionKind,
-    pub basis: Vec<Text>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UnitEstablished {
-    pub name: Text,
-    pub decision: Option<Text>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StaffAssigned {
-    pub unit: Text,
-    pub count: u64,
-    pub role: Option<Text>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TrainingHeld {
-    pub topic: Text,
-    pub sessions: u64,
-    pub participants: Option<u64>,
-    pub participants_by_group: Option<BTreeMap<Text, u64>>,
-    pub organisations: Option<u64>,
-    pub approximate: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OutreachDelivered {
-    pub channel: Channel,
-    pub items: u64,
-    pub note: Option<Text>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AssessmentCompleted {
-    pub kind: AssessmentKind,
-    pub enterprises: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProgressReported {
-    pub indicator: IndicatorKey,
-    pub quantity: u64,
-    pub note: Option<Text>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TargetSet {
-    pub indicator: IndicatorKey,
-    pub year: i16,
-    pub quantity: u64,
-    pub unit: Option<Text>,
-}
-
-/// The data of `funds.planned`, `funds.allocated` and `funds.disbursed`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Funds {
-    pub fiscal_year: i16,
-    pub source: Source,
-    pub amount: Amount,
-    pub budget_line: Option<Text>,
-    pub document: Option<Text>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TotalReported {
-    /// `funding.planned|allocated|disbursed|budget` or an indicator key (§3.4).
-    pub metric: IndicatorKey,
-    pub amount: Amount,
-    pub amount_in_words: Option<Text>,
-    pub from_year: Option<i16>,
-    pub to_year: Option<i16>,
-    pub document: Option<Text>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EventCorrected {
-    pub target: EventId,
-    pub reason: Text,
-    /// The full replacement data, as sent; validated as the target's type when the correction is
-    /// appended (the target's type is only known then).
-    pub data: Option<Value>,
-    pub occurred_on: Option<CivilDate>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EventRetracted {
-    pub target: EventId,
-    pub reason: Text,
-}
-
-/// The typed `data` of an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum EventData {
-    PlanRegistered(PlanRegistered),
-    PlanSubmitted(PlanSubmitted),
-    PlanApproved(PlanApproved),
-    PlanCompleted(PlanCompleted),
-    PlanCancelled(PlanCancelled),
-    DecisionIssued(DecisionIssued),
-    UnitEstablished(UnitEstablished),
-    StaffAssigned(StaffAssigned),
-    TrainingHeld(TrainingHeld),
-    OutreachDelivered(OutreachDelivered),
-    AssessmentCompleted(AssessmentCompleted),
-    ProgressReported(ProgressReported),
-    TargetSet(TargetSet),
-    FundsPlanned(Funds),
-    FundsAllocated(Funds),
-    FundsDisbursed(Funds),
-    TotalReported(TotalReported),
-    EventCorrected(EventCorrected),
-    EventRetracted(EventRetracted),
-}
 
 impl EventData {
     /// Reads `data` as the data of an event of type `event_type`. `pointer` is where `data` sits
@@ -351,16 +34,6 @@ impl EventData {
                 debug_assert!(!errors.is_empty(), "a failed parse records why");
                 Err(errors)
             }
-        }
-    }
-
-    /// The year this data charges funding to, for the `fiscal_year` rule.
-    pub fn fiscal_year(&self) -> Option<i16> {
-        match self {
-            EventData::FundsPlanned(funds)
-            | EventData::FundsAllocated(funds)
-            | EventData::FundsDisbursed(funds) => Some(funds.fiscal_year),
-            _ => None,
         }
     }
 }
@@ -394,48 +67,6 @@ fn parse_data(
         T::EventRetracted => read_event_retracted(&mut r),
     }
 }
-
-/// The fields `data` may have for each event type: the one table of them (the fast reader of
-/// stored data and the parser both go by it).
-pub fn data_fields(event_type: EventType) -> &'static [&'static str] {
-    use EventType as T;
-    match event_type {
-        T::PlanRegistered => &["title", "code", "issuer", "kind", "period", "parent"],
-        T::PlanSubmitted => &["to", "document"],
-        T::PlanApproved => &["decision", "approved_by"],
-        T::PlanCompleted => &["note"],
-        T::PlanCancelled => &["reason"],
-        T::DecisionIssued => &["number", "issuer", "title", "kind", "basis"],
-        T::UnitEstablished => &["name", "decision"],
-        T::StaffAssigned => &["unit", "count", "role"],
-        T::TrainingHeld => &[
-            "topic",
-            "sessions",
-            "participants",
-            "participants_by_group",
-            "organisations",
-            "approximate",
-        ],
-        T::OutreachDelivered => &["channel", "items", "note"],
-        T::AssessmentCompleted => &["kind", "enterprises"],
-        T::ProgressReported => &["indicator", "quantity", "note"],
-        T::TargetSet => &["indicator", "year", "quantity", "unit"],
-        T::FundsPlanned | T::FundsAllocated | T::FundsDisbursed => {
-            &["fiscal_year", "source", "amount", "budget_line", "document"]
-        }
-        T::TotalReported => &[
-            "metric",
-            "amount",
-            "amount_in_words",
-            "from_year",
-            "to_year",
-            "document",
-        ],
-        T::EventCorrected => &["target", "reason", "data", "occurred_on"],
-        T::EventRetracted => &["target", "reason"],
-    }
-}
-
 /// `data` of `plan.registered`.
 fn read_plan_registered(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
     let title = r.required("title", text);
@@ -702,30 +333,9 @@ fn read_period(r: &mut ObjectReader<'_, '_>) -> Option<Period> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use serde_json::json;
 
-    #[test]
-    fn every_type_name_round_trips() {
-        for event_type in EventType::ALL {
-            assert_eq!(event_type.as_str().parse::<EventType>(), Ok(*event_type));
-        }
-        assert!("plan.deleted".parse::<EventType>().is_err());
-    }
-
-    #[test]
-    fn lifecycle_transitions() {
-        use PlanStatus::*;
-        assert_eq!(Draft.after(EventType::PlanSubmitted), Some(Submitted));
-        assert_eq!(Draft.after(EventType::PlanApproved), Some(Approved));
-        assert_eq!(Submitted.after(EventType::PlanApproved), Some(Approved));
-        assert_eq!(Approved.after(EventType::PlanCompleted), Some(Completed));
-        assert_eq!(Approved.after(EventType::PlanCancelled), Some(Cancelled));
-        assert_eq!(Cancelled.after(EventType::PlanApproved), None);
-        assert_eq!(Completed.after(EventType::PlanCancelled), None);
-        assert_eq!(Submitted.after(EventType::PlanSubmitted), None);
-        assert_eq!(Draft.after(EventType::PlanCompleted), None);
-    }
+    use super::*;
 
     #[test]
     fn optional_fields_take_their_defaults() {
