@@ -110,6 +110,10 @@ enum Command {
         /// Only write the generated record to this file (JSON Lines, for `acta import`) and stop.
         #[arg(long)]
         write_workload: Option<PathBuf>,
+        /// Measure a PostgreSQL server instead of SQLite on --dir: a postgres:// URL allowed to
+        /// create databases (the bench makes its own and drops them after).
+        #[arg(long, value_name = "POSTGRES_URL")]
+        db: Option<Database>,
     },
     /// Write every stored event as JSON Lines, in seq order, to stdout.
     Export {
@@ -254,14 +258,19 @@ pub fn main() -> ExitCode {
             seconds,
             json,
             write_workload: None,
-        } => crate::bench::run(&crate::bench::BenchOptions {
-            events,
-            seed,
-            dir,
-            phase_seconds: seconds,
-            json,
-        })
-        .map(|()| ExitCode::SUCCESS),
+            db,
+        } => bench_server(db)
+            .and_then(|postgres| {
+                crate::bench::run(&crate::bench::BenchOptions {
+                    events,
+                    seed,
+                    dir,
+                    phase_seconds: seconds,
+                    json,
+                    postgres,
+                })
+            })
+            .map(|()| ExitCode::SUCCESS),
         Command::Report {
             db,
             as_of,
@@ -504,6 +513,17 @@ fn export(database: &Database) -> Result<ExitCode, String> {
     out.flush().map_err(|error| error.to_string())?;
     scanned.map_err(|error| format!("{error}; `acta verify` tells what is damaged"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The PostgreSQL server `acta bench --db` names, if any: SQLite is measured on `--dir`.
+fn bench_server(db: Option<Database>) -> Result<Option<String>, String> {
+    match db {
+        None => Ok(None),
+        Some(Database::Postgres(url)) => Ok(Some(url)),
+        Some(Database::Sqlite(_)) => {
+            Err("acta bench --db takes a postgres:// URL; SQLite is measured on --dir".into())
+        }
+    }
 }
 
 /// The database's own check of what it stores, as messages name it.

@@ -8,7 +8,12 @@
 //! 3. rebuild: opening that database with every projection ready (the cold start);
 //! 4. the real server (this binary, `serve`) on that database: durable appends over HTTP with 1,
 //!    16 and 64 clients; time-travel queries; live reads with 16 clients; its peak RSS.
+//!
+//! With `--db postgres://…` the same phases run on databases the bench makes (and drops) on that
+//! PostgreSQL server, against that server's own limits (`postgres.rs`), and the appends run
+//! again over two instances on one database.
 
+mod postgres;
 pub mod workload;
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -27,12 +32,17 @@ pub struct BenchOptions {
     pub dir: PathBuf,
     pub phase_seconds: u64,
     pub json: bool,
+    /// A PostgreSQL server to measure instead of SQLite on `dir` (a `postgres://` URL allowed
+    /// to create databases).
+    pub postgres: Option<String>,
 }
 
 /// Every figure of one run, named as `--json` prints them.
 #[derive(Default, Debug)]
 struct Figures {
     events: usize,
+    /// "SQLite" or "PostgreSQL": what the baseline and acta's log ran on.
+    backend: &'static str,
     baseline_insert_per_tx_eps: f64,
     baseline_batch_1000_eps: f64,
     baseline_scan_fold_eps: f64,
@@ -50,6 +60,11 @@ struct Figures {
     live_reads_c16_rps: f64,
     peak_rss_bytes: u64,
     db_bytes_per_event: f64,
+    /// Appends over two instances on one PostgreSQL database (zero on SQLite).
+    two_instances_c1_eps: f64,
+    two_instances_c16_eps: f64,
+    two_instances_c64_eps: f64,
+    two_instances_c64_p99_ms: f64,
 }
 
 pub fn run(options: &BenchOptions) -> Result<(), String> {
@@ -66,6 +81,10 @@ pub fn run(options: &BenchOptions) -> Result<(), String> {
         })?;
     let mut figures = Figures {
         events: options.events,
+        backend: match options.postgres {
+            Some(_) => "PostgreSQL",
+            None => "SQLite",
+        },
         ..Figures::default()
     };
     let say = |message: &str| eprintln!("acta bench: {message}");
@@ -77,12 +96,39 @@ pub fn run(options: &BenchOptions) -> Result<(), String> {
     let record_file = scratch.path().join("record.jsonl");
     generate(&record_file, options.events, options.seed)?;
 
-    say("baseline: raw SQLite on this disk");
-    baseline(scratch.path(), &record_file, options, &mut figures)
-        .map_err(|error| format!("baseline: {error}"))?;
+    let pg_database = match &options.postgres {
+        Some(server) => {
+            say("baseline: raw PostgreSQL on this server");
+            let lines: Vec<String> = std::fs::read_to_string(&record_file)
+                .map_err(|error| error.to_string())?
+                .lines()
+                .map(str::to_owned)
+                .collect();
+            let measured = postgres::baseline(server, &lines, options.phase_seconds)
+                .map_err(|error| format!("baseline: {error}"))?;
+            let eps = |(events, took): (usize, Duration)| rate(events, took);
+            figures.baseline_insert_per_tx_eps = eps(measured.insert_per_tx);
+            figures.baseline_batch_1000_eps = eps(measured.batch_1000);
+            figures.baseline_scan_fold_eps = eps(measured.scan_fold);
+            Some(postgres::ScratchDatabase::create(server, "acta")?)
+        }
+        None => {
+            say("baseline: raw SQLite on this disk");
+            baseline(scratch.path(), &record_file, options, &mut figures)
+                .map_err(|error| format!("baseline: {error}"))?;
+            None
+        }
+    };
 
     say("import");
-    let db = scratch.path().join("acta.db");
+    let db: std::ffi::OsString = match &pg_database {
+        Some(database) => database.url.clone().into(),
+        None => scratch.path().join("acta.db").into(),
+    };
+    let log_database: acta_events::Database = db
+        .to_str()
+        .ok_or("the scratch directory's path is not UTF-8")?
+        .parse()?;
     let started = Instant::now();
     let imported = Command::new(std::env::current_exe().map_err(|error| error.to_string())?)
         .args(["import", "--db"])
@@ -102,23 +148,40 @@ pub fn run(options: &BenchOptions) -> Result<(), String> {
     say("rebuild (cold start)");
     let started = Instant::now();
     let mut record = acta_projections::Record::default();
-    let log = acta_events::Log::open_read_only_with_replay(&db, &mut |event| record.replay(event))
-        .map_err(|error| error.to_string())?;
+    let log = acta_events::Log::open_read_only_with_replay(&log_database, &mut |event| {
+        record.replay(event)
+    })
+    .map_err(|error| error.to_string())?;
     figures.rebuild_eps = rate(options.events, started.elapsed());
     drop(log);
     drop(record);
 
     say("starting the server");
-    let mut server = BenchServer::start(&db)?;
+    let mut server = BenchServer::start(&db, None)?;
     let result = measure_server(&server, options, &mut figures);
     figures.peak_rss_bytes = server.peak_rss_bytes();
+    let mut appended = result?;
+    if pg_database.is_some() {
+        say("a second instance on the same database");
+        let mut second = BenchServer::start(&db, Some(&server.token))?;
+        let result = measure_two_instances(&server, &second, options, &mut figures);
+        figures.peak_rss_bytes = figures.peak_rss_bytes.max(second.peak_rss_bytes());
+        second.stop();
+        appended += result?;
+    }
     server.stop();
-    let appended = result?;
-    let db_bytes: u64 = ["", "-wal", "-shm"]
-        .iter()
-        .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", db.display())).ok())
-        .map(|metadata| metadata.len())
-        .sum();
+    let db_bytes: u64 = match &pg_database {
+        Some(database) => database.size_bytes()?,
+        None => ["", "-wal", "-shm"]
+            .iter()
+            .filter_map(|suffix| {
+                let mut name = db.clone();
+                name.push(suffix);
+                std::fs::metadata(name).ok()
+            })
+            .map(|metadata| metadata.len())
+            .sum(),
+    };
     let stored_events = options.events + appended;
     figures.db_bytes_per_event = db_bytes as f64 / stored_events.max(1) as f64;
 
@@ -240,7 +303,9 @@ struct BenchServer {
 }
 
 impl BenchServer {
-    fn start(db: &Path) -> Result<BenchServer, String> {
+    /// Starts `serve` on `db`; a first start prints the admin token, a later one (a second
+    /// instance) is given it.
+    fn start(db: &std::ffi::OsStr, token: Option<&str>) -> Result<BenchServer, String> {
         let mut child = Command::new(std::env::current_exe().map_err(|error| error.to_string())?)
             .args(["serve", "--addr", "127.0.0.1:0", "--db"])
             .arg(db)
@@ -250,11 +315,14 @@ impl BenchServer {
             .spawn()
             .map_err(|error| format!("cannot start the server: {error}"))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
-        let token = BufReader::new(stdout)
-            .lines()
-            .next()
-            .and_then(Result::ok)
-            .ok_or("the server printed no admin token")?;
+        let token = match token {
+            Some(token) => token.to_owned(),
+            None => BufReader::new(stdout)
+                .lines()
+                .next()
+                .and_then(Result::ok)
+                .ok_or("the server printed no admin token")?,
+        };
         let stderr = child.stderr.take().ok_or("no stderr")?;
         let mut lines = BufReader::new(stderr).lines();
         let base = loop {
@@ -409,21 +477,8 @@ fn measure_server(
 
     for clients in [1usize, 16, 64] {
         say(&format!("durable appends over HTTP, {clients} client(s)"));
-        let url = format!("{base}/v1/events");
-        let append = Arc::new(move |worker: usize, call: u64| {
-            let province = (worker + call as usize) % workload::PROVINCES;
-            let year = 2010 + (call % 16) as i64;
-            let event = json!({"type": "funds.planned", "plan": workload::annual_plan(province, year),
-                               "occurred_on": format!("{year}-06-30"),
-                               "data": {"fiscal_year": year, "source": "local", "amount": 1_000_000 + call}});
-            Call {
-                method: reqwest::Method::POST,
-                url: url.clone(),
-                body: Some(event.to_string()),
-            }
-        });
         let (count, mut latencies, elapsed) =
-            load(clients, options.phase_seconds, &bearer, &[201], append)?;
+            appends(&[&base], clients, options.phase_seconds, &bearer)?;
         let eps = rate(count, elapsed);
         let p50 = percentile_ms(&mut latencies, 50);
         let p99 = percentile_ms(&mut latencies, 99);
@@ -494,9 +549,65 @@ fn measure_server(
     Ok(appended)
 }
 
+/// Durable appends for `seconds` by `clients` clients, client `i` sending to `bases[i % n]`.
+fn appends(
+    bases: &[&str],
+    clients: usize,
+    seconds: u64,
+    bearer: &str,
+) -> Result<(usize, Vec<Duration>, Duration), String> {
+    let urls: Vec<String> = bases
+        .iter()
+        .map(|base| format!("{base}/v1/events"))
+        .collect();
+    let append = Arc::new(move |worker: usize, call: u64| {
+        let province = (worker + call as usize) % workload::PROVINCES;
+        let year = 2010 + (call % 16) as i64;
+        let event = json!({"type": "funds.planned", "plan": workload::annual_plan(province, year),
+                           "occurred_on": format!("{year}-06-30"),
+                           "data": {"fiscal_year": year, "source": "local", "amount": 1_000_000 + call}});
+        Call {
+            method: reqwest::Method::POST,
+            url: urls[worker % urls.len()].clone(),
+            body: Some(event.to_string()),
+        }
+    });
+    load(clients, seconds, bearer, &[201], append)
+}
+
+/// Appends with 1, 16 and 64 clients spread over two instances on one database; returns how
+/// many events they appended.
+fn measure_two_instances(
+    first: &BenchServer,
+    second: &BenchServer,
+    options: &BenchOptions,
+    figures: &mut Figures,
+) -> Result<usize, String> {
+    let bearer = format!("Bearer {}", first.token);
+    let mut appended = 0;
+    for clients in [1usize, 16, 64] {
+        eprintln!("acta bench: durable appends over two instances, {clients} client(s)");
+        let bases = [first.base.as_str(), second.base.as_str()];
+        let (count, mut latencies, elapsed) =
+            appends(&bases, clients, options.phase_seconds, &bearer)?;
+        let eps = rate(count, elapsed);
+        match clients {
+            1 => figures.two_instances_c1_eps = eps,
+            16 => figures.two_instances_c16_eps = eps,
+            _ => {
+                figures.two_instances_c64_eps = eps;
+                figures.two_instances_c64_p99_ms = percentile_ms(&mut latencies, 99);
+            }
+        }
+        appended += count;
+    }
+    Ok(appended)
+}
+
 fn figures_json(f: &Figures) -> Value {
     json!({
         "events": f.events,
+        "backend": f.backend,
         "baseline_insert_per_tx_eps": round(f.baseline_insert_per_tx_eps),
         "baseline_batch_1000_eps": round(f.baseline_batch_1000_eps),
         "baseline_scan_fold_eps": round(f.baseline_scan_fold_eps),
@@ -514,6 +625,10 @@ fn figures_json(f: &Figures) -> Value {
         "live_reads_c16_rps": round(f.live_reads_c16_rps),
         "peak_rss_bytes": f.peak_rss_bytes,
         "db_bytes_per_event": round(f.db_bytes_per_event),
+        "two_instances_c1_eps": round(f.two_instances_c1_eps),
+        "two_instances_c16_eps": round(f.two_instances_c16_eps),
+        "two_instances_c64_eps": round(f.two_instances_c64_eps),
+        "two_instances_c64_p99_ms": round3(f.two_instances_c64_p99_ms),
     })
 }
 
@@ -543,15 +658,15 @@ fn ratio(value: f64, baseline: f64) -> String {
 
 /// The rows of the figures table, baselines first.
 fn figure_rows(f: &Figures) -> Vec<FigureRow> {
-    vec![
+    let mut rows = vec![
         (
-            "baseline: 1 insert per transaction (FULL)".into(),
+            format!("baseline: {}, 1 insert per transaction", f.backend),
             format!("{:.0} events/s", f.baseline_insert_per_tx_eps),
             "1.00×".into(),
             String::new(),
         ),
         (
-            "baseline: 1,000 inserts per transaction".into(),
+            format!("baseline: {}, 1,000 inserts per transaction", f.backend),
             format!("{:.0} events/s", f.baseline_batch_1000_eps),
             "1.00×".into(),
             String::new(),
@@ -619,7 +734,33 @@ fn figure_rows(f: &Figures) -> Vec<FigureRow> {
             String::new(),
             String::new(),
         ),
-    ]
+    ];
+    if f.two_instances_c1_eps > 0.0 {
+        rows.extend([
+            (
+                "two instances, 1 client".into(),
+                format!("{:.0} events/s", f.two_instances_c1_eps),
+                ratio(f.two_instances_c1_eps, f.baseline_insert_per_tx_eps),
+                String::new(),
+            ),
+            (
+                "two instances, 16 clients".into(),
+                format!("{:.0} events/s", f.two_instances_c16_eps),
+                ratio(f.two_instances_c16_eps, f.baseline_insert_per_tx_eps),
+                String::new(),
+            ),
+            (
+                "two instances, 64 clients".into(),
+                format!("{:.0} events/s", f.two_instances_c64_eps),
+                ratio(f.two_instances_c64_eps, f.baseline_insert_per_tx_eps),
+                format!(
+                    "p99 {:.2} ms  (target ≥ 3× 1-insert)",
+                    f.two_instances_c64_p99_ms
+                ),
+            ),
+        ]);
+    }
+    rows
 }
 
 /// The rows as aligned columns under a heading.

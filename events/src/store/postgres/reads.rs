@@ -183,6 +183,24 @@ pub(crate) fn head_from_row(row: &postgres::Row) -> Result<Head, StoreError> {
     let seq = row.integer(0)?;
     let hash: String = row.try_get(1)?;
     let recorded_at: Option<&str> = row.try_get(2)?;
+    head_from(seq, hash, recorded_at)
+}
+
+/// As [`head_from_row`], from a row of the simple query protocol (every column as text).
+pub(crate) fn head_from_text(row: &postgres::SimpleQueryRow) -> Result<Head, StoreError> {
+    let unreadable = |what: &str| StoreError::Corrupt {
+        seq: 0,
+        problem: format!("acta_head's {what} does not read"),
+    };
+    let seq = row
+        .get(0)
+        .and_then(|seq| seq.parse::<u64>().ok())
+        .ok_or_else(|| unreadable("seq"))?;
+    let hash = row.get(1).ok_or_else(|| unreadable("hash"))?.to_owned();
+    head_from(seq, hash, row.get(2))
+}
+
+fn head_from(seq: u64, hash: String, recorded_at: Option<&str>) -> Result<Head, StoreError> {
     Ok(Head {
         seq,
         hash: match seq {

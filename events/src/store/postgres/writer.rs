@@ -18,16 +18,14 @@ use super::super::state::{NEWEST_ID, STREAM_EVENTS, STREAM_VERSIONS, WriterState
 use super::super::types::Head;
 use super::super::writer::{NewRow, Transactions};
 use super::connect::connect;
-use super::reads::{as_bigint, head_from_row, read_head};
+use super::reads::{as_bigint, head_from_text, read_head};
 use crate::error::{is_unreachable, postgres_append_error as append_error};
 
 /// The statements of every group, prepared once per connection.
 struct Statements {
-    lock_head: Statement,
     hash_at: Statement,
     events_after: Statement,
     insert: Statement,
-    update_head: Statement,
     event_by_id: Statement,
     is_retracted: Statement,
     decision_holder: Statement,
@@ -39,7 +37,6 @@ struct Statements {
 impl Statements {
     fn prepare(client: &mut Client) -> Result<Statements, postgres::Error> {
         Ok(Statements {
-            lock_head: client.prepare("SELECT seq, hash, recorded_at FROM acta_head FOR UPDATE")?,
             hash_at: client.prepare("SELECT hash FROM events WHERE seq = $1")?,
             events_after: client.prepare(&format!(
                 "SELECT {EVENT_COLUMNS} FROM events WHERE seq > $1 ORDER BY seq"
@@ -49,8 +46,6 @@ impl Statements {
                  recorded_at, actor, data, evidence, prev_hash, hash, target) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             )?,
-            update_head: client
-                .prepare("UPDATE acta_head SET seq = $1, hash = $2, recorded_at = $3")?,
             event_by_id: client
                 .prepare(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1"))?,
             is_retracted: client
@@ -160,18 +155,40 @@ impl PgTransactions {
             return Ok(Vec::new());
         }
         let connection = self.connection()?;
-        let still_there = match believed.seq {
-            0 => true,
-            seq => {
-                connection
-                    .client
-                    .query_opt(&connection.statements.hash_at, &[&as_bigint(seq)])
-                    .map_err(|error| append_error(&error))?
-                    .map(|row| row.get::<_, String>(0))
-                    .as_deref()
-                    == Some(believed.hash.as_str())
-            }
-        };
+        // The head moved on from the one believed: read what came after it. If the first of
+        // those chains onto the believed head, that head is still there (one round trip, not
+        // two); else, or if the head did not move on, look the believed head up.
+        let mut missed = Vec::new();
+        let mut rows_read = 0;
+        if found.seq > believed.seq {
+            let rows = connection
+                .client
+                .query(
+                    &connection.statements.events_after,
+                    &[&as_bigint(believed.seq)],
+                )
+                .map_err(|error| append_error(&error))?;
+            rows_read = rows.len();
+            // A row that does not read was altered behind the store's back: verification names
+            // it, and the state is read again whole.
+            missed.extend(rows.iter().filter_map(|row| event_from_row(row).ok()));
+        }
+        let chains_on = missed
+            .first()
+            .is_some_and(|first| first.seq == believed.seq + 1 && first.prev_hash == believed.hash);
+        let still_there = chains_on
+            || match believed.seq {
+                0 => true,
+                seq => {
+                    connection
+                        .client
+                        .query_opt(&connection.statements.hash_at, &[&as_bigint(seq)])
+                        .map_err(|error| append_error(&error))?
+                        .map(|row| row.get::<_, String>(0))
+                        .as_deref()
+                        == Some(believed.hash.as_str())
+                }
+            };
         if !still_there && !stale {
             let cause = format!(
                 "the database changed beneath the running writer: its event at seq {} is no \
@@ -183,25 +200,14 @@ impl PgTransactions {
             self.health.refuse(cause.clone());
             return Err(AppendError::Unavailable(cause));
         }
-        let after = match still_there {
-            true => believed.seq,
-            false => found.seq,
-        };
-        let rows = connection
-            .client
-            .query(&connection.statements.events_after, &[&as_bigint(after)])
-            .map_err(|error| append_error(&error))?;
-        let mut missed = Vec::with_capacity(rows.len());
-        for row in &rows {
-            // A row that does not read was altered behind the store's back: verification names
-            // it, and the state is read again whole.
-            if let Ok(event) = event_from_row(row) {
-                missed.push(event);
-            }
+        if !still_there {
+            // After a failed commit: read again what is there after the head found.
+            missed.clear();
+            rows_read = 0;
         }
         let absorbed = still_there
             && !stale
-            && missed.len() == rows.len()
+            && missed.len() == rows_read
             && missed.iter().all(|event| state.absorb(event));
         if !absorbed || state.head != found {
             *state = self.load_in_transaction(found)?;
@@ -251,13 +257,19 @@ impl Transactions for PgTransactions {
     ) -> Result<Vec<StoredEvent>, AppendError> {
         self.failed.set(false);
         self.in_savepoint = false;
-        self.run("BEGIN")?;
-        let connection = self.connection()?;
-        let locked = connection
+        // BEGIN and the lock in one round trip (the simple protocol runs both).
+        let locked = self
+            .connection()?
             .client
-            .query_one(&connection.statements.lock_head, &[]);
-        let row = locked.map_err(|error| self.failure(error))?;
-        let found = head_from_row(&row)?;
+            .simple_query("BEGIN; SELECT seq, hash, recorded_at FROM acta_head FOR UPDATE");
+        let messages = locked.map_err(|error| self.failure(error))?;
+        let found = messages
+            .iter()
+            .find_map(|message| match message {
+                postgres::SimpleQueryMessage::Row(row) => Some(head_from_text(row)),
+                _ => None,
+            })
+            .unwrap_or_else(|| Err(StoreError::Io("acta_head has no row".into())))?;
         // The events of other instances are needed whether or not anyone listens: they change
         // the state the rules decide on.
         self.catch_up(state, found, stale)
@@ -359,18 +371,27 @@ impl Transactions for PgTransactions {
     }
 
     fn commit(&mut self, head: &Head) -> Result<(), AppendError> {
-        let connection = self.connection()?;
+        // The head's update, the notification (sent when, and only if, the transaction
+        // commits) and the commit in one round trip. The values are acta's own — a number, a
+        // hash in hex, an instant as acta prints it — and are checked to be nothing else.
         let recorded_at = head.recorded_at.map(|at| at.to_string());
-        let updated = connection.client.execute(
-            &connection.statements.update_head,
-            &[&as_bigint(head.seq), &head.hash, &recorded_at],
+        let safe = |text: &str| {
+            text.bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || b"-:.".contains(&byte))
+        };
+        if !safe(&head.hash) || !recorded_at.as_deref().is_none_or(safe) {
+            return Err(AppendError::Storage(format!(
+                "an unexpected head: {head:?}"
+            )));
+        }
+        let recorded_at = recorded_at.map_or("NULL".to_owned(), |at| format!("'{at}'"));
+        let sql = format!(
+            "UPDATE acta_head SET seq = {seq}, hash = '{hash}', recorded_at = {recorded_at}; \
+             NOTIFY acta_commits, '{seq}'; COMMIT",
+            seq = head.seq,
+            hash = head.hash,
         );
-        updated.map_err(|error| self.failure(error))?;
-        // The notification is sent when, and only if, the transaction commits.
-        let committed = self
-            .connection()?
-            .client
-            .batch_execute(&format!("NOTIFY acta_commits, '{}'; COMMIT", head.seq));
+        let committed = self.connection()?.client.batch_execute(&sql);
         committed.map_err(|error| {
             let unknown = is_unreachable(&error);
             let failure = self.failure(error);
