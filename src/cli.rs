@@ -108,10 +108,25 @@ enum Command {
         #[arg(long)]
         write_workload: Option<PathBuf>,
     },
-    /// Write every stored event as JSON Lines, in seq order, to stdout.
+    /// Write every stored event as JSON Lines, in seq order, to stdout; or, with
+    /// `--format hledger`, the money of the record as an hledger journal.
     Export {
         #[command(flatten)]
         db: DbArg,
+        /// `jsonl` (every stored event, the default) or `hledger` (allocations and
+        /// disbursements as an hledger journal; see docs/ledger.md).
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// hledger only: only acts that took effect on or before this date (YYYY-MM-DD).
+        #[arg(long)]
+        as_of: Option<CivilDate>,
+        /// hledger only: the record as it was known at this instant (RFC 3339, or a date: the
+        /// end of that day).
+        #[arg(long)]
+        known_at: Option<Instant>,
+        /// hledger only: only this plan and the plans below it.
+        #[arg(long)]
+        plan: Option<PlanKey>,
     },
     /// Check the database file and the hash chain: exit 0 when sound, 1 saying what is not.
     Verify {
@@ -237,7 +252,25 @@ pub fn main() -> ExitCode {
             limits,
         } => serve(&db.db, addr, demo, access_log, &limits),
         Command::Import { db, file, actor } => crate::import::import(&db.db, &file, &actor),
-        Command::Export { db } => export(&db.db),
+        Command::Export {
+            db,
+            format,
+            as_of,
+            known_at,
+            plan,
+        } => match format.as_str() {
+            "jsonl" if as_of.is_none() && known_at.is_none() && plan.is_none() => export(&db.db),
+            "jsonl" => Err(
+                "--as-of, --known-at and --plan go with --format hledger: the JSON \
+                 Lines export is every stored event"
+                    .to_owned(),
+            ),
+            "hledger" => export_hledger(&db.db, as_of, known_at, plan),
+            other => Err(format!(
+                "unknown --format {}: write jsonl or hledger",
+                acta_events::fields::quoted(other)
+            )),
+        },
         Command::Bench {
             events,
             seed,
@@ -505,6 +538,73 @@ fn export(path: &Path) -> Result<ExitCode, String> {
     // What was written before a damaged row is kept: flush it, then say where export stopped.
     out.flush().map_err(|error| error.to_string())?;
     scanned.map_err(|error| format!("{error}; `acta verify` tells what is damaged"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `acta export --format hledger`: every stored event is folded into a record, the hash of
+/// each funding act kept, and the journal written for the query (`crate::ledger`).
+fn export_hledger(
+    path: &Path,
+    as_of: Option<CivilDate>,
+    known_at: Option<Instant>,
+    plan: Option<PlanKey>,
+) -> Result<ExitCode, String> {
+    struct Read {
+        record: acta_projections::Record,
+        hashes: std::collections::HashMap<u64, String>,
+        head: acta_events::Head,
+    }
+    let read = Arc::new(std::sync::Mutex::new(Read {
+        record: acta_projections::Record::default(),
+        hashes: std::collections::HashMap::new(),
+        head: acta_events::Head {
+            seq: 0,
+            hash: acta_events::GENESIS_HASH.to_owned(),
+            recorded_at: None,
+        },
+    }));
+    let hook: acta_events::store::CommitHook = {
+        let read = Arc::clone(&read);
+        Arc::new(move |events| {
+            let mut read = read.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            for event in events {
+                read.record.apply(event);
+                if matches!(
+                    event.event_type,
+                    acta_events::EventType::FundsPlanned
+                        | acta_events::EventType::FundsAllocated
+                        | acta_events::EventType::FundsDisbursed
+                ) {
+                    read.hashes.insert(event.seq, event.hash.clone());
+                }
+                read.head = acta_events::Head {
+                    seq: event.seq,
+                    hash: event.hash.clone(),
+                    recorded_at: Some(event.recorded_at),
+                };
+            }
+        })
+    };
+    let _log = open_read_only(path, Some(hook))?;
+    let read = read.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(plan) = &plan
+        && !read.record.plan_known(plan)
+    {
+        return Err(format!("plan {plan} is not registered"));
+    }
+    let query = acta_projections::Query {
+        as_of,
+        known_at,
+        plan,
+        today: acta_events::Instant::from_timestamp(clock::system()())
+            .date_utc()
+            .into(),
+    };
+    let journal = crate::ledger::journal(&read.record, &query, &read.head, &read.hashes)?;
+    let mut out = io::stdout().lock();
+    out.write_all(journal.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|error| format!("cannot write the journal: {error}"))?;
     Ok(ExitCode::SUCCESS)
 }
 

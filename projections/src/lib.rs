@@ -32,6 +32,8 @@
 //! - [`funding`]: funding (§3.2).
 //! - [`yearly`]: the year-by-year summary (§3.3).
 //! - [`reconciliation`]: findings (§3.4).
+//! - [`ledger`]: every funding act a query sees, at the version it sees, for a ledger
+//!   (`acta export --format hledger`).
 //! - `testing` (tests only): a builder of stored events without SQLite; `demo_tests`: the
 //!   figures of `data/demo/EXPECTED.md`; `properties`: property tests of the folds;
 //!   `scale_tests`: a million-event measurement (ignored by default).
@@ -46,6 +48,7 @@ mod decisions;
 mod decode;
 mod fold;
 pub mod funding;
+pub mod ledger;
 mod plans;
 pub mod query;
 pub mod reconciliation;
@@ -64,6 +67,7 @@ mod scale_tests;
 mod testing;
 
 pub use funding::{Funding, FundingBySource, FundingByYear, FundingFigures};
+pub use ledger::FundingEntry;
 pub use query::Query;
 pub use reconciliation::{Finding, FindingKind, Reconciliation, Severity};
 pub use record::Record;
