@@ -913,6 +913,15 @@ fn real_answers_of_the_demo_match_their_schemas() {
         ),
         ("/v1/whoami", "/v1/whoami".to_owned()),
         ("/healthz", "/healthz".to_owned()),
+        ("/v1/funding", "/v1/funding?format=csv".to_owned()),
+        (
+            "/v1/reconciliation",
+            "/v1/reconciliation?format=csv&as_of=2015-05-17".to_owned(),
+        ),
+        (
+            "/v1/plans/{plan}",
+            "/v1/plans/dn-sxsh?format=csv".to_owned(),
+        ),
     ] {
         let reply = get(&path);
         assert_eq!(reply.status, 200, "GET {path}: {}", reply.body);
@@ -937,6 +946,9 @@ fn real_answers_of_the_demo_match_their_schemas() {
             404,
         ),
         ("DELETE", "/v1/tokens/{name}", "/v1/tokens/nobody", 404),
+        ("GET", "/v1/head", "/v1/head?format=csv", 406),
+        ("GET", "/v1/events", "/v1/events?format=csv", 406),
+        ("GET", "/v1/funding", "/v1/funding?format=xlsx", 422),
     ];
     for (method, template, path, status) in problems {
         let reply = send(&server, method, path, Some(&token), None);

@@ -66,7 +66,7 @@ mod scale_tests;
 #[cfg(test)]
 mod testing;
 
-pub use funding::{Funding, FundingBySource, FundingByYear, FundingFigures};
+pub use funding::{Funding, FundingByPlan, FundingBySource, FundingByYear, FundingFigures};
 pub use ledger::FundingEntry;
 pub use query::Query;
 pub use reconciliation::{Finding, FindingKind, Reconciliation, Severity};
