@@ -437,13 +437,14 @@ fn serve(
         let local = listener.local_addr().map_err(|error| error.to_string())?;
         eprintln!("acta: serving {} on http://{local}", path.display());
         let verifier = Arc::clone(&state.verifier);
+        let live = Arc::clone(&state.live);
         let answers = Arc::clone(&state.reads.answers);
         serve::serve(
             listener,
             crate::http::app(state),
             answers,
             limits.options(),
-            shutdown_signal(verifier),
+            shutdown_signal(verifier, live),
         )
         .await
         .map_err(|error| error.to_string())
@@ -451,10 +452,11 @@ fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Waits for Ctrl-C or SIGTERM, then stops a running verification: shutdown waits for the
-/// requests in flight, and a caller of `GET /v1/verify` is answered `503` at once rather than
-/// after the whole log is hashed.
-async fn shutdown_signal(verifier: Arc<Verifier>) {
+/// Waits for Ctrl-C or SIGTERM, then stops a running verification and ends the event streams:
+/// shutdown waits for the requests in flight, and a caller of `GET /v1/verify` is answered
+/// `503` at once rather than after the whole log is hashed, while a stream, which never ends by
+/// itself, ends now (its client reconnects elsewhere, or later, from its last id).
+async fn shutdown_signal(verifier: Arc<Verifier>, live: Arc<Live>) {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -470,6 +472,7 @@ async fn shutdown_signal(verifier: Arc<Verifier>) {
     let _ = interrupt.await;
     eprintln!("acta: shutting down");
     verifier.stop();
+    live.feed.close();
 }
 
 fn create_token(path: &Path, name: &PlanKey, role: Role) -> Result<ExitCode, String> {

@@ -15,6 +15,7 @@ pub mod problem;
 pub mod serve;
 pub mod spreadsheet;
 mod state;
+pub mod stream;
 pub use state::{AppState, blocking};
 
 use std::convert::Infallible;
@@ -53,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .route("/{file}", get(web::asset))
         .route("/v1/events", single.get(events::list))
         .route("/v1/events/batch", batch)
+        .route("/v1/events/stream", get(stream::events_stream))
         .route("/v1/events/{id}", get(events::one))
         .route("/v1/head", get(events::head))
         .route("/v1/verify", get(events::verify))
