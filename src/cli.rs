@@ -544,57 +544,16 @@ fn export(path: &Path) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `acta export --format hledger`: every stored event is folded into a record, the hash of
-/// each funding act kept, and the journal written for the query (`crate::ledger`).
+/// `acta export --format hledger`: every stored event is read into the ledger's reader as the
+/// log opens, then the journal is written for the query (`crate::ledger`).
 fn export_hledger(
     path: &Path,
     as_of: Option<CivilDate>,
     known_at: Option<Instant>,
     plan: Option<PlanKey>,
 ) -> Result<ExitCode, String> {
-    struct Read {
-        record: acta_projections::Record,
-        hashes: std::collections::HashMap<u64, String>,
-        head: acta_events::Head,
-    }
-    let read = Arc::new(std::sync::Mutex::new(Read {
-        record: acta_projections::Record::default(),
-        hashes: std::collections::HashMap::new(),
-        head: acta_events::Head {
-            seq: 0,
-            hash: acta_events::GENESIS_HASH.to_owned(),
-            recorded_at: None,
-        },
-    }));
-    let hook: acta_events::store::CommitHook = {
-        let read = Arc::clone(&read);
-        Arc::new(move |events| {
-            let mut read = read.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            for event in events {
-                read.record.apply(event);
-                if matches!(
-                    event.event_type,
-                    acta_events::EventType::FundsPlanned
-                        | acta_events::EventType::FundsAllocated
-                        | acta_events::EventType::FundsDisbursed
-                ) {
-                    read.hashes.insert(event.seq, event.hash.clone());
-                }
-                read.head = acta_events::Head {
-                    seq: event.seq,
-                    hash: event.hash.clone(),
-                    recorded_at: Some(event.recorded_at),
-                };
-            }
-        })
-    };
-    let _log = open_read_only(path, Some(hook))?;
-    let read = read.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(plan) = &plan
-        && !read.record.plan_known(plan)
-    {
-        return Err(format!("plan {plan} is not registered"));
-    }
+    let reader = crate::ledger::LedgerReader::default();
+    let _log = open_read_only(path, Some(reader.hook()))?;
     let query = acta_projections::Query {
         as_of,
         known_at,
@@ -603,7 +562,7 @@ fn export_hledger(
             .date_utc()
             .into(),
     };
-    let journal = crate::ledger::journal(&read.record, &query, &read.head, &read.hashes)?;
+    let journal = reader.journal(&query)?;
     let mut out = io::stdout().lock();
     out.write_all(journal.as_bytes())
         .and_then(|()| out.flush())

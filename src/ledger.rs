@@ -4,10 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use acta_events::catalogue::Source;
 use acta_events::fields::quoted;
-use acta_events::{EventType, Head};
+use acta_events::store::CommitHook;
+use acta_events::{EventType, GENESIS_HASH, Head};
 use acta_projections::{FindingKind, FundingEntry, Query, Record};
 
 /// The commodity of every amount: whole đồng, no decimals.
@@ -18,6 +20,69 @@ const ALLOCATED: &str = "allocated";
 const BUDGET: &str = "budget";
 const DISBURSED: &str = "disbursed";
 const PLANNED: &str = "planned";
+
+/// What the export reads of the log as it opens: every event folded into a record, the hash of
+/// each funding act, and the head it reached.
+pub struct LedgerReader(Arc<Mutex<Read>>);
+
+struct Read {
+    record: Record,
+    hashes: HashMap<u64, String>,
+    head: Head,
+}
+
+impl Default for LedgerReader {
+    fn default() -> Self {
+        LedgerReader(Arc::new(Mutex::new(Read {
+            record: Record::default(),
+            hashes: HashMap::new(),
+            head: Head {
+                seq: 0,
+                hash: GENESIS_HASH.to_owned(),
+                recorded_at: None,
+            },
+        })))
+    }
+}
+
+impl LedgerReader {
+    /// The hook to open the log with: it is fed every stored event, in `seq` order.
+    pub fn hook(&self) -> CommitHook {
+        let read = Arc::clone(&self.0);
+        Arc::new(move |events| {
+            let mut read = lock(&read);
+            for event in events {
+                read.record.apply(event);
+                if matches!(
+                    event.event_type,
+                    EventType::FundsPlanned | EventType::FundsAllocated | EventType::FundsDisbursed
+                ) {
+                    read.hashes.insert(event.seq, event.hash.clone());
+                }
+                read.head = Head {
+                    seq: event.seq,
+                    hash: event.hash.clone(),
+                    recorded_at: Some(event.recorded_at),
+                };
+            }
+        })
+    }
+
+    /// The journal of `query` over what was read; a `plan` never registered is refused.
+    pub fn journal(&self, query: &Query) -> Result<String, String> {
+        let read = lock(&self.0);
+        if let Some(plan) = &query.plan
+            && !read.record.plan_known(plan)
+        {
+            return Err(format!("plan {plan} is not registered"));
+        }
+        journal(&read.record, query, &read.head, &read.hashes)
+    }
+}
+
+fn lock(read: &Mutex<Read>) -> MutexGuard<'_, Read> {
+    read.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The journal of `query` over `record`: `head` is the log's head when it was read, and
 /// `hashes` the hash of each funding act by `seq`. Fails, naming it, on a plan key that
