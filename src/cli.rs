@@ -115,10 +115,25 @@ enum Command {
         #[arg(long, value_name = "POSTGRES_URL")]
         db: Option<Database>,
     },
-    /// Write every stored event as JSON Lines, in seq order, to stdout.
+    /// Write every stored event as JSON Lines, in seq order, to stdout; or, with
+    /// `--format hledger`, the money of the record as an hledger journal.
     Export {
         #[command(flatten)]
         db: DbArg,
+        /// `jsonl` (every stored event, the default) or `hledger` (allocations and
+        /// disbursements as an hledger journal; see docs/ledger.md).
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// hledger only: only acts that took effect on or before this date (YYYY-MM-DD).
+        #[arg(long)]
+        as_of: Option<CivilDate>,
+        /// hledger only: the record as it was known at this instant (RFC 3339, or a date: the
+        /// end of that day).
+        #[arg(long)]
+        known_at: Option<Instant>,
+        /// hledger only: only this plan and the plans below it.
+        #[arg(long)]
+        plan: Option<PlanKey>,
     },
     /// Check the database file and the hash chain: exit 0 when sound, 1 saying what is not.
     Verify {
@@ -244,7 +259,25 @@ pub fn main() -> ExitCode {
             limits,
         } => serve(&db.db, addr, demo, access_log, &limits),
         Command::Import { db, file, actor } => crate::import::import(&db.db, &file, &actor),
-        Command::Export { db } => export(&db.db),
+        Command::Export {
+            db,
+            format,
+            as_of,
+            known_at,
+            plan,
+        } => match format.as_str() {
+            "jsonl" if as_of.is_none() && known_at.is_none() && plan.is_none() => export(&db.db),
+            "jsonl" => Err(
+                "--as-of, --known-at and --plan go with --format hledger: the JSON \
+                 Lines export is every stored event"
+                    .to_owned(),
+            ),
+            "hledger" => export_hledger(&db.db, as_of, known_at, plan),
+            other => Err(format!(
+                "unknown --format {}: write jsonl or hledger",
+                acta_events::fields::quoted(other)
+            )),
+        },
         Command::Bench {
             events,
             seed,
@@ -411,13 +444,14 @@ fn serve(
         let local = listener.local_addr().map_err(|error| error.to_string())?;
         eprintln!("acta: serving {database} on http://{local}");
         let verifier = Arc::clone(&state.verifier);
+        let live = Arc::clone(&state.live);
         let answers = Arc::clone(&state.reads.answers);
         serve::serve(
             listener,
             crate::http::app(state),
             answers,
             limits.options(),
-            shutdown_signal(verifier),
+            shutdown_signal(verifier, live),
         )
         .await
         .map_err(|error| error.to_string())
@@ -425,10 +459,11 @@ fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Waits for Ctrl-C or SIGTERM, then stops a running verification: shutdown waits for the
-/// requests in flight, and a caller of `GET /v1/verify` is answered `503` at once rather than
-/// after the whole log is hashed.
-async fn shutdown_signal(verifier: Arc<Verifier>) {
+/// Waits for Ctrl-C or SIGTERM, then stops a running verification and ends the event streams:
+/// shutdown waits for the requests in flight, and a caller of `GET /v1/verify` is answered
+/// `503` at once rather than after the whole log is hashed, while a stream, which never ends by
+/// itself, ends now (its client reconnects elsewhere, or later, from its last id).
+async fn shutdown_signal(verifier: Arc<Verifier>, live: Arc<Live>) {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -444,6 +479,7 @@ async fn shutdown_signal(verifier: Arc<Verifier>) {
     let _ = interrupt.await;
     eprintln!("acta: shutting down");
     verifier.stop();
+    live.feed.close();
 }
 
 fn create_token(database: &Database, name: &PlanKey, role: Role) -> Result<ExitCode, String> {
@@ -533,6 +569,32 @@ fn integrity_check_name(database: &Database, full: bool) -> &'static str {
         (Database::Sqlite(_), true) => "integrity_check",
         (Database::Postgres(_), _) => "head and log agree",
     }
+}
+
+/// `acta export --format hledger`: every stored event is read into the ledger's reader as the
+/// log opens, then the journal is written for the query (`crate::ledger`).
+fn export_hledger(
+    database: &Database,
+    as_of: Option<CivilDate>,
+    known_at: Option<Instant>,
+    plan: Option<PlanKey>,
+) -> Result<ExitCode, String> {
+    let reader = crate::ledger::LedgerReader::default();
+    let _log = open_read_only(database, Some(reader.hook()))?;
+    let query = acta_projections::Query {
+        as_of,
+        known_at,
+        plan,
+        today: acta_events::Instant::from_timestamp(clock::system()())
+            .date_utc()
+            .into(),
+    };
+    let journal = reader.journal(&query)?;
+    let mut out = io::stdout().lock();
+    out.write_all(journal.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|error| format!("cannot write the journal: {error}"))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A head an auditor saw earlier (`--expect-head SEQ:HASH`).

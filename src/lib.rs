@@ -9,6 +9,8 @@
 //!   server's own accept loop (`http::serve`) and the limits on readers (`http::limits`).
 //! - [`bench`]: `acta bench` and its deterministic national-scale workload.
 //! - [`demo`]: the bundled Đồng Nai 2009–2015 data set, loaded by `serve --demo`.
+//! - [`feed`]: the signal of new commits that wakes `GET /v1/events/stream`, and its cap.
+//! - [`ledger`]: `acta export --format hledger`, the money as an hledger journal.
 //! - [`live`]: the live projections of a running service and its cached "now" answers.
 //! - [`report`]: `acta report`'s tables.
 //! - [`verifier`]: `GET /v1/verify`'s one shared verification, on its own thread.
@@ -18,8 +20,10 @@ pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod demo;
+pub mod feed;
 pub mod http;
 pub mod import;
+pub mod ledger;
 pub mod live;
 pub mod report;
 pub mod verifier;

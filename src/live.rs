@@ -3,6 +3,8 @@
 //!
 //! Live reads (`GET /v1/funding` with no time parameters, polled by dashboards) far outnumber
 //! commits, so an answer is computed and serialised once per commit, not once per request.
+//!
+//! The same hook raises the [`Feed`]'s signal, which wakes the event streams.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +15,8 @@ use axum::body::Bytes;
 use acta_events::store::CommitHook;
 use acta_events::{CivilDate, EventRow};
 use acta_projections::Record;
+
+use crate::feed::Feed;
 
 /// Most "now" answers kept at once (one per endpoint and plan); beyond it the cache restarts.
 const ANSWERS_CACHED_MAX: usize = 4096;
@@ -29,6 +33,8 @@ pub struct Live {
     /// Bumped after every commit is folded in: answers of an older generation are stale.
     generation: AtomicU64,
     answers: Mutex<HashMap<String, CachedAnswer>>,
+    /// Told of every commit, for `GET /v1/events/stream`.
+    pub feed: Feed,
 }
 
 impl Live {
@@ -50,6 +56,10 @@ impl Live {
                 record.apply(event);
             }
             live.generation.fetch_add(1, Ordering::Release);
+            drop(record);
+            if let Some(last) = events.last() {
+                live.feed.committed(last.seq);
+            }
         })
     }
 

@@ -66,3 +66,45 @@ export async function request(path, { query = {}, method = 'GET', body, tokenVal
 }
 
 export const get = async (path, query) => (await request(path, { query })).body;
+
+/**
+ * Downloads `path` as its CSV table (`format=csv`, CONTRACT §3 tables) with the signed-in
+ * token, saved under the file name the server gives. A link to the URL would not carry the
+ * token, so the table is fetched and handed to the browser as a blob. Resolves to the file name;
+ * rejects with ApiError.
+ */
+export async function download(path, query = {}) {
+  const url = new URL(path, window.location.origin);
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== null && value !== undefined && value !== '') url.searchParams.set(name, value);
+  }
+  url.searchParams.set('format', 'csv');
+  let response;
+  try {
+    response = await fetch(url, { headers: { Authorization: `Bearer ${token.get() ?? ''}` } });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  if (!response.ok) {
+    let json = null;
+    try {
+      json = parseJson(await response.text());
+    } catch {
+      json = null;
+    }
+    if (response.status === 401) onUnauthorized();
+    throw new ApiError(response.status, json);
+  }
+  const blob = await response.blob();
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'acta.csv';
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The browser has read the blob once the click is handled; a minute is ample.
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  return name;
+}

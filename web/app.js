@@ -1,7 +1,7 @@
 // The page: sign-in, the point in time (as_of / known_at) kept in the URL, the panels that
 // show the record at that point, the event log, chain verification and recording.
 
-import { ApiError, get, request, setUnauthorizedHandler, token } from './api.js';
+import { ApiError, download, get, request, setUnauthorizedHandler, token } from './api.js';
 import { fundingChart, indicatorBars, sourceClass, sourcesOf, STAGES } from './charts.js';
 import { h, fill } from './dom.js';
 import { formatInt, formatMoney, instantToLocalInput, localInputToInstant, today } from './format.js';
@@ -352,6 +352,17 @@ function selectPlan(plan) {
 }
 
 $('plan-all').addEventListener('click', () => selectPlan(null));
+
+// The CSV tables of the panels, for the same point in time and plan as shown.
+for (const button of document.querySelectorAll('[data-download]')) {
+  button.addEventListener('click', async () => {
+    try {
+      announce(t('download.saved', { file: await download(button.dataset.download, scopedQuery()) }));
+    } catch (error) {
+      announce(t('download.failed', { problem: problemText(error) }));
+    }
+  });
+}
 
 function renderDetail() {
   if (!view.plan) return fill($('plan-detail'), h('p', {}, t('detail.none')));

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use acta_events::PlanKey;
 use acta_events::catalogue::Source;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -37,6 +38,15 @@ pub struct Funding {
 /// Serialised as one object: `fiscal_year` and `source` among the figures, in key order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundingByYear {
+    pub fiscal_year: i16,
+    pub source: Source,
+    pub figures: FundingFigures,
+}
+
+/// One (plan, fiscal year, source) cell: a row of the funding table (`text/csv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundingByPlan {
+    pub plan: PlanKey,
     pub fiscal_year: i16,
     pub source: Source,
     pub figures: FundingFigures,
@@ -129,7 +139,7 @@ impl FundingSums {
         *self == FundingSums::default()
     }
 
-    fn figures(self) -> FundingFigures {
+    pub(crate) fn figures(self) -> FundingFigures {
         FundingFigures {
             planned: saturating_u64(self.planned),
             allocated: saturating_u64(self.allocated),
@@ -173,6 +183,40 @@ impl Record {
             totals: totals.figures(),
             budget_in_words: vnd::spell(saturating_u64(totals.budget)),
         }
+    }
+
+    /// Funding per (plan, fiscal year, source) cell over `query.plan`'s subtree: the rows that
+    /// `by_year` adds up, ordered by fiscal year, source, then plan key. Cells with nothing
+    /// visible are left out.
+    pub fn funding_by_plan(&self, query: &Query) -> Vec<FundingByPlan> {
+        let visibility = self.visibility(query);
+        let plans = self.plan_set(query.plan.as_ref());
+        let aggregate = fold::aggregate(self, visibility, &plans, &[]);
+        let mut rows = Vec::new();
+        for &plan in &plans.members {
+            let entry = self.plan_at(plan);
+            for &cell in &entry.cells.funding {
+                let sums = FundingSums::of_cell(aggregate.funding_of(cell));
+                if sums.is_empty() {
+                    continue;
+                }
+                let key = self.tables.cells.funding.key(cell);
+                rows.push(FundingByPlan {
+                    plan: entry.key.clone(),
+                    fiscal_year: key.fiscal_year,
+                    source: key.source,
+                    figures: sums.figures(),
+                });
+            }
+        }
+        rows.sort_by(|a, b| {
+            (a.fiscal_year, a.source, a.plan.as_str()).cmp(&(
+                b.fiscal_year,
+                b.source,
+                b.plan.as_str(),
+            ))
+        });
+        rows
     }
 
     /// Sums per (fiscal year, source) over `plans`, each plan's budget taken per cell first.
@@ -247,6 +291,43 @@ mod tests {
                 "budget_in_words": "Một trăm bốn mươi đồng",
             })
         );
+    }
+
+    #[test]
+    fn the_rows_by_plan_add_up_to_the_rows_by_year() {
+        let mut log = LogBuilder::default();
+        log.register("p", None, "2009-01-01");
+        log.register("c", Some("p"), "2009-01-01");
+        log.funds("allocated", "p", "2011-01-01", 2011, "local", 70);
+        log.funds("planned", "c", "2011-01-01", 2011, "local", 500);
+        log.funds("disbursed", "c", "2012-01-01", 2012, "central", 9);
+        let record = log.record();
+        for query in [now(), as_of("2011-12-31"), within("c")] {
+            let rows = record.funding_by_plan(&query);
+            let mut summed: std::collections::BTreeMap<_, crate::FundingFigures> =
+                Default::default();
+            for row in &rows {
+                let sum = summed.entry((row.fiscal_year, row.source)).or_default();
+                sum.planned += row.figures.planned;
+                sum.allocated += row.figures.allocated;
+                sum.disbursed += row.figures.disbursed;
+                sum.budget += row.figures.budget;
+                sum.unspent += row.figures.unspent;
+            }
+            let by_year: std::collections::BTreeMap<_, _> = record
+                .funding(&query)
+                .by_year
+                .into_iter()
+                .map(|row| ((row.fiscal_year, row.source), row.figures))
+                .collect();
+            assert_eq!(summed, by_year, "{query:?}");
+        }
+        let rows = record.funding_by_plan(&now());
+        let keys: Vec<_> = rows
+            .iter()
+            .map(|row| (row.fiscal_year, row.plan.as_str()))
+            .collect();
+        assert_eq!(keys, [(2011, "c"), (2011, "p"), (2012, "c")]);
     }
 
     #[test]

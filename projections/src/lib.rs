@@ -35,6 +35,8 @@
 //! - [`funding`]: funding (§3.2).
 //! - [`yearly`]: the year-by-year summary (§3.3).
 //! - [`reconciliation`]: findings (§3.4).
+//! - [`ledger`]: every funding act a query sees, at the version it sees, for a ledger
+//!   (`acta export --format hledger`).
 //! - `testing` (tests only): a builder of stored events without SQLite; `demo_tests`: the
 //!   figures of `data/demo/EXPECTED.md`; `properties`: property tests of the folds;
 //!   `scale_tests`: a million-event measurement (ignored by default); `words_tests`: amounts
@@ -51,6 +53,7 @@ mod decisions;
 mod decode;
 mod fold;
 pub mod funding;
+pub mod ledger;
 mod plans;
 pub mod query;
 pub mod reconciliation;
@@ -70,7 +73,8 @@ mod testing;
 #[cfg(test)]
 mod words_tests;
 
-pub use funding::{Funding, FundingBySource, FundingByYear, FundingFigures};
+pub use funding::{Funding, FundingByPlan, FundingBySource, FundingByYear, FundingFigures};
+pub use ledger::FundingEntry;
 pub use query::Query;
 pub use reconciliation::{Finding, FindingKind, Reconciliation, Severity};
 pub use record::Record;

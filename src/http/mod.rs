@@ -13,7 +13,9 @@ pub mod limits;
 mod pacing;
 pub mod problem;
 pub mod serve;
+pub mod spreadsheet;
 mod state;
+pub mod stream;
 pub use state::{AppState, blocking};
 
 use std::convert::Infallible;
@@ -52,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .route("/{file}", get(web::asset))
         .route("/v1/events", single.get(events::list))
         .route("/v1/events/batch", batch)
+        .route("/v1/events/stream", get(stream::events_stream))
         .route("/v1/events/{id}", get(events::one))
         .route("/v1/head", get(events::head))
         .route("/v1/verify", get(events::verify))
@@ -67,6 +70,11 @@ pub fn app(state: AppState) -> Router {
                 .layer::<_, Infallible>(DefaultBodyLimit::max(EVENT_BODY_BYTES_MAX)),
         )
         .route("/v1/tokens/{name}", delete(auth::revoke_token))
+        // Only on matched routes, inside the token middleware: a path without a table asked
+        // for CSV is 406 before its handler runs.
+        .route_layer(axum::middleware::from_fn(
+            spreadsheet::refuse_csv_without_table,
+        ))
         .fallback(|| async { ApiError::NotFound("no such path".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // Inside the token middleware, which names the caller whose heavy reads are counted.

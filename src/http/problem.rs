@@ -56,6 +56,10 @@ pub enum ApiError {
     /// `413`: the body is larger than the path accepts.
     #[error("the body is larger than {limit_bytes} bytes")]
     PayloadTooLarge { limit_bytes: usize },
+    /// `406`: CSV was asked for (`?format=csv`, or an `Accept` that prefers `text/csv`) on a
+    /// path that has no table.
+    #[error("{0}")]
+    NotAcceptable(String),
     /// `408`: the request's body did not arrive in time (it came slower than the server's
     /// minimum rate); the connection is closed after this answer.
     #[error("{0}")]
@@ -116,6 +120,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -138,6 +143,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "urn:acta:problem:method-not-allowed",
             ApiError::Conflict { .. } => "urn:acta:problem:conflict",
             ApiError::PayloadTooLarge { .. } => "urn:acta:problem:payload-too-large",
+            ApiError::NotAcceptable(_) => "urn:acta:problem:not-acceptable",
             ApiError::RequestTimeout(_) => "urn:acta:problem:request-timeout",
             ApiError::TooManyRequests(_) => "urn:acta:problem:too-many-requests",
             ApiError::UnsupportedMediaType => "urn:acta:problem:unsupported-media-type",

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -15,19 +15,22 @@ use acta_projections::{PlanStatusView, Query, Record};
 
 use super::extract::QueryParams;
 use super::problem::ApiError;
+use super::spreadsheet::{self, CSV_CONTENT_TYPE, Format};
 use super::state::AppState;
 
-/// Reads `as_of`, `known_at` and (where `accepts_plan`) `plan` into a [`Query`]. A `plan` that was
-/// never registered is `404`.
+/// Reads `as_of`, `known_at`, (where `accepts_plan`) `plan` and `format` into a [`Query`] and
+/// the [`Format`] asked for (`format`, else `Accept`). A `plan` that was never registered is
+/// `404`.
 fn read_query(
     state: &AppState,
     params: &QueryParams,
+    headers: &HeaderMap,
     accepts_plan: bool,
-) -> Result<Query, ApiError> {
+) -> Result<(Query, Format), ApiError> {
     let names: &[&'static str] = if accepts_plan {
-        &["as_of", "known_at", "plan"]
+        &["as_of", "known_at", "format", "plan"]
     } else {
-        &["as_of", "known_at"]
+        &["as_of", "known_at", "format"]
     };
     let values = params.take(names)?;
     let as_of = values[0]
@@ -42,7 +45,8 @@ fn read_query(
                 .map_err(|message| ApiError::invalid_parameter("known_at", message))
         })
         .transpose()?;
-    let plan = match values.get(2).copied().flatten() {
+    let format = Format::requested(values[2], headers)?;
+    let plan = match values.get(3).copied().flatten() {
         None => None,
         Some(text) => {
             let plan = text
@@ -54,12 +58,13 @@ fn read_query(
             Some(plan)
         }
     };
-    Ok(Query {
+    let query = Query {
         as_of,
         known_at,
         plan,
         today: state.now().date_utc().into(),
-    })
+    };
+    Ok((query, format))
 }
 
 /// The size of an endpoint's last answer: the first capacity of its next answer's buffer, so
@@ -120,48 +125,71 @@ struct PlanList {
     plans: Vec<PlanStatusView>,
 }
 
-/// Answers `query` with `answer`, which renders it (answers borrow from the record, so they
-/// are rendered while it is at hand); a query for "now" (no `as_of`, no `known_at`) is rendered
-/// once per commit and day and then served from the live cache.
+/// Answers `query` in `format` with `answer`, which renders it (answers borrow from the
+/// record, so they are rendered while it is at hand); a query for "now" (no `as_of`, no
+/// `known_at`) is rendered once per commit, day and format and then served from the live
+/// cache. A table is offered as a file named after `endpoint`.
 fn respond(
     state: &AppState,
     endpoint: &str,
     query: &Query,
+    format: Format,
     answer: impl FnOnce(&Record, &Query) -> Result<Bytes, ApiError>,
 ) -> Result<Response, ApiError> {
+    let extension = match format {
+        Format::Json => "json",
+        Format::Csv => "csv",
+    };
     let body = if query.as_of.is_none() && query.known_at.is_none() {
         let plan = query.plan.as_ref().map_or("", PlanKey::as_str);
-        let key = format!("{endpoint}?plan={plan}");
+        let key = format!("{endpoint}.{extension}?plan={plan}");
         state
             .live
             .answer_now(&key, query.today, |record| answer(record, query))?
     } else {
         answer(&state.record(), query)?
     };
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok(match format {
+        Format::Json => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Format::Csv => {
+            let file = format!(
+                "attachment; filename=\"acta-{}.csv\"",
+                endpoint.replace('/', "-")
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, CSV_CONTENT_TYPE.to_owned()),
+                    (header::CONTENT_DISPOSITION, file),
+                ],
+                body,
+            )
+                .into_response()
+        }
+    })
 }
 
 pub async fn plans(
     State(state): State<AppState>,
+    headers: HeaderMap,
     params: QueryParams,
 ) -> Result<Response, ApiError> {
-    let query = read_query(&state, &params, false)?;
-    respond(&state, "plans", &query, |record, query| {
-        render(
-            &PlanList {
-                plans: record.plans(query),
-            },
-            &PLANS_SIZE,
-        )
+    let (query, format) = read_query(&state, &params, &headers, false)?;
+    respond(&state, "plans", &query, format, |record, query| {
+        let plans = record.plans(query);
+        match format {
+            Format::Json => render(&PlanList { plans }, &PLANS_SIZE),
+            Format::Csv => spreadsheet::plans(&plans),
+        }
     })
 }
 
 pub async fn plan(
     State(state): State<AppState>,
     Path(plan): Path<String>,
+    headers: HeaderMap,
     params: QueryParams,
 ) -> Result<Response, ApiError> {
-    let query = read_query(&state, &params, false)?;
+    let (query, format) = read_query(&state, &params, &headers, false)?;
     let not_registered = || {
         ApiError::NotFound(format!(
             "plan {} is not registered as of that time",
@@ -169,42 +197,73 @@ pub async fn plan(
         ))
     };
     let key = plan.parse::<PlanKey>().map_err(|_| not_registered())?;
-    respond(&state, &format!("plan/{key}"), &query, |record, query| {
-        render(
-            &record.plan(&key, query).ok_or_else(not_registered)?,
-            &PLAN_SIZE,
-        )
-    })
+    respond(
+        &state,
+        &format!("plan/{key}"),
+        &query,
+        format,
+        |record, query| {
+            let status = record.plan(&key, query).ok_or_else(not_registered)?;
+            match format {
+                Format::Json => render(&status, &PLAN_SIZE),
+                Format::Csv => spreadsheet::plans([&status]),
+            }
+        },
+    )
 }
 
 pub async fn funding(
     State(state): State<AppState>,
+    headers: HeaderMap,
     params: QueryParams,
 ) -> Result<Response, ApiError> {
-    let query = read_query(&state, &params, true)?;
-    respond(&state, "funding", &query, |record, query| {
-        render(&record.funding(query), &FUNDING_SIZE)
-    })
+    let (query, format) = read_query(&state, &params, &headers, true)?;
+    respond(
+        &state,
+        "funding",
+        &query,
+        format,
+        |record, query| match format {
+            Format::Json => render(&record.funding(query), &FUNDING_SIZE),
+            Format::Csv => spreadsheet::funding(&record.funding_by_plan(query)),
+        },
+    )
 }
 
 pub async fn yearly(
     State(state): State<AppState>,
+    headers: HeaderMap,
     params: QueryParams,
 ) -> Result<Response, ApiError> {
-    let query = read_query(&state, &params, true)?;
-    respond(&state, "yearly", &query, |record, query| {
-        render(&record.yearly(query), &YEARLY_SIZE)
-    })
+    let (query, format) = read_query(&state, &params, &headers, true)?;
+    respond(
+        &state,
+        "yearly",
+        &query,
+        format,
+        |record, query| match format {
+            Format::Json => render(&record.yearly(query), &YEARLY_SIZE),
+            Format::Csv => spreadsheet::yearly(&record.yearly(query)),
+        },
+    )
 }
 
 pub async fn reconciliation(
     State(state): State<AppState>,
+    headers: HeaderMap,
     params: QueryParams,
 ) -> Result<Response, ApiError> {
-    let query = read_query(&state, &params, true)?;
-    respond(&state, "reconciliation", &query, |record, query| {
-        render(&record.reconciliation(query), &RECONCILIATION_SIZE)
-    })
+    let (query, format) = read_query(&state, &params, &headers, true)?;
+    respond(
+        &state,
+        "reconciliation",
+        &query,
+        format,
+        |record, query| match format {
+            Format::Json => render(&record.reconciliation(query), &RECONCILIATION_SIZE),
+            Format::Csv => spreadsheet::reconciliation(&record.reconciliation(query).findings),
+        },
+    )
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -680,6 +680,35 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await own.locator('#log-load').click();
     await own.waitForFunction(() => document.querySelectorAll('#event-log [data-testid=event-row]').length === 9);
     assert.match(normalize(await own.locator('#event-log').textContent()), /"amount":9007199254740991/, 'the log shows the amount');
+    assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
+  }, { independent: true });
+
+  step(9, 'csv-download', 'the download buttons save the panels\' CSV tables for the point in time shown', async () => {
+    const own = await context.newPage();
+    shown = own;
+    const ownErrors = watchErrors(own);
+    await own.goto(`${server.base}/?lang=vi&as_of=2013-12-31`);
+    await signIn(own, server.token, 'admin');
+    await panelsSettled(own);
+    const save = async (testid) => {
+      const [download] = await Promise.all([own.waitForEvent('download'), own.locator(`[data-testid=${testid}]`).click()]);
+      const text = readFileSync(await download.path(), 'utf8');
+      return { name: download.suggestedFilename(), text };
+    };
+    const funding = await save('download-funding');
+    assert.equal(funding.name, 'acta-funding.csv');
+    assert.equal(funding.text,
+      '\ufefffiscal_year,source,plan,planned,allocated,disbursed,budget,unspent\r\n'
+      + '2011,central,dn-sxsh,0,90000000,90000000,90000000,0\r\n'
+      + '2013,local,dn-kh-2013,0,79000000,79000000,79000000,0\r\n',
+      'funding as of 2013-12-31, one row per plan, year and source');
+    await expectText(own, '#status', 'Đã tải acta-funding.csv.', 'the page says what it saved');
+    const yearly = await save('download-yearly');
+    assert.equal(yearly.name, 'acta-yearly.csv');
+    assert.ok(yearly.text.startsWith('\ufeffyear,decisions,'), yearly.text.slice(0, 40));
+    const reconciliation = await save('download-reconciliation');
+    assert.equal(reconciliation.name, 'acta-reconciliation.csv');
+    assert.ok(reconciliation.text.startsWith('\ufeffkind,severity,plan,'), reconciliation.text.slice(0, 40));
     assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
   }, { independent: true });
 });
