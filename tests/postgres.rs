@@ -289,3 +289,59 @@ fn bad_input_on_postgres_changes_nothing_and_a_repeat_is_idempotent() {
     assert_eq!(again, stored, "the repeat answers the stored event");
     assert_eq!(server.all_events().len(), 2);
 }
+
+#[test]
+fn refused_requests_in_one_group_leave_no_row_and_the_rest_commit() {
+    let Some(db) = common::postgres_database() else {
+        return;
+    };
+    let server = Server::start_new(Path::new(&db), &[]);
+    let (status, body) = server.post("/v1/events", &register("quyet-dinh", None));
+    assert_eq!(status, 201, "{body}");
+    // Sent at once, so that they share groups: funds (no savepoint), decisions whose numbers
+    // are unique, and decisions that all take one number (each but the first refused after
+    // the savepoint of its request).
+    let answers = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for client in 0..24 {
+            let (server, answers) = (&server, &answers);
+            scope.spawn(move || {
+                let body = match client % 3 {
+                    0 => funds("funds.allocated", "quyet-dinh", 2013, client + 1),
+                    1 => serde_json::json!({"type": "decision.issued", "plan": "quyet-dinh",
+                        "occurred_on": "2013-03-01", "data": {"number": format!("{client}/QĐ-UBND"),
+                        "issuer": "UBND tỉnh", "title": "Quyết định"}}),
+                    _ => serde_json::json!({"type": "decision.issued", "plan": "quyet-dinh",
+                        "occurred_on": "2013-03-01", "data": {"number": "999/QĐ-UBND",
+                        "issuer": "UBND tỉnh", "title": "Quyết định trùng số"}}),
+                };
+                let answer = server.post("/v1/events", &body);
+                answers.lock().unwrap().push((client % 3, answer));
+            });
+        }
+    });
+    let answers = answers.into_inner().unwrap();
+    let created = |kind: i64| {
+        answers
+            .iter()
+            .filter(|(k, (status, _))| *k == kind && *status == 201)
+            .count()
+    };
+    assert_eq!(created(0), 8, "every allocation is stored");
+    assert_eq!(
+        created(1),
+        8,
+        "every decision with a number of its own is stored"
+    );
+    assert_eq!(created(2), 1, "one number, one decision");
+    for (_, (status, body)) in answers.iter().filter(|(kind, _)| *kind == 2) {
+        assert!(*status == 201 || *status == 409, "{status} {body}");
+    }
+    let events = server.all_events();
+    assert_eq!(
+        events.len(),
+        1 + 8 + 8 + 1,
+        "nothing of a refused request is stored"
+    );
+    assert_gapless_and_verified(&server, &events);
+}

@@ -24,6 +24,7 @@
 
 mod connect;
 mod follow;
+mod pending;
 mod reads;
 pub(crate) mod schema;
 mod writer;

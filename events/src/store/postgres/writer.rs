@@ -18,6 +18,7 @@ use super::super::state::{NEWEST_ID, STREAM_EVENTS, STREAM_VERSIONS, WriterState
 use super::super::types::Head;
 use super::super::writer::{NewRow, Transactions};
 use super::connect::connect;
+use super::pending::{INSERT_ROWS, Pending};
 use super::reads::{as_bigint, head_from_text, read_head};
 use crate::error::{is_unreachable, postgres_append_error as append_error};
 
@@ -25,7 +26,7 @@ use crate::error::{is_unreachable, postgres_append_error as append_error};
 struct Statements {
     hash_at: Statement,
     events_after: Statement,
-    insert: Statement,
+    insert_rows: Statement,
     event_by_id: Statement,
     is_retracted: Statement,
     decision_holder: Statement,
@@ -41,11 +42,7 @@ impl Statements {
             events_after: client.prepare(&format!(
                 "SELECT {EVENT_COLUMNS} FROM events WHERE seq > $1 ORDER BY seq"
             ))?,
-            insert: client.prepare(
-                "INSERT INTO events (seq, id, type, plan, version, occurred_on, date_precision, \
-                 recorded_at, actor, data, evidence, prev_hash, hash, target) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )?,
+            insert_rows: client.prepare(INSERT_ROWS)?,
             event_by_id: client
                 .prepare(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1"))?,
             is_retracted: client
@@ -79,6 +76,10 @@ pub(super) struct PgTransactions {
     /// on with except back to a savepoint.
     failed: Cell<bool>,
     in_savepoint: bool,
+    /// The group's rows not sent yet (see `pending.rs`), and how many there were when the open
+    /// savepoint was taken: rolling back to it forgets those after.
+    pending: RefCell<Pending>,
+    pending_at_savepoint: Cell<Option<usize>>,
     health: Arc<health::Health>,
 }
 
@@ -94,6 +95,8 @@ impl PgTransactions {
             connection: Some(Connection { client, statements }),
             failed: Cell::new(false),
             in_savepoint: false,
+            pending: RefCell::default(),
+            pending_at_savepoint: Cell::new(None),
             health,
         })
     }
@@ -140,6 +143,20 @@ impl PgTransactions {
     fn run(&mut self, sql: &str) -> Result<(), AppendError> {
         let result = self.connection()?.client.batch_execute(sql);
         result.map_err(|error| self.failure(error))
+    }
+
+    /// Sends the group's pending rows.
+    fn send_pending(&mut self) -> Result<(), AppendError> {
+        let connection = self.connection.as_mut().ok_or_else(|| {
+            AppendError::Unavailable("the connection to the database was lost".into())
+        })?;
+        let sent = send(
+            self.pending.get_mut(),
+            &self.pending_at_savepoint,
+            &mut connection.client,
+            &connection.statements.insert_rows,
+        );
+        sent.map_err(|error| self.failure(error))
     }
 
     /// Reads what others committed after `state`'s head, inside the transaction, and brings
@@ -275,19 +292,28 @@ impl Transactions for PgTransactions {
         self.catch_up(state, found, stale)
     }
 
+    /// The rows of the requests before this one are sent first: rows sent after the savepoint
+    /// are this request's only, so that rolling back to it undoes nothing acknowledged.
     fn savepoint(&mut self) -> Result<(), AppendError> {
+        self.send_pending()?;
         self.run("SAVEPOINT request")?;
         self.in_savepoint = true;
+        self.pending_at_savepoint.set(Some(0));
         Ok(())
     }
 
     fn release_savepoint(&mut self) -> Result<(), AppendError> {
         self.in_savepoint = false;
+        self.pending_at_savepoint.set(None);
         self.run("RELEASE SAVEPOINT request")
     }
 
     fn rollback_to_savepoint(&mut self) -> Result<(), AppendError> {
         self.in_savepoint = false;
+        // Rows sent since the savepoint go with it; those not sent yet are forgotten here.
+        if let Some(len) = self.pending_at_savepoint.take() {
+            self.pending.get_mut().truncate(len);
+        }
         self.run("ROLLBACK TO SAVEPOINT request; RELEASE SAVEPOINT request")?;
         self.failed.set(false);
         Ok(())
@@ -303,47 +329,17 @@ impl Transactions for PgTransactions {
             client: RefCell::new(&mut connection.client),
             statements: &connection.statements,
             failed: &self.failed,
+            pending: &self.pending,
+            pending_at_savepoint: &self.pending_at_savepoint,
             state,
         }
     }
 
+    /// Keeps the row to send with the group's others (see `pending.rs`). Two events cannot
+    /// take one id here: the rules looked it up inside the head's lock.
     fn insert(&mut self, row: &NewRow<'_>) -> Result<(), AppendError> {
-        let connection = self.connection()?;
-        let inserted = connection.client.execute(
-            &connection.statements.insert,
-            &[
-                &as_bigint(row.seq),
-                &row.id,
-                &row.event_type,
-                &row.plan,
-                &as_bigint(row.version),
-                &row.occurred_on,
-                &row.date_precision,
-                &row.recorded_at,
-                &row.actor,
-                &row.data,
-                &row.evidence,
-                &row.prev_hash,
-                &row.hash,
-                &row.target,
-            ],
-        );
-        match inserted {
-            Ok(_) => Ok(()),
-            Err(error) => {
-                let taken_id = error
-                    .as_db_error()
-                    .is_some_and(|db| db.constraint() == Some("events_id_key"));
-                let failure = self.failure(error);
-                match taken_id {
-                    true => Err(AppendError::conflict(
-                        "/id",
-                        format!("event {} is already stored", row.id),
-                    )),
-                    false => Err(failure),
-                }
-            }
-        }
+        self.pending.get_mut().push(row);
+        Ok(())
     }
 
     fn change_decision(
@@ -385,6 +381,7 @@ impl Transactions for PgTransactions {
             )));
         }
         let recorded_at = recorded_at.map_or("NULL".to_owned(), |at| format!("'{at}'"));
+        self.send_pending()?;
         let sql = format!(
             "UPDATE acta_head SET seq = {seq}, hash = '{hash}', recorded_at = {recorded_at}; \
              NOTIFY acta_commits, '{seq}'; COMMIT",
@@ -409,6 +406,8 @@ impl Transactions for PgTransactions {
     }
 
     fn rollback(&mut self) {
+        self.pending.get_mut().truncate(0);
+        self.pending_at_savepoint.set(None);
         if let Some(connection) = &mut self.connection {
             let _ = connection.client.batch_execute("ROLLBACK");
         }
@@ -426,6 +425,23 @@ impl Transactions for PgTransactions {
     }
 }
 
+/// Sends `pending`; rows added after this are all after any open savepoint.
+fn send(
+    pending: &mut Pending,
+    pending_at_savepoint: &Cell<Option<usize>>,
+    client: &mut Client,
+    insert_rows: &Statement,
+) -> Result<(), postgres::Error> {
+    if pending.len() == 0 {
+        return Ok(());
+    }
+    pending.send(client, insert_rows)?;
+    if pending_at_savepoint.get().is_some() {
+        pending_at_savepoint.set(Some(0));
+    }
+    Ok(())
+}
+
 /// What the rules read of a PostgreSQL log, inside the writer's transaction: the streams from
 /// the writer's state (brought up to date with other instances' commits when the transaction
 /// began), the rest from the database.
@@ -433,6 +449,8 @@ pub(super) struct PgView<'a> {
     client: RefCell<&'a mut Client>,
     statements: &'a Statements,
     failed: &'a Cell<bool>,
+    pending: &'a RefCell<Pending>,
+    pending_at_savepoint: &'a Cell<Option<usize>>,
     state: &'a WriterState,
 }
 
@@ -442,7 +460,15 @@ impl PgView<'_> {
         statement: &Statement,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Option<postgres::Row>, StoreError> {
-        let result = self.client.borrow_mut().query_opt(statement, params);
+        let mut client = self.client.borrow_mut();
+        // What the rules read must include the rows of this group not sent yet.
+        let result = send(
+            &mut self.pending.borrow_mut(),
+            self.pending_at_savepoint,
+            &mut client,
+            &self.statements.insert_rows,
+        )
+        .and_then(|()| client.query_opt(statement, params));
         result.map_err(|error| {
             self.failed.set(true);
             StoreError::Postgres(error)
