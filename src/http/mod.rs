@@ -2,6 +2,7 @@
 //! problem+json. Handlers turn the request into checked values on their first line and hand
 //! them to `acta-events` (writes) or the projections (reads).
 
+mod amounts;
 pub mod auth;
 mod events;
 mod ops;
@@ -61,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/summaries/yearly", get(projections::yearly))
         .route("/v1/reconciliation", get(projections::reconciliation))
         .route("/v1/whoami", get(auth::whoami))
+        .route("/v1/amounts", get(amounts::read))
         .route(
             "/v1/tokens",
             post(auth::create_token)
