@@ -4,7 +4,8 @@
 import { ApiError, get, request, setUnauthorizedHandler, token } from './api.js';
 import { fundingChart, indicatorBars, sourceClass, sourcesOf, STAGES } from './charts.js';
 import { h, fill } from './dom.js';
-import { formatInt, formatMoney, instantToLocalInput, localInputToInstant, today } from './format.js';
+import { parseDate, parseDateTime, showDate, showDateTime, spellDate, spellDateTime, todayIso } from './dates.js';
+import { formatInt, formatMoney } from './format.js';
 import { applyLabels, LANGUAGES, setLanguage, t } from './i18n.js';
 import { stringifyJson } from './json.js';
 import { RecordForm, serialize, TYPE_GROUPS } from './forms.js';
@@ -188,6 +189,10 @@ async function loadRecordFacts() {
 
 // ----- Point in time ----------------------------------------------------------------------
 
+/** A date (`yyyy-mm-dd`) and a moment (RFC 3339) in the page's convention (dates.js). */
+const dateText = (iso) => showDate(iso, view.lang);
+const momentText = (instant) => showDateTime(instant, view.lang);
+
 function syncTimeControls() {
   const slider = $('as-of-year');
   slider.min = record.minYear;
@@ -196,14 +201,53 @@ function syncTimeControls() {
   slider.value = view.asOf && Number.isInteger(year)
     ? Math.min(Math.max(year, record.minYear), record.maxYear)
     : record.maxYear + 1;
-  const label = view.asOf ?? t('time.now');
+  const label = view.asOf ? dateText(view.asOf) : t('time.now');
   $('as-of-year-value').textContent = label;
-  slider.setAttribute('aria-valuetext', label);
-  $('as-of').value = view.asOf ?? '';
-  $('known-at').value = view.knownAt ? instantToLocalInput(view.knownAt) : '';
+  slider.setAttribute('aria-valuetext', view.asOf ? spellDate(view.asOf, view.lang) : label);
+  $('as-of').value = view.asOf ? dateText(view.asOf) : '';
+  $('known-at').value = view.knownAt ? momentText(view.knownAt) : '';
+  for (const id of ['as-of', 'known-at']) showTimeError(id, '');
+  echoTime();
   $('view-summary').textContent = view.asOf || view.knownAt
-    ? t('time.summary', { as_of: view.asOf ?? t('time.no_limit'), known_at: view.knownAt ?? t('time.latest') })
+    ? t('time.summary', {
+      as_of: view.asOf ? spellDate(view.asOf, view.lang) : t('time.no_limit'),
+      known_at: view.knownAt ? spellDateTime(view.knownAt, view.lang) : t('time.latest'),
+    })
     : t('time.summary_now');
+}
+
+/** Beside each time field, the date or moment it understood (before anything is asked). */
+function echoTime() {
+  const asOf = $('as-of').value.trim();
+  const knownAt = $('known-at').value.trim();
+  const asOfDate = parseDate(asOf);
+  const knownAtInstant = parseDateTime(knownAt);
+  $('as-of-hint').textContent = asOf === '' ? '' : asOfDate ? `= ${spellDate(asOfDate, view.lang)}` : t('date.unreadable_hint');
+  $('known-at-hint').textContent = knownAt === '' ? '' : knownAtInstant ? `= ${spellDateTime(knownAtInstant, view.lang)}` : t('datetime.unreadable', { text: knownAt });
+}
+
+function showTimeError(id, message) {
+  const error = $(`${id}-error`);
+  error.textContent = message;
+  error.hidden = !message;
+  if (message) $(id).setAttribute('aria-invalid', 'true');
+  else $(id).removeAttribute('aria-invalid');
+}
+
+/** Takes what was typed in a time field: the view moves, or the field says why it cannot. */
+function commitTime(id) {
+  const typed = $(id).value.trim();
+  if (id === 'as-of') {
+    const date = parseDate(typed);
+    if (typed !== '' && date === null) return showTimeError(id, t('date.unreadable', { text: typed }));
+    if (date !== view.asOf) setTime({ asOf: date });
+    else showTimeError(id, '');
+  } else {
+    const instant = parseDateTime(typed);
+    if (typed !== '' && instant === null) return showTimeError(id, t('datetime.unreadable', { text: typed }));
+    if (instant !== view.knownAt) setTime({ knownAt: instant });
+    else showTimeError(id, '');
+  }
 }
 
 let timeTimer = null;
@@ -223,8 +267,13 @@ $('as-of-year').addEventListener('input', (event) => {
   const year = Number(event.target.value);
   setTime({ asOf: year > record.maxYear ? null : `${year}-12-31` });
 });
-$('as-of').addEventListener('change', (event) => setTime({ asOf: event.target.value || null }));
-$('known-at').addEventListener('change', (event) => setTime({ knownAt: localInputToInstant(event.target.value) }));
+for (const id of ['as-of', 'known-at']) {
+  $(id).addEventListener('input', echoTime);
+  $(id).addEventListener('change', () => commitTime(id));
+  $(id).addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') commitTime(id);
+  });
+}
 $('clear-as-of').addEventListener('click', () => setTime({ asOf: null }));
 $('clear-known-at').addEventListener('click', () => setTime({ knownAt: null }));
 
@@ -358,7 +407,7 @@ function renderDetail() {
   if (showError('detail')) return;
   const p = cache.detail.data;
   const approval = p.approval
-    ? t('detail.approval_text', { decision: p.approval.decision, by: p.approval.approved_by ?? '—', on: p.approval.on })
+    ? t('detail.approval_text', { decision: p.approval.decision, by: p.approval.approved_by ?? '—', on: dateText(p.approval.on) })
     : t('detail.approval_none');
   fill($('plan-detail'),
     h('h3', {}, p.title),
@@ -369,13 +418,13 @@ function renderDetail() {
       [t('detail.kind'), t(`kind.${p.kind}`)],
       [t('detail.period'), `${p.period.from_year}–${p.period.to_year}`],
       [t('detail.parent'), p.parent ? h('code', {}, p.parent) : '—'],
-      [t('detail.status'), badge(p.status), ' ', t('detail.since', { date: p.status_since })],
+      [t('detail.status'), badge(p.status), ' ', t('detail.since', { date: dateText(p.status_since) })],
       [t('detail.approval'), approval],
       [t('detail.version'), formatInt(p.version)],
     ]),
     h('h4', {}, t('detail.history')),
     h('ol', { class: 'history', 'data-testid': 'status-history' }, p.history.map((entry) =>
-      h('li', {}, badge(entry.status), ` ${entry.on} `, entry.event ? eventButton(entry.event) : null))),
+      h('li', {}, badge(entry.status), ` ${dateText(entry.on)} `, entry.event ? eventButton(entry.event) : null))),
     h('h4', {}, t('detail.indicators')),
     p.indicators.length ? indicatorBars(p.indicators) : h('p', {}, t('detail.no_indicators')));
 }
@@ -452,7 +501,7 @@ function renderYearly() {
     h('tbody', {}, years.map((y) => h('tr', { 'data-testid': 'yearly-row', 'data-year': y.year },
       h('th', { scope: 'row' }, String(y.year)),
       cell('decisions', h('ul', { class: 'plain' }, y.decisions.map((d) =>
-        h('li', { title: `${d.title} — ${d.issuer}` }, h('span', { class: 'doc-number' }, d.number), ` (${d.issued_on})`)))),
+        h('li', { title: `${d.title} — ${d.issuer}` }, h('span', { class: 'doc-number' }, d.number), ` (${dateText(d.issued_on)})`)))),
       cell('plans-approved', y.plans_approved.join(', ')),
       cell('training-events', formatInt(y.training.events)),
       cell('training-sessions', formatInt(y.training.sessions)),
@@ -546,8 +595,8 @@ function renderLog() {
       h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => openEvent(e.id), 'aria-label': `${t('event.open')} seq ${e.seq}` }, String(e.seq))),
       h('td', {}, h('code', {}, e.type)),
       h('td', {}, h('code', {}, e.plan)),
-      h('td', { class: 'nowrap' }, e.occurred_on, e.date_precision === 'day' ? null : h('small', {}, ` (${t(`precision.${e.date_precision}`)})`)),
-      h('td', { class: 'nowrap' }, e.recorded_at),
+      h('td', { class: 'nowrap' }, dateText(e.occurred_on), e.date_precision === 'day' ? null : h('small', {}, ` (${t(`precision.${e.date_precision}`)})`)),
+      h('td', { class: 'nowrap' }, h('time', { datetime: e.recorded_at, title: e.recorded_at }, momentText(e.recorded_at))),
       h('td', {}, e.actor),
       h('td', {}, h('code', { class: 'data-json' }, stringifyJson(e.data))),
       h('td', { class: 'hashes' },
@@ -597,8 +646,9 @@ function renderEventDetail() {
       [t('event.type'), h('code', {}, e.type), ` — ${t(`type.${e.type}`)}`],
       [t('event.plan'), h('code', {}, e.plan)],
       [t('event.version'), String(e.version)],
-      [t('event.occurred_on'), `${e.occurred_on} (${t(`precision.${e.date_precision}`)})`],
-      [t('event.recorded_at'), e.recorded_at],
+      [t('event.occurred_on'), h('time', { datetime: e.occurred_on, 'data-testid': 'event-occurred-on' }, dateText(e.occurred_on)),
+        ` (${t(`precision.${e.date_precision}`)})`],
+      [t('event.recorded_at'), h('time', { datetime: e.recorded_at }, spellDateTime(e.recorded_at, view.lang)), ' ', h('small', {}, e.recorded_at)],
       [t('event.actor'), e.actor],
       [t('event.evidence'), e.evidence
         ? [e.evidence.document, e.evidence.locator ? h('br') : null, e.evidence.locator ? h('small', {}, e.evidence.locator) : null]
@@ -659,7 +709,7 @@ function startCorrection(e, type) {
   $('record-type').value = type;
   buildRecordForm(type, {
     plan: e.plan,
-    occurred_on: today(),
+    occurred_on: dateText(todayIso()),
     'data.target': e.id,
     'data.data': type === 'event.corrected' ? stringifyJson(e.data, 2) : null,
   });
@@ -668,9 +718,28 @@ function startCorrection(e, type) {
   recordForm.control('data.reason').focus();
 }
 
+/** What was stored, repeated in words: act, plan, date and amount (when it has one). */
+function storedMessage(status, stored) {
+  const amount = stored.data?.amount;
+  return t(status === 200 ? 'record.stored_repeated' : 'record.stored', {
+    act: `${t(`type.${stored.type}`)} (${stored.type})`,
+    plan: stored.plan,
+    date: spellDate(stored.occurred_on, view.lang),
+    amount: amount === undefined || amount === null ? '' : `, ${formatMoney(amount)}`,
+    seq: stored.seq,
+    id: stored.id,
+  });
+}
+
 $('record-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const form = recordForm;
+  try {
+    await form.resolveAmounts();
+  } catch (error) {
+    form.clearErrors();
+    return form.showErrors([], t('record.failed', { status: error.status ?? 0, detail: problemText(error) }));
+  }
   const { body, errors } = form.collect();
   form.clearErrors();
   fill($('record-result'));
@@ -680,7 +749,7 @@ $('record-form').addEventListener('submit', async (event) => {
   announce(t('record.sending'));
   try {
     const { status, body: stored } = await request('/v1/events', { method: 'POST', body: serialize(body) });
-    const message = t(status === 200 ? 'record.repeated' : 'record.created', { seq: stored.seq, id: stored.id });
+    const message = storedMessage(status, stored);
     announce(message);
     // A fresh form (and so a fresh idempotency key) for the next event; shared fields stay.
     const { expected_version: _, ...keep } = form.commonValues();

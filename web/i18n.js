@@ -173,6 +173,15 @@ const vi = {
   'verify.head_hash': 'Mã băm cuối',
   'verify.first_bad_seq': 'seq hỏng đầu tiên',
   'verify.problem': 'Vấn đề',
+  'date.placeholder': 'dd/mm/yyyy',
+  'date.unreadable': 'Không đọc được ngày “{text}”: hãy viết ngày/tháng/năm, ví dụ 05/06/2015 (hoặc 2015-06-05).',
+  'date.unreadable_hint': 'Chưa đọc được ngày: viết ngày/tháng/năm, ví dụ 05/06/2015.',
+  'datetime.placeholder': 'dd/mm/yyyy hh:mm',
+  'datetime.unreadable': 'Không đọc được thời điểm “{text}”: hãy viết ngày/tháng/năm giờ:phút, ví dụ 28/11/2026 20:15.',
+  'amount.unreadable': 'Không đọc được số tiền “{text}”: hãy viết 587.000.000, 587 000 000 hoặc bằng chữ (năm trăm tám mươi bảy triệu đồng).',
+  'amount.unreadable_hint': 'Chưa đọc được số tiền: viết 587.000.000, 587 000 000 hoặc bằng chữ.',
+  'record.stored': 'Đã ghi: {act}, kế hoạch {plan}, {date}{amount} — seq {seq}, mã {id}.',
+  'record.stored_repeated': 'Sự kiện này đã được ghi trước đó: {act}, kế hoạch {plan}, {date}{amount} — seq {seq}, mã {id}.',
   'record.heading': 'Ghi sự kiện',
   'record.type': 'Loại sự kiện',
   'record.group_lifecycle': 'Vòng đời kế hoạch',
@@ -446,6 +455,15 @@ const en = {
   'verify.head_hash': 'Head hash',
   'verify.first_bad_seq': 'First bad seq',
   'verify.problem': 'Problem',
+  'date.placeholder': 'dd/mm/yyyy',
+  'date.unreadable': 'Cannot read the date “{text}”: write day/month/year, e.g. 05/06/2015 (or 2015-06-05).',
+  'date.unreadable_hint': 'Not a date yet: write day/month/year, e.g. 05/06/2015.',
+  'datetime.placeholder': 'dd/mm/yyyy hh:mm',
+  'datetime.unreadable': 'Cannot read the moment “{text}”: write day/month/year hours:minutes, e.g. 28/11/2026 20:15.',
+  'amount.unreadable': 'Cannot read the amount “{text}”: write 587.000.000, 587 000 000 or words (năm trăm tám mươi bảy triệu đồng).',
+  'amount.unreadable_hint': 'Not an amount yet: write 587.000.000, 587 000 000 or words.',
+  'record.stored': 'Recorded: {act}, plan {plan}, {date}{amount} — seq {seq}, id {id}.',
+  'record.stored_repeated': 'This event was already recorded: {act}, plan {plan}, {date}{amount} — seq {seq}, id {id}.',
   'record.heading': 'Record an event',
   'record.type': 'Event type',
   'record.group_lifecycle': 'Plan lifecycle',
@@ -552,6 +570,9 @@ const en = {
 const dictionaries = { vi, en };
 export const LANGUAGES = Object.keys(dictionaries);
 let current = 'vi';
+
+/** The page's language, `vi` or `en`. */
+export const language = () => current;
 
 export function setLanguage(lang) {
   current = dictionaries[lang] ? lang : 'vi';

@@ -35,6 +35,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../web/charts.js"),
     ),
     (
+        "dates.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/dates.js"),
+    ),
+    (
         "dom.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/dom.js"),

@@ -274,7 +274,9 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 900 },
-      locale: 'vi-VN',
+      // An English-locale browser: the page's own handling of dates is what is tested (a
+      // `type=date` input would follow this locale and read 05/06/2015 as 6 May).
+      locale: 'en-US',
       timezoneId: 'Asia/Ho_Chi_Minh',
       timeout: SETUP_MS,
     });
@@ -344,8 +346,9 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await slider.focus();
     await slider.press('Home');
     for (let i = 0; i < 3; i++) await slider.press('ArrowRight');
-    await expectText(page, '#as-of-year-value', '2012-12-31', 'the slider shows its date');
-    assert.equal(await page.locator('#as-of').inputValue(), '2012-12-31', 'the date picker follows the slider');
+    await expectText(page, '#as-of-year-value', '31/12/2012', 'the slider shows its date, the Vietnamese way');
+    assert.equal(await page.locator('#as-of').inputValue(), '31/12/2012', 'the date field follows the slider');
+    await expectText(page, '#as-of-hint', '= ngày 31 tháng 12 năm 2012', 'the date spelled out beside the field');
 
     await expectUrl(page, (url) => url.searchParams.get('as_of') === '2012-12-31', 'the URL carries as_of=2012-12-31');
     await panelsSettled(page);
@@ -371,8 +374,8 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await other.goto(url);
     await signIn(other, server.token, 'admin');
     await expectUrl(other, (u) => u.searchParams.get('as_of') === '2012-12-31', 'the new page keeps as_of');
-    await expectText(other, '#as-of-year-value', '2012-12-31', 'restored slider');
-    assert.equal(await other.locator('#as-of').inputValue(), '2012-12-31', 'restored date picker');
+    await expectText(other, '#as-of-year-value', '31/12/2012', 'restored slider');
+    assert.equal(await other.locator('#as-of').inputValue(), '31/12/2012', 'restored date field');
     await expectText(other, '[data-testid=funding-total-budget]', '90.000.000 ₫', 'restored budget');
     assert.deepEqual((await planTree(other)).map((p) => p.plan).sort(), ['dn-sxsh', 'dn-sxsh-2015', 'vn-sxsh-2020'],
       'restored plan tree');
@@ -389,6 +392,28 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await expectText(page, '[data-testid=funding-total-planned]', '520.000.000 ₫', 'planned');
     await expectText(page, '[data-testid=funding-total-disbursed]', '756.000.000 ₫', 'disbursed');
     await expectText(page, '[data-testid=budget-in-words]', 'Một tỷ hai trăm bảy mươi sáu triệu đồng', 'budget in words');
+
+    // The view date typed the Vietnamese way, in an English-locale browser: day first.
+    const asOf = page.locator('#as-of');
+    await asOf.fill('31/12/2012');
+    await expectText(page, '#as-of-hint', '= ngày 31 tháng 12 năm 2012', 'understood before anything is asked');
+    await asOf.press('Enter');
+    await expectUrl(page, (url) => url.searchParams.get('as_of') === '2012-12-31', '31/12/2012 is as_of=2012-12-31');
+    await panelsSettled(page);
+    await expectText(page, '[data-testid=funding-total-budget]', '90.000.000 ₫', 'the record of 2012-12-31');
+    // What is no day is refused on the field, and the view stays where it was.
+    await asOf.fill('12/31/2012');
+    await expectText(page, '#as-of-hint', 'Chưa đọc được ngày: viết ngày/tháng/năm, ví dụ 05/06/2015.', 'not understood');
+    await asOf.press('Enter');
+    await page.locator('#as-of-error').waitFor({ state: 'visible' });
+    assert.match(normalize(await page.locator('#as-of-error').textContent()), /12\/31\/2012/, 'the error names what was typed');
+    assert.equal(await asOf.getAttribute('aria-invalid'), 'true', 'the field is marked invalid');
+    assert.equal(new URL(page.url()).searchParams.get('as_of'), '2012-12-31', 'the view did not move');
+    await page.locator('#clear-as-of').click();
+    await expectUrl(page, (url) => !url.searchParams.has('as_of'), 'the URL loses as_of again');
+    await panelsSettled(page);
+    await expectText(page, '[data-testid=funding-total-budget]', '1.276.000.000 ₫', 'grand total again');
+    assert.equal(await asOf.getAttribute('aria-invalid'), null, 'clearing clears the error');
 
     const words = page.locator('#reconciliation [data-testid=finding][data-kind=words_mismatch]');
     await words.waitFor({ state: 'visible' });
@@ -424,7 +449,10 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     const form = page.locator('#record-fields');
     await form.locator('[name="data.topic"]').waitFor({ state: 'visible' });
     await form.locator('[name=plan]').selectOption('dn-kh-2015');
-    await form.locator('[name=occurred_on]').fill('2015-03-01');
+    // Day first, in an English-locale browser: 5 June, not 6 May.
+    await form.locator('[name=occurred_on]').fill('05/06/2015');
+    await expectText(page, '#record-fields [data-field=occurred_on] [data-testid=understood]', '= ngày 5 tháng 6 năm 2015',
+      'the date understood, before sending');
     await form.locator('[name=date_precision]').selectOption('day');
     await form.locator('[name="evidence.document"]').fill('Browser test (web/tests)');
     await form.locator('[name="data.topic"]').fill('cleaner_production');
@@ -441,7 +469,11 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
       assert.fail(`no success message after submitting; the form says: ${JSON.stringify(problems.map(normalize))}`);
     }
     const eventId = await result.getAttribute('data-event');
-    assert.match(normalize(await page.locator('[data-testid=record-result]').textContent()), new RegExp(eventId), 'the message names the event');
+    const said = normalize(await page.locator('[data-testid=record-result]').textContent());
+    assert.match(said, new RegExp(eventId), 'the message names the event');
+    for (const fact of ['training.held', 'dn-kh-2015', 'ngày 5 tháng 6 năm 2015']) {
+      assert.ok(said.includes(fact), `the message repeats what was stored (${fact}): ${said}`);
+    }
 
     await panelsSettled(page);
     await expectText(page, '#yearly [data-testid=yearly-row][data-year="2015"] td[data-field="training-events"]', '1', '2015 training events');
@@ -461,7 +493,8 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     const data = JSON.parse(await detail.locator('[data-testid=event-data]').textContent());
     assert.deepEqual(data, { topic: 'cleaner_production', sessions: 1, participants: 40 }, 'the stored data');
     const detailText = normalize(await detail.textContent());
-    for (const fact of [eventId, 'dn-kh-2015', '2015-03-01', 'training.held']) assert.ok(detailText.includes(fact), `the detail shows ${fact}`);
+    for (const fact of [eventId, 'dn-kh-2015', '05/06/2015', 'training.held']) assert.ok(detailText.includes(fact), `the detail shows ${fact}`);
+    assert.equal(await detail.locator('[data-testid=event-occurred-on]').getAttribute('datetime'), '2015-06-05', 'stored as 2015-06-05');
     assert.equal(await detail.locator('[data-testid=correct-event]').isVisible(), true, 'an admin may correct it');
     assert.equal(await detail.locator('[data-testid=retract-event]').isVisible(), true, 'an admin may retract it');
   });
@@ -680,6 +713,58 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await own.locator('#log-load').click();
     await own.waitForFunction(() => document.querySelectorAll('#event-log [data-testid=event-row]').length === 9);
     assert.match(normalize(await own.locator('#event-log').textContent()), /"amount":9007199254740991/, 'the log shows the amount');
+    assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
+  }, { independent: true });
+
+  step(9, 'vietnamese-amounts', 'amounts typed 587.000.000 or in words are understood before sending and stored as 587000000', async () => {
+    // Last: it adds money to the record that steps 3, 6 and 8 count.
+    const own = await context.newPage();
+    shown = own;
+    const ownErrors = watchErrors(own);
+    await own.goto(`${server.base}/?lang=vi`);
+    await signIn(own, server.token, 'admin');
+    const form = own.locator('#record-fields');
+    const amount = form.locator('[name="data.amount"]');
+    const understood = '#record-fields [data-field="data.amount"] [data-testid=understood]';
+    for (const typed of ['587.000.000', 'năm trăm tám mươi bảy triệu đồng', '587 000 000']) {
+      await own.locator('#record-type').selectOption('funds.disbursed');
+      await amount.waitFor({ state: 'visible' });
+      await form.locator('[name=plan]').selectOption('dn-kh-2015');
+      await form.locator('[name=occurred_on]').fill('31/12/2015');
+      await form.locator('[name=date_precision]').selectOption('year');
+      await form.locator('[name="data.fiscal_year"]').fill('2015');
+      await form.locator('[name="data.source"]').selectOption('local');
+      await amount.fill(typed);
+      await expectText(own, understood, '= 587.000.000 ₫ — Năm trăm tám mươi bảy triệu đồng', `${typed}: figure and words understood`);
+      await own.locator('#record-submit').click();
+      const result = own.locator('[data-testid=record-result] button[data-event]');
+      try {
+        await result.waitFor({ state: 'visible' });
+      } catch {
+        const problems = await own.locator('#record-fields [data-testid=form-error], #record-fields [data-testid=field-error]:visible')
+          .allTextContents().catch(() => []);
+        assert.fail(`${typed}: no success message; the form says: ${JSON.stringify(problems.map(normalize))}`);
+      }
+      const said = normalize(await own.locator('[data-testid=record-result]').textContent());
+      assert.ok(said.includes('587.000.000 ₫') && said.includes('ngày 31 tháng 12 năm 2015'), `${typed}: the message repeats amount and date: ${said}`);
+      await result.click();
+      const data = own.locator('[data-testid=event-detail] [data-testid=event-data]');
+      await data.waitFor({ state: 'visible' });
+      assert.deepEqual(JSON.parse(await data.textContent()), { fiscal_year: 2015, source: 'local', amount: 587000000 }, `${typed}: stored as an integer`);
+    }
+    // Words that are no amount: refused on the field, in Vietnamese, before anything is sent.
+    await own.locator('#record-type').selectOption('funds.disbursed');
+    await form.locator('[name=plan]').selectOption('dn-kh-2015');
+    await form.locator('[name=occurred_on]').fill('31/12/2015');
+    await form.locator('[name="data.fiscal_year"]').fill('2015');
+    await form.locator('[name="data.source"]').selectOption('local');
+    await amount.fill('năm trăm con mèo');
+    await own.locator('#record-submit').click();
+    const slot = form.locator('[data-field="data.amount"] [data-testid=field-error]');
+    await slot.waitFor({ state: 'visible' });
+    assert.match(normalize(await slot.textContent()), /^Không đọc được số tiền “năm trăm con mèo”/, 'the error, in Vietnamese');
+    assert.equal(await amount.getAttribute('aria-invalid'), 'true', 'the amount is marked invalid');
+    assert.equal(await amount.inputValue(), 'năm trăm con mèo', 'kept as typed');
     assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
   }, { independent: true });
 });
