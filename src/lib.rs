@@ -11,6 +11,8 @@
 //! - [`demo`]: the bundled Đồng Nai 2009–2015 data set, loaded by `serve --demo`.
 //! - [`live`]: the live projections of a running service and its cached "now" answers.
 //! - [`report`]: `acta report`'s tables.
+//! - [`statement`]: the dated statement (`acta report --format html`, `GET /v1/statement`,
+//!   the page's "In / PDF") and the header of `acta report`'s text.
 //! - [`verifier`]: `GET /v1/verify`'s one shared verification, on its own thread.
 //! - [`clock`]: the wall clock, read here and nowhere below.
 
@@ -22,6 +24,7 @@ pub mod http;
 pub mod import;
 pub mod live;
 pub mod report;
+pub mod statement;
 pub mod verifier;
 
 pub use http::{AppState, app};
