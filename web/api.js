@@ -66,3 +66,29 @@ export async function request(path, { query = {}, method = 'GET', body, tokenVal
 }
 
 export const get = async (path, query) => (await request(path, { query })).body;
+
+/** GET of a document that is not JSON (the statement's HTML): resolves to its text; rejects with ApiError. */
+export async function getText(path, query = {}) {
+  const url = new URL(path, window.location.origin);
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== null && value !== undefined && value !== '') url.searchParams.set(name, value);
+  }
+  let response;
+  try {
+    response = await fetch(url, { headers: { Authorization: `Bearer ${token.get() ?? ''}` } });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    let problem = null;
+    try {
+      problem = parseJson(text);
+    } catch {
+      problem = null;
+    }
+    if (response.status === 401) onUnauthorized();
+    throw new ApiError(response.status, problem);
+  }
+  return text;
+}

@@ -1,7 +1,7 @@
 // The page: sign-in, the point in time (as_of / known_at) kept in the URL, the panels that
 // show the record at that point, the event log, chain verification and recording.
 
-import { ApiError, get, request, setUnauthorizedHandler, token } from './api.js';
+import { ApiError, get, getText, request, setUnauthorizedHandler, token } from './api.js';
 import { fundingChart, indicatorBars, sourceClass, sourcesOf, STAGES } from './charts.js';
 import { h, fill } from './dom.js';
 import { parseDate, parseDateTime, showDate, showDateTime, spellDate, spellDateTime, todayIso } from './dates.js';
@@ -252,9 +252,50 @@ function commitTime(id) {
 
 let timeTimer = null;
 
+// ----- The dated statement ("In / PDF") ----------------------------------------------------
+
+/** Drops a prepared statement: it was for another point in time or plan. */
+function dropStatement() {
+  document.body.classList.remove('printing-statement');
+  fill($('statement-print'));
+}
+
+/**
+ * Asks the server for the statement of the shown point in time and plan (the document `acta
+ * report --format html` writes), puts its article in the page, and prints: the print style
+ * shows that article alone.
+ */
+async function printStatement() {
+  const button = $('print-statement');
+  button.disabled = true;
+  announce(t('print.preparing'));
+  try {
+    const html = await getText('/v1/statement', scopedQuery());
+    // Only the article is parsed: the document's own <style> (for the file of `acta report`)
+    // would be inline style, which this page's Content-Security-Policy refuses; statement.css
+    // is the same style, loaded by the page.
+    const from = html.indexOf('<article');
+    const to = html.lastIndexOf('</article>');
+    const body = from >= 0 && to > from ? html.slice(from, to + '</article>'.length) : '';
+    const article = new DOMParser().parseFromString(body, 'text/html').querySelector('article.statement');
+    if (!article) throw new Error(t('print.unreadable'));
+    fill($('statement-print'), document.importNode(article, true));
+    document.body.classList.add('printing-statement');
+    announce(t('print.ready'));
+    window.print();
+  } catch (error) {
+    announce(problemText(error));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$('print-statement').addEventListener('click', printStatement);
+
 /** Moves to another point in time; waits for the slider to settle before asking the server. */
 function setTime(changes) {
   Object.assign(view, changes);
+  dropStatement();
   syncTimeControls();
   clearTimeout(timeTimer);
   timeTimer = setTimeout(() => {
@@ -392,6 +433,7 @@ function renderPlans() {
 
 function selectPlan(plan) {
   view.plan = plan;
+  dropStatement();
   writeUrl();
   for (const button of document.querySelectorAll('[data-testid=plan-node]')) {
     button.setAttribute('aria-current', button.dataset.plan === plan ? 'true' : 'false');

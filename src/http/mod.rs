@@ -15,6 +15,7 @@ mod pacing;
 pub mod problem;
 pub mod serve;
 mod state;
+mod statement;
 pub use state::{AppState, blocking};
 
 use std::convert::Infallible;
@@ -63,6 +64,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reconciliation", get(projections::reconciliation))
         .route("/v1/whoami", get(auth::whoami))
         .route("/v1/amounts", get(amounts::read))
+        .route("/v1/statement", get(statement::statement))
         .route(
             "/v1/tokens",
             post(auth::create_token)

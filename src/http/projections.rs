@@ -19,7 +19,7 @@ use super::state::AppState;
 
 /// Reads `as_of`, `known_at` and (where `accepts_plan`) `plan` into a [`Query`]. A `plan` that was
 /// never registered is `404`.
-fn read_query(
+pub(super) fn read_query(
     state: &AppState,
     params: &QueryParams,
     accepts_plan: bool,

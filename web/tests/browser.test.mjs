@@ -16,7 +16,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,6 +26,7 @@ import { chromium } from 'playwright-core';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ACTA_BIN = process.env.ACTA_BIN ? resolve(process.env.ACTA_BIN) : join(ROOT, 'target', 'release', 'acta');
 const CHROMIUM = process.env.ACTA_CHROMIUM || '/usr/bin/chromium';
+const PDFTOTEXT = process.env.ACTA_PDFTOTEXT || 'pdftotext';
 const SHOTS = join(ROOT, 'target', 'browser-screenshots');
 
 /** How long one wait (a selector, a text, a URL, the panels settling) may take. */
@@ -155,6 +156,13 @@ async function postEvent(server, event) {
 }
 
 // ----- Page helpers ------------------------------------------------------------------------------
+
+/** The text of a PDF, by poppler's pdftotext. */
+function pdfText(path) {
+  const result = spawnSync(PDFTOTEXT, [path, '-'], { encoding: 'utf8' });
+  assert.equal(result.status, 0, `${PDFTOTEXT} ${path}: ${result.error?.message ?? result.stderr}`);
+  return result.stdout;
+}
 
 async function shot(page, name, options = {}) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, ...options });
@@ -765,6 +773,58 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     assert.match(normalize(await slot.textContent()), /^Không đọc được số tiền “năm trăm con mèo”/, 'the error, in Vietnamese');
     assert.equal(await amount.getAttribute('aria-invalid'), 'true', 'the amount is marked invalid');
     assert.equal(await amount.inputValue(), 'năm trăm con mèo', 'kept as typed');
+    assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
+  }, { independent: true });
+
+  step(10, 'printed-statement', 'In / PDF prints the dated statement alone; its PDF holds the head hash, the dates and the totals', async (tag) => {
+    const own = await context.newPage();
+    shown = own;
+    const ownErrors = watchErrors(own);
+    await own.goto(`${server.base}/?lang=vi`);
+    await signIn(own, server.token, 'admin');
+    await own.locator('#as-of').fill('31/12/2013');
+    await own.locator('#as-of').press('Enter');
+    await expectUrl(own, (url) => url.searchParams.get('as_of') === '2013-12-31', 'as_of=2013-12-31');
+    await panelsSettled(own);
+    await own.locator('#verify').click();
+    const headHash = normalize(await own.locator('[data-testid=verify-result] [data-field=head-hash]').textContent());
+    const headSeq = normalize(await own.locator('[data-testid=verify-result] [data-field=head-seq]').textContent());
+    assert.match(headHash, /^[0-9a-f]{64}$/, 'the head hash, from the verify panel');
+
+    // window.print would open the print dialog; the PDF is made below, with the print style.
+    await own.evaluate(() => { window.print = () => { window.actaPrinted = (window.actaPrinted ?? 0) + 1; }; });
+    await own.locator('#print-statement').click();
+    await own.waitForFunction(() => window.actaPrinted === 1);
+    const article = own.locator('#statement-print article.statement');
+    assert.equal(await article.getAttribute('data-head-hash'), headHash, 'the statement is for the head shown');
+    const pdfPath = join(SHOTS, `${tag}.pdf`);
+    await own.pdf({ path: pdfPath, format: 'A4', printBackground: true });
+    const fromPage = pdfText(pdfPath);
+
+    // The same statement from the command line, printed by Chromium's own --print-to-pdf.
+    const htmlPath = join(workDir, 'statement.html');
+    const cliPdf = join(SHOTS, `${tag}-cli.pdf`);
+    const report = spawnSync(ACTA_BIN, ['report', '--db', join(workDir, 'acta.db'), '--as-of', '2013-12-31', '--format', 'html', '-o', htmlPath], { encoding: 'utf8' });
+    assert.equal(report.status, 0, `acta report --format html: ${report.stderr}`);
+    const printed = spawnSync(CHROMIUM, [...CHROMIUM_ARGS, '--no-pdf-header-footer', `--print-to-pdf=${cliPdf}`, `file://${htmlPath}`], { encoding: 'utf8', timeout: 60_000 });
+    assert.ok(existsSync(cliPdf), `chromium --print-to-pdf wrote the PDF: ${printed.stderr}`);
+    const fromFile = pdfText(cliPdf);
+
+    for (const [where, text] of [['the page\'s PDF', fromPage], ['the file\'s PDF', fromFile]]) {
+      const flat = text.replace(/\s+/g, '');
+      assert.ok(flat.includes(headHash), `${where} holds the head hash ${headHash}`);
+      const spaced = normalize(text);
+      for (const expected of [`seq ${headSeq}`, '31/12/2013', 'Báo cáo tại một thời điểm', '169.000.000 ₫',
+        'Một trăm sáu mươi chín triệu đồng', 'Tình trạng kế hoạch', 'Kinh phí theo năm và nguồn', 'Tổng hợp theo năm', 'Đối chiếu']) {
+        assert.ok(spaced.includes(expected), `${where} holds ${JSON.stringify(expected)}`);
+      }
+      for (const control of ['In / PDF', 'Đăng xuất', 'Kiểm tra chuỗi', 'Ghi sự kiện', 'Liên kết tới chế độ xem này']) {
+        assert.ok(!spaced.includes(control), `${where} has no controls (${control})`);
+      }
+    }
+    // Moving in time drops the prepared statement: it was for 2013-12-31.
+    await own.locator('#clear-as-of').click();
+    await own.waitForFunction(() => document.getElementById('statement-print').childElementCount === 0);
     assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
   }, { independent: true });
 });
