@@ -130,6 +130,7 @@ function signOut(messageKey) {
   $('event-detail').hidden = true;
   $('workspace').hidden = true;
   $('session').hidden = true;
+  $('skip-record').hidden = true;
   $('sign-in-panel').hidden = false;
   if (messageKey === 'auth.expired') showSignInError(t(messageKey));
   announce(t(messageKey));
@@ -152,6 +153,8 @@ async function enterWorkspace() {
   showSession();
   // An auditor sees no recording forms; an unknown role gets them with a note (the server decides).
   $('record-panel').hidden = !canRecord();
+  $('skip-record').hidden = !canRecord();
+  $('nav-record').hidden = !canRecord();
   $('record-role-note').hidden = session.role !== null;
   announce(t('panel.loading'));
   await loadRecordFacts();
@@ -297,6 +300,7 @@ function setTime(changes) {
   Object.assign(view, changes);
   dropStatement();
   syncTimeControls();
+  showLogScope();
   clearTimeout(timeTimer);
   timeTimer = setTimeout(() => {
     writeUrl();
@@ -484,7 +488,7 @@ function renderFunding() {
         sourcesOf(byYear).map((source) =>
           h('li', {}, h('span', { class: `swatch ${sourceClass(source)}`, 'aria-hidden': 'true' }), t(`source.${source}`)))),
     ] : h('p', {}, t('funding.empty')),
-    h('div', { class: 'table-scroll' }, h('table', { class: 'numbers', 'data-testid': 'funding-totals' },
+    h('div', scrollRegion(t('funding.totals')), h('table', { class: 'numbers', 'data-testid': 'funding-totals' },
       h('caption', {}, t('funding.totals')),
       h('thead', {}, h('tr', {}, h('td', {}),
         sources.map((source) => h('th', { scope: 'col' }, t(`source.${source}`))),
@@ -497,7 +501,7 @@ function renderFunding() {
     h('p', { class: 'in-words' }, h('span', {}, `${t('funding.in_words')}: `),
       h('strong', { 'data-testid': 'budget-in-words' }, inWords ?? '—')),
     byYear.length ? h('details', {}, h('summary', {}, t('funding.table')),
-      h('div', { class: 'table-scroll' }, h('table', { class: 'numbers' },
+      h('div', scrollRegion(t('funding.table')), h('table', { class: 'numbers' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('funding.fiscal_year')), h('th', { scope: 'col' }, t('funding.source')),
           metrics.map((metric) => h('th', { scope: 'col' }, t(`stage.${metric}`))))),
         h('tbody', {}, byYear.map((row) => h('tr', { 'data-testid': 'funding-row', 'data-year': row.fiscal_year, 'data-source': row.source },
@@ -531,7 +535,7 @@ function renderYearly() {
     h('li', { 'data-field': `funding-${stage}` }, `${t(`stage.${stage}`)}: ${formatMoney(money[stage])}`)));
   const unitName = (unit) => (typeof unit === 'string' ? unit : unit.name ?? stringifyJson(unit));
   const cell = (field, ...content) => h('td', { 'data-field': field }, ...content);
-  fill($('yearly'), h('div', { class: 'table-scroll' }, h('table', { class: 'yearly', 'data-testid': 'yearly-table' },
+  fill($('yearly'), h('div', scrollRegion(t('yearly.heading')), h('table', { class: 'yearly', 'data-testid': 'yearly-table' },
     h('thead', {},
       h('tr', {},
         ['yearly.year', 'yearly.decisions', 'yearly.plans_approved'].map((key) => h('th', { scope: 'col', rowspan: 2 }, t(key))),
@@ -543,7 +547,8 @@ function renderYearly() {
     h('tbody', {}, years.map((y) => h('tr', { 'data-testid': 'yearly-row', 'data-year': y.year },
       h('th', { scope: 'row' }, String(y.year)),
       cell('decisions', h('ul', { class: 'plain' }, y.decisions.map((d) =>
-        h('li', { title: `${d.title} — ${d.issuer}` }, h('span', { class: 'doc-number' }, d.number), ` (${dateText(d.issued_on)})`)))),
+        h('li', {}, h('span', { class: 'doc-number' }, d.number), ` (${dateText(d.issued_on)})`,
+          h('span', { class: 'decision-title', 'data-field': 'decision-title' }, `${d.title} — ${d.issuer}`))))),
       cell('plans-approved', y.plans_approved.join(', ')),
       cell('training-events', formatInt(y.training.events)),
       cell('training-sessions', formatInt(y.training.sessions)),
@@ -623,14 +628,28 @@ async function loadLog(after) {
   renderLog();
 }
 
+/**
+ * The attributes of a table's scrolling box: focusable, so that a keyboard can scroll it
+ * (axe-core's scrollable-region-focusable), and named, so that a screen reader says which.
+ */
+const scrollRegion = (name) => ({ class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': t('table.scroll', { name }) });
+
+/** The log has no point in time: it says so while the other panels show one. */
+function showLogScope() {
+  const scoped = Boolean(view.asOf || view.knownAt);
+  $('log-scope').hidden = !scoped;
+  $('log-scope').textContent = scoped ? t('log.scope_all_dates', { view: $('view-summary').textContent }) : '';
+}
+
 function renderLog() {
+  showLogScope();
   const { data, error } = cache.log;
   $('log-next').disabled = !data?.next_after;
   if (error) return fill($('event-log'), h('p', { class: 'panel-error', 'data-testid': 'panel-error' }, problemText(error)));
   const { events } = data;
   if (!events.length) return fill($('event-log'), h('p', {}, t('log.empty')));
   const headers = ['event.seq', 'event.type', 'event.plan', 'event.occurred_on', 'event.recorded_at', 'event.actor', 'event.data', 'event.hash'];
-  fill($('event-log'), h('div', { class: 'table-scroll' }, h('table', { class: 'events', 'data-testid': 'event-table' },
+  fill($('event-log'), h('div', scrollRegion(t('log.heading')), h('table', { class: 'events', 'data-testid': 'event-table' },
     h('caption', {}, t('log.page', { from: events[0].seq, to: events.at(-1).seq })),
     h('thead', {}, h('tr', {}, headers.map((key) => h('th', { scope: 'col' }, t(key))))),
     h('tbody', {}, events.map((e) => h('tr', { 'data-testid': 'event-row', 'data-seq': e.seq, 'data-id': e.id },
@@ -814,6 +833,9 @@ $('record-form').addEventListener('submit', async (event) => {
 // ----- Start ------------------------------------------------------------------------------
 
 fillTypeSelect($('record-type'), null);
+// The form opens on the act recorded most often (in the demo record: outreach, 9 of 52 events,
+// with targets, which are set once a plan), not on plan.registered, the rarest.
+$('record-type').value = 'outreach.delivered';
 fillTypeSelect($('log-type'), h('option', { value: '', 'data-i18n': 'log.any' }));
 readUrl();
 applyLanguage();

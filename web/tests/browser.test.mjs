@@ -827,6 +827,50 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await own.waitForFunction(() => document.getElementById('statement-print').childElementCount === 0);
     assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
   }, { independent: true });
+
+  step(11, 'reachable', 'a skip link reaches the record form, which opens on a common act; tables scroll by keyboard; titles and the log\'s scope are text', async () => {
+    const own = await context.newPage();
+    shown = own;
+    const ownErrors = watchErrors(own);
+    await own.goto(`${server.base}/?lang=vi`);
+    await signIn(own, server.token, 'admin');
+    assert.equal(await own.locator('#record-type').inputValue(), 'outreach.delivered', 'the form opens on outreach, not plan.registered');
+
+    // From the top of the page: the first Tab is the skip link to the content, the second to the form.
+    // (A reload starts the keyboard at the top; the session keeps the token.)
+    await own.reload();
+    await own.locator('#workspace').waitFor({ state: 'visible' });
+    await panelsDrawn(own);
+    await own.keyboard.press('Tab');
+    assert.equal(await own.evaluate(() => document.activeElement.getAttribute('href')), '#main', 'first Tab: skip to the content');
+    await own.keyboard.press('Tab');
+    assert.equal(await own.evaluate(() => document.activeElement.id), 'skip-record', 'second Tab: skip to the record form');
+    await own.keyboard.press('Enter');
+    await own.keyboard.press('Tab');
+    assert.ok(await own.evaluate(() => document.getElementById('record-panel').contains(document.activeElement)),
+      'three Tabs and Enter reach the record form');
+    assert.equal(await own.locator('#panel-nav a[href="#record-panel"]').isVisible(), true, 'the in-page navigation names the form');
+
+    // Scrolling tables are reachable and named.
+    const regions = await own.locator('.table-scroll').evaluateAll((els) => els.map((el) => [el.getAttribute('tabindex'), el.getAttribute('aria-label')]));
+    assert.ok(regions.length >= 3, `the scrolling tables: ${regions.length}`);
+    for (const [tabindex, label] of regions) {
+      assert.equal(tabindex, '0', 'a scrolling table is focusable');
+      assert.match(label ?? '', /^Bảng cuộn ngang: /, 'and named');
+    }
+    // Decision titles are text, not tooltips.
+    const title = own.locator('#yearly [data-testid=yearly-row][data-year="2011"] [data-field=decision-title]').first();
+    assert.equal(await title.isVisible(), true, 'the 2011 decision\'s title is shown');
+    assert.match(normalize(await title.textContent()), /kế hoạch SXSH/, 'its words');
+
+    // The log says it does not follow the date.
+    assert.equal(await own.locator('#log-scope').isVisible(), false, 'no note for the whole record');
+    await own.locator('#as-of').fill('31/12/2012');
+    await own.locator('#as-of').press('Enter');
+    await own.locator('#log-scope').waitFor({ state: 'visible' });
+    assert.match(normalize(await own.locator('#log-scope').textContent()), /không lọc theo thời điểm đang xem/, 'the log\'s scope, in words');
+    assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
+  }, { independent: true });
 });
 
 /**
