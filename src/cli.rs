@@ -31,6 +31,17 @@ struct Cli {
     command: Command,
 }
 
+/// `--db` of a command that only reads: the database must exist (a missing file is refused,
+/// never created).
+#[derive(clap::Args, Clone)]
+struct ReadDbArg {
+    /// The database to read: a SQLite file (a path or a sqlite: URL; it must exist: nothing is
+    /// created), or a PostgreSQL database (postgres://user@host/dbname). A server may be
+    /// using it.
+    #[arg(long, default_value = "acta.db")]
+    db: Database,
+}
+
 #[derive(clap::Args, Clone)]
 struct DbArg {
     /// The database: a SQLite file (a path or a sqlite: URL; created if missing), or a
@@ -76,7 +87,7 @@ enum Command {
     /// Print plan status, funding, the yearly summary and the findings as tables (or JSON).
     Report {
         #[command(flatten)]
-        db: DbArg,
+        db: ReadDbArg,
         /// Only events that took effect on or before this date (YYYY-MM-DD).
         #[arg(long)]
         as_of: Option<CivilDate>,
