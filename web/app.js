@@ -718,11 +718,47 @@ function renderEventDetail() {
       [t('event.hash'), h('code', { class: 'hash-full', 'data-testid': 'event-detail-hash' }, e.hash)],
     ]),
     h('h4', {}, t('event.data')),
-    h('pre', { class: 'code', 'data-testid': 'event-data' }, stringifyJson(e.data, 2)),
+    eventFields(e.data),
+    h('details', { class: 'raw-json' }, h('summary', {}, t('event.raw_json')),
+      h('pre', { class: 'code', 'data-testid': 'event-data' }, stringifyJson(e.data, 2))),
     h('div', { class: 'actions' },
       correctable ? h('button', { type: 'button', 'data-testid': 'correct-event', onclick: () => startCorrection(e, 'event.corrected') }, t('event.correct')) : null,
       correctable ? h('button', { type: 'button', 'data-testid': 'retract-event', onclick: () => startCorrection(e, 'event.retracted') }, t('event.retract')) : null,
       close));
+}
+
+/** A label for a data field in the page's language, or null when the page has none. */
+function fieldLabel(key) {
+  const label = t(`field.${key}`);
+  return label === `field.${key}` ? null : label;
+}
+
+/** A value of event data as text: money grouped, names of sources and channels translated. */
+function fieldValue(key, value) {
+  if (value === null || value === undefined) return '—';
+  if (key === 'amount' && (typeof value === 'number' || typeof value === 'bigint')) return formatMoney(value);
+  if (typeof value === 'number' || typeof value === 'bigint') return formatInt(value);
+  if (typeof value === 'boolean') return value ? '✓' : '✗';
+  if (key === 'source' || key === 'channel') {
+    const name = t(`${key}.${value}`);
+    return name === `${key}.${value}` ? String(value) : `${name} (${value})`;
+  }
+  if (/^\d{4}-\d{2}-\d{2}$/.test(String(value))) return dateText(String(value));
+  if (Array.isArray(value)) return value.map((item) => (typeof item === 'object' ? stringifyJson(item) : String(item))).join('; ');
+  return String(value);
+}
+
+/**
+ * An event's data as labelled fields in the page's language (the JSON key beside each label,
+ * for whoever reads the API); nested objects (a period, participants by group) nest.
+ */
+function eventFields(data) {
+  const rows = (object) => Object.entries(object ?? {}).map(([key, value]) => h('div', { 'data-key': key },
+    h('dt', {}, fieldLabel(key) ?? key, ' ', h('code', { class: 'json-key' }, key)),
+    h('dd', {}, value && typeof value === 'object' && !Array.isArray(value)
+      ? h('dl', { class: 'facts nested' }, rows(value))
+      : fieldValue(key, value))));
+  return h('dl', { class: 'facts', 'data-testid': 'event-fields' }, rows(data));
 }
 
 // ----- Verify -----------------------------------------------------------------------------

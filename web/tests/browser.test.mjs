@@ -497,9 +497,14 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     // The stored event, opened from the success message.
     await result.click();
     const detail = page.locator('[data-testid=event-detail]');
-    await detail.locator('[data-testid=event-data]').waitFor({ state: 'visible' });
+    await detail.locator('[data-testid=event-fields]').waitFor({ state: 'visible' });
     const data = JSON.parse(await detail.locator('[data-testid=event-data]').textContent());
     assert.deepEqual(data, { topic: 'cleaner_production', sessions: 1, participants: 40 }, 'the stored data');
+    // The data as labelled fields in the page's language; the raw JSON behind a toggle.
+    const fields = detail.locator('[data-testid=event-fields]');
+    assert.equal(normalize(await fields.locator('[data-key=sessions] dt').textContent()), 'Số lớp sessions', 'a field\'s label, with its key');
+    assert.equal(normalize(await fields.locator('[data-key=participants] dd').textContent()), '40', 'its value');
+    assert.equal(await detail.locator('[data-testid=event-data]').isVisible(), false, 'the raw JSON is behind a toggle');
     const detailText = normalize(await detail.textContent());
     for (const fact of [eventId, 'dn-kh-2015', '05/06/2015', 'training.held']) assert.ok(detailText.includes(fact), `the detail shows ${fact}`);
     assert.equal(await detail.locator('[data-testid=event-occurred-on]').getAttribute('datetime'), '2015-06-05', 'stored as 2015-06-05');
@@ -573,7 +578,7 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     // Opening an event (here, the one behind the words finding) offers no correction.
     await page.locator('#reconciliation [data-kind=words_mismatch] button[data-event]').click();
     const detail = page.locator('[data-testid=event-detail]');
-    await detail.locator('[data-testid=event-data]').waitFor({ state: 'visible' });
+    await detail.locator('[data-testid=event-fields]').waitFor({ state: 'visible' });
     assert.match(await detail.locator('[data-testid=event-data]').textContent(), /1276000000/, 'the claim\'s data');
     assert.equal(await page.locator('[data-testid=correct-event]').count(), 0, 'no correct button');
     assert.equal(await page.locator('[data-testid=retract-event]').count(), 0, 'no retract button');
@@ -604,7 +609,7 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     }
     // An open event with its buttons.
     await own.locator('#event-log [data-testid=event-row] button').first().click();
-    await own.locator('[data-testid=event-data]').waitFor({ state: 'visible' });
+    await own.locator('[data-testid=event-fields]').waitFor({ state: 'visible' });
     await check('event detail');
     assert.deepEqual([...unlabelled].map(([problem, where]) => `${where}: ${problem}`), [], 'controls without an accessible name');
 
@@ -757,7 +762,9 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
       assert.ok(said.includes('587.000.000 ₫') && said.includes('ngày 31 tháng 12 năm 2015'), `${typed}: the message repeats amount and date: ${said}`);
       await result.click();
       const data = own.locator('[data-testid=event-detail] [data-testid=event-data]');
-      await data.waitFor({ state: 'visible' });
+      await own.locator('[data-testid=event-detail] [data-testid=event-fields]').waitFor({ state: 'visible' });
+      assert.equal(normalize(await own.locator('[data-testid=event-detail] [data-testid=event-fields] [data-key=amount] dd').textContent()),
+        '587.000.000 ₫', `${typed}: the amount, labelled and grouped`);
       assert.deepEqual(JSON.parse(await data.textContent()), { fiscal_year: 2015, source: 'local', amount: 587000000 }, `${typed}: stored as an integer`);
     }
     // Words that are no amount: refused on the field, in Vietnamese, before anything is sent.
