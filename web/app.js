@@ -4,7 +4,7 @@
 import { ApiError, get, getText, request, setUnauthorizedHandler, token } from './api.js';
 import { fundingChart, indicatorBars, sourceClass, sourcesOf, STAGES } from './charts.js';
 import { h, fill } from './dom.js';
-import { parseDate, parseDateTime, showDate, showDateTime, spellDate, spellDateTime, todayIso } from './dates.js';
+import { parseDate, parseDateTime, showDate, showDateTime, spellDate, spellDateTime, timeZone, todayIso } from './dates.js';
 import { formatInt, formatMoney } from './format.js';
 import { applyLabels, LANGUAGES, setLanguage, t } from './i18n.js';
 import { stringifyJson } from './json.js';
@@ -651,7 +651,9 @@ function renderLog() {
   const headers = ['event.seq', 'event.type', 'event.plan', 'event.occurred_on', 'event.recorded_at', 'event.actor', 'event.data', 'event.hash'];
   fill($('event-log'), h('div', scrollRegion(t('log.heading')), h('table', { class: 'events', 'data-testid': 'event-table' },
     h('caption', {}, t('log.page', { from: events[0].seq, to: events.at(-1).seq })),
-    h('thead', {}, h('tr', {}, headers.map((key) => h('th', { scope: 'col' }, t(key))))),
+    // "Recorded at" is shown in the viewer's time zone, which the header names.
+    h('thead', {}, h('tr', {}, headers.map((key) => h('th', { scope: 'col', 'data-column': key },
+      key === 'event.recorded_at' ? `${t(key)} (${timeZone()})` : t(key))))),
     h('tbody', {}, events.map((e) => h('tr', { 'data-testid': 'event-row', 'data-seq': e.seq, 'data-id': e.id },
       h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => openEvent(e.id), 'aria-label': `${t('event.open')} seq ${e.seq}` }, String(e.seq))),
       h('td', {}, h('code', {}, e.type)),

@@ -574,6 +574,8 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await expectText(page, '#yearly [data-testid=yearly-row][data-year="2015"] td[data-field="training-participants"]', '40',
       'the admin\'s training is in the auditor\'s summary');
     assert.equal(await page.locator('#event-log [data-testid=event-row]').count(), 50, 'the event log\'s first page');
+    assert.match(normalize(await page.locator('#event-log th[data-column="event.recorded_at"]').textContent()), /\(Asia\/(Ho_Chi_Minh|Saigon)\)$/,
+      'recorded-at times are local, the zone named');
 
     // Opening an event (here, the one behind the words finding) offers no correction.
     await page.locator('#reconciliation [data-kind=words_mismatch] button[data-event]').click();
