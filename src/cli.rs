@@ -31,6 +31,17 @@ struct Cli {
     command: Command,
 }
 
+/// `--db` of a command that only reads: the database must exist (a missing file is refused,
+/// never created).
+#[derive(clap::Args, Clone)]
+struct ReadDbArg {
+    /// The database to read: a SQLite file (a path or a sqlite: URL; it must exist: nothing is
+    /// created), or a PostgreSQL database (postgres://user@host/dbname). A server may be
+    /// using it.
+    #[arg(long, default_value = "acta.db")]
+    db: Database,
+}
+
 #[derive(clap::Args, Clone)]
 struct DbArg {
     /// The database: a SQLite file (a path or a sqlite: URL; created if missing), or a
@@ -76,7 +87,7 @@ enum Command {
     /// Print plan status, funding, the yearly summary and the findings as tables (or JSON).
     Report {
         #[command(flatten)]
-        db: DbArg,
+        db: ReadDbArg,
         /// Only events that took effect on or before this date (YYYY-MM-DD).
         #[arg(long)]
         as_of: Option<CivilDate>,
@@ -86,9 +97,16 @@ enum Command {
         /// Only this plan and the plans below it.
         #[arg(long)]
         plan: Option<PlanKey>,
-        /// Print one JSON object with the four answers instead of tables.
+        /// Print one JSON object with the four answers instead of tables (`--format json`).
         #[arg(long)]
         json: bool,
+        /// text: the tables under the statement's header; json: the four answers; html: the
+        /// dated statement as one self-contained HTML file, to print or keep.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Measure this disk and acta against SQLite's own limit, in one run.
     Bench {
@@ -310,7 +328,17 @@ pub fn main() -> ExitCode {
             known_at,
             plan,
             json,
-        } => report(&db.db, as_of, known_at, plan, json),
+            format,
+            output,
+        } => {
+            let format = if json { ReportFormat::Json } else { format };
+            let query = ReportQuery {
+                as_of,
+                known_at,
+                plan,
+            };
+            report(&db.db, query, format, output.as_deref())
+        }
         Command::Token {
             command: TokenCommand::Create { db, name, role },
         } => create_token(&db.db, &name, role),
@@ -493,42 +521,79 @@ fn create_token(database: &Database, name: &PlanKey, role: Role) -> Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(
-    database: &Database,
+/// What `acta report` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Html,
+}
+
+/// The point in time and the plan `acta report` is asked for.
+struct ReportQuery {
     as_of: Option<CivilDate>,
     known_at: Option<Instant>,
     plan: Option<PlanKey>,
-    json: bool,
+}
+
+fn report(
+    database: &Database,
+    asked: ReportQuery,
+    format: ReportFormat,
+    output: Option<&Path>,
 ) -> Result<ExitCode, String> {
     let live = Live::new();
-    let _log = live
+    let log = live
         .replaying(|replay| Log::open_read_only_with_replay(database, replay))
         .map_err(|error| format!("cannot read {database}: {error}"))?;
     let record = live.record();
-    if let Some(plan) = &plan
+    if let Some(plan) = &asked.plan
         && !record.plan_known(plan)
     {
         return Err(format!("plan {plan} is not registered"));
     }
-    let today = acta_events::Instant::from_timestamp(clock::system()())
-        .date_utc()
-        .into();
+    let now = acta_events::Instant::from_timestamp(clock::system()());
     let query = acta_projections::Query {
-        as_of,
-        known_at,
-        plan,
-        today,
+        as_of: asked.as_of,
+        known_at: asked.known_at,
+        plan: asked.plan.clone(),
+        today: now.date_utc().into(),
     };
     let report = crate::report::Report::of(&record, &query);
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|error| error.to_string())?
-        );
-    } else {
-        print!("{}", report.render());
+    let header = crate::statement::Header {
+        as_of: asked.as_of,
+        known_at: asked.known_at,
+        plan: asked.plan,
+        head: log
+            .head()
+            .map_err(|error| format!("cannot read {database}: {error}"))?,
+        produced_at: now,
+    };
+    let text = match format {
+        ReportFormat::Json => {
+            serde_json::to_string_pretty(&report).map_err(|error| error.to_string())? + "\n"
+        }
+        ReportFormat::Text => crate::statement::text_header(&report, &header) + &report.render(),
+        ReportFormat::Html => report.statement_html(&header),
+    };
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?,
+        None => write_stdout(text.as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to standard output; a reader that has gone (`acta report | head -1`) ends the
+/// writing quietly, as it would for any Unix filter, instead of a panic.
+fn write_stdout(bytes: &[u8]) -> Result<(), String> {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to standard output: {error}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn export(database: &Database) -> Result<ExitCode, String> {

@@ -13,6 +13,8 @@
 //! - [`ledger`]: `acta export --format hledger`, the money as an hledger journal.
 //! - [`live`]: the live projections of a running service and its cached "now" answers.
 //! - [`report`]: `acta report`'s tables.
+//! - [`statement`]: the dated statement (`acta report --format html`, `GET /v1/statement`,
+//!   the page's "In / PDF") and the header of `acta report`'s text.
 //! - [`verifier`]: `GET /v1/verify`'s one shared verification, on its own thread.
 //! - [`clock`]: the wall clock, read here and nowhere below.
 
@@ -26,6 +28,7 @@ pub mod import;
 pub mod ledger;
 pub mod live;
 pub mod report;
+pub mod statement;
 pub mod verifier;
 
 pub use http::{AppState, app};

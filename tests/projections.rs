@@ -2036,3 +2036,33 @@ fn reconciliation_finds_mismatched_totals_overspending_orphan_disbursements_and_
         "Một tỷ một trăm chín mươi tám triệu không trăm tám mươi lăm nghìn đồng"
     );
 }
+
+// See: issue 19, point 2 — `587.000.000` typed into the page was sent as a string and refused.
+#[test]
+fn amounts_typed_the_vietnamese_way_are_read_in_figures_and_words() {
+    let server = Server::start();
+    for typed in [
+        "587000000",
+        "587.000.000",
+        "587%20000%20000",
+        "n%C4%83m%20tr%C4%83m%20t%C3%A1m%20m%C6%B0%C6%A1i%20b%E1%BA%A3y%20tri%E1%BB%87u%20%C4%91%E1%BB%93ng",
+    ] {
+        let (status, body) = server.get(&format!("/v1/amounts?text={typed}"));
+        assert_eq!(status, 200, "{typed}: {body}");
+        assert_eq!(
+            body,
+            json!({"amount": 587_000_000, "figures": "587.000.000 ₫",
+                   "words": "Năm trăm tám mươi bảy triệu đồng"}),
+            "{typed}"
+        );
+    }
+    for refused in ["58.70.000", "12.5", "-3", "abc", "9007199254740992"] {
+        let (status, body) = server.get(&format!("/v1/amounts?text={refused}"));
+        assert_eq!(status, 422, "{refused}: {body}");
+        assert_eq!(body["errors"][0]["field"], "text", "{refused}: {body}");
+    }
+    let (status, body) = server.get("/v1/amounts");
+    assert_eq!(status, 422, "no text: {body}");
+    let (status, _) = server.get(&format!("/v1/amounts?text={}", "1".repeat(401)));
+    assert_eq!(status, 422, "a text longer than AMOUNT_TEXT_CHARS_MAX");
+}

@@ -68,17 +68,15 @@ export async function request(path, { query = {}, method = 'GET', body, tokenVal
 export const get = async (path, query) => (await request(path, { query })).body;
 
 /**
- * Downloads `path` as its CSV table (`format=csv`, CONTRACT §3 tables) with the signed-in
- * token, saved under the file name the server gives. A link to the URL would not carry the
- * token, so the table is fetched and handed to the browser as a blob. Resolves to the file name;
- * rejects with ApiError.
+ * A GET with the signed-in token of something that is not JSON (`extra` adds parameters):
+ * resolves to the response once it is ok; rejects with ApiError.
  */
-export async function download(path, query = {}) {
+async function fetchOk(path, query, extra = {}) {
   const url = new URL(path, window.location.origin);
   for (const [name, value] of Object.entries(query)) {
     if (value !== null && value !== undefined && value !== '') url.searchParams.set(name, value);
   }
-  url.searchParams.set('format', 'csv');
+  for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value);
   let response;
   try {
     response = await fetch(url, { headers: { Authorization: `Bearer ${token.get() ?? ''}` } });
@@ -86,15 +84,26 @@ export async function download(path, query = {}) {
     throw new ApiError(0, null);
   }
   if (!response.ok) {
-    let json = null;
+    let problem = null;
     try {
-      json = parseJson(await response.text());
+      problem = parseJson(await response.text());
     } catch {
-      json = null;
+      problem = null;
     }
     if (response.status === 401) onUnauthorized();
-    throw new ApiError(response.status, json);
+    throw new ApiError(response.status, problem);
   }
+  return response;
+}
+
+/**
+ * Downloads `path` as its CSV table (`format=csv`, CONTRACT §3 tables) with the signed-in
+ * token, saved under the file name the server gives. A link to the URL would not carry the
+ * token, so the table is fetched and handed to the browser as a blob. Resolves to the file name;
+ * rejects with ApiError.
+ */
+export async function download(path, query = {}) {
+  const response = await fetchOk(path, query, { format: 'csv' });
   const blob = await response.blob();
   const disposition = response.headers.get('Content-Disposition') ?? '';
   const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'acta.csv';
@@ -107,4 +116,9 @@ export async function download(path, query = {}) {
   // The browser has read the blob once the click is handled; a minute is ample.
   setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
   return name;
+}
+
+/** GET of a document that is not JSON (the statement's HTML): resolves to its text; rejects with ApiError. */
+export async function getText(path, query = {}) {
+  return (await fetchOk(path, query)).text();
 }

@@ -18,24 +18,3 @@ export function formatInt(value) {
 export function formatMoney(value) {
   return value === null || value === undefined ? '—' : `${formatInt(value)} ₫`;
 }
-
-/** A `datetime-local` value (the browser's local time) → RFC 3339 instant in UTC, or null. */
-export function localInputToInstant(value) {
-  if (!value) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
-
-/** An RFC 3339 instant → a `datetime-local` value in the browser's local time ('' if unreadable). */
-export function instantToLocalInput(instant) {
-  const date = new Date(instant ?? '');
-  if (Number.isNaN(date.getTime())) return '';
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
-    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
-}
-
-/** Today's civil date in the browser's time zone, `YYYY-MM-DD`. */
-export function today() {
-  return instantToLocalInput(new Date().toISOString()).slice(0, 10);
-}

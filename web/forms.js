@@ -2,9 +2,10 @@
 // become a request body, and how the server's problem+json errors land next to the fields
 // their JSON Pointers name.
 
+import { ApiError, get } from './api.js';
+import { parseDate, spellDate } from './dates.js';
 import { h } from './dom.js';
-import { t, applyLabels } from './i18n.js';
-import { formatMoney } from './format.js';
+import { t, applyLabels, language } from './i18n.js';
 import { parseJson, RawNumber, stringifyJson } from './json.js';
 
 export const TYPE_GROUPS = [
@@ -90,6 +91,23 @@ const DATA_FIELDS = {
 
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
+// Amounts are typed the Vietnamese way too: grouped by three with dots or spaces
+// (587.000.000, 587 000 000), or in words (năm trăm tám mươi bảy triệu đồng). The words are read
+// by the server (GET /v1/amounts: the reader reconciliation uses), which also spells what it
+// read, so the field can show the figure and the words it understood before anything is sent.
+// The body still carries the integer.
+
+const GROUPED = /^(\d{1,3}(?:([. \u00a0\u202f])\d{3})(?:\2\d{3})*)\s*(?:₫|đồng|đ|VND)?$/u;
+
+/** A typed amount grouped by three (587.000.000, 587 000 000) → its digits, else null. */
+export function groupedDigits(typed) {
+  const match = GROUPED.exec(typed.trim());
+  return match ? match[1].replace(/\D/g, '') : null;
+}
+
+/** Text that is neither digits nor a JSON number: the server may read it as words. */
+const mayBeWords = (typed) => /\p{L}/u.test(typed) && !JSON_NUMBER.test(typed.trim());
+
 export function numberValue(typed) {
   const value = typed.trim();
   if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
@@ -148,7 +166,7 @@ export class RecordForm {
     const precision = h('select', {}, ['day', 'month', 'year'].map((p) => option(p, `precision.${p}`)));
     return [
       this.block('plan', this.type === 'plan.registered' ? 'field.plan_key' : 'field.plan', planControl, true),
-      this.block('occurred_on', 'field.occurred_on', h('input', { type: 'date' }), true),
+      this.block('occurred_on', 'field.occurred_on', dateInput(), true, { date: true }),
       this.block('date_precision', 'field.date_precision', precision),
       this.groupBlock('evidence', 'field.evidence', false, [
         this.block('evidence.document', 'field.evidence.document', h('input', { type: 'text' })),
@@ -175,13 +193,13 @@ export class RecordForm {
         return [this.block(name, label, input, spec.required), list];
       }
       case 'textarea': return this.block(name, label, h('textarea', { rows: 2 }), spec.required);
-      case 'int': return this.block(name, label, numericInput(), spec.required, spec.money);
+      case 'int': return this.block(name, label, spec.money ? amountInput() : numericInput(), spec.required, { money: spec.money });
       case 'choice': return this.block(name, label, h('select', {},
         h('option', { value: '', 'data-i18n': 'record.none' }),
         spec.options.map((value) => option(value, `${spec.optionKey}${value}`))), spec.required);
       case 'plan': return this.block(name, label, this.planSelect());
       case 'bool': return this.block(name, label, h('input', { type: 'checkbox', value: 'true' }));
-      case 'date': return this.block(name, label, h('input', { type: 'date' }));
+      case 'date': return this.block(name, label, dateInput(), false, { date: true });
       case 'lines': return this.block(name, label, h('textarea', { rows: 3, spellcheck: 'false' }));
       case 'json': return this.block(name, label, h('textarea', { rows: 8, spellcheck: 'false', class: 'code' }));
       case 'group': return this.groupBlock(name, label, spec.required, spec.fields.map((f) =>
@@ -192,20 +210,20 @@ export class RecordForm {
   }
 
   /** One labelled control with its hint and error slot. */
-  block(name, labelKey, control, required = false, money = false) {
+  block(name, labelKey, control, required = false, { money = false, date = false } = {}) {
     const id = domId(name);
     const error = h('p', { class: 'field-error', id: `${id}-error`, 'data-testid': 'field-error', hidden: true });
     Object.assign(control, { id, name });
     if (required) control.setAttribute('aria-required', 'true');
     let hint = null;
-    if (money) {
-      // Reading 587000000 is error-prone; echo it in the grouped format while typing.
-      hint = h('p', { class: 'hint', id: `${id}-hint` });
+    if (money || date) {
+      // What the field understood, before anything is sent: 05/06/2015 is "ngày 5 tháng 6 năm
+      // 2015", 587.000.000 is "587.000.000 ₫ — Năm trăm tám mươi bảy triệu đồng".
+      hint = h('p', { class: 'hint', id: `${id}-hint`, 'data-testid': 'understood', 'aria-live': 'polite' });
       control.setAttribute('aria-describedby', hint.id);
-      control.addEventListener('input', () => {
-        const value = numberValue(control.value);
-        hint.textContent = typeof value === 'number' ? `= ${formatMoney(value)}` : '';
-      });
+      const echo = money ? () => this.echoAmount(name, control, hint) : () => echoDate(control, hint);
+      control.addEventListener('input', echo);
+      control.addEventListener('blur', echo);
     }
     const isCheckbox = control.type === 'checkbox';
     const labelEl = h('label', { for: id }, h('span', { 'data-i18n': labelKey }),
@@ -256,6 +274,58 @@ export class RecordForm {
     return this.slots.get(slotKey(name))?.control;
   }
 
+  /** Reads a typed amount through GET /v1/amounts, once per text; resolves to `{amount, figures, words}` or null. */
+  readAmount(typed) {
+    this.amountReadings ??= new Map();
+    const text = typed.trim();
+    if (!this.amountReadings.has(text)) {
+      this.amountReadings.set(text, get('/v1/amounts', { text }).catch((error) => {
+        if (error instanceof ApiError && error.status === 422) return null;
+        this.amountReadings.delete(text); // not an answer about the text: ask again next time
+        throw error;
+      }));
+    }
+    return this.amountReadings.get(text);
+  }
+
+  echoAmount(name, control, hint) {
+    const typed = control.value;
+    clearTimeout(control.echoTimer);
+    if (typed.trim() === '' || (!groupedDigits(typed) && !/^\d+$/.test(typed.trim()) && !mayBeWords(typed))) {
+      hint.replaceChildren();
+      return;
+    }
+    control.echoTimer = setTimeout(async () => {
+      let reading;
+      try {
+        reading = await this.readAmount(typed);
+      } catch {
+        return; // the server is unreachable; the submit will say so
+      }
+      if (control.value !== typed) return; // typed on since
+      hint.replaceChildren(...(reading
+        ? ['= ', h('strong', { 'data-field': 'figures' }, reading.figures), ' — ',
+          h('span', { lang: 'vi', 'data-field': 'words' }, reading.words)]
+        : [t('amount.unreadable_hint')]));
+    }, 150);
+  }
+
+  /**
+   * The amounts typed in grouped figures or words, read before the body is built: name →
+   * integer, or `null` when the text could not be read as an amount. Plain digits and other
+   * numbers are not in it: they are sent as typed (numberValue), for the server to judge.
+   */
+  async resolveAmounts() {
+    this.amounts = new Map();
+    for (const spec of DATA_FIELDS[this.type]) {
+      if (!spec.money) continue;
+      const typed = this.control(`data.${spec.name}`).value;
+      const digits = groupedDigits(typed);
+      if (digits !== null) this.amounts.set(spec.name, numberValue(digits));
+      else if (mayBeWords(typed)) this.amounts.set(spec.name, (await this.readAmount(typed))?.amount ?? null);
+    }
+  }
+
   /** Sets controls by input name (`plan`, `data.target`, …); unknown names are ignored. */
   setValues(values) {
     for (const [name, value] of Object.entries(values)) {
@@ -283,7 +353,9 @@ export class RecordForm {
     const errors = [];
     const value = (name) => this.control(name).value;
     const body = { id: this.eventId, type: this.type };
-    for (const name of ['plan', 'occurred_on']) if (value(name) !== '') body[name] = value(name);
+    if (value('plan') !== '') body.plan = value('plan');
+    const occurredOn = this.dateValue('occurred_on', errors);
+    if (occurredOn !== null) body.occurred_on = occurredOn;
     body.date_precision = value('date_precision');
     const document = value('evidence.document');
     const locator = value('evidence.locator');
@@ -311,8 +383,20 @@ export class RecordForm {
         if (control.checked) data[spec.name] = true;
         return;
       case 'int':
-        if (control.value.trim() !== '') setPath(data, spec.name, numberValue(control.value));
+        if (control.value.trim() === '') return;
+        if (spec.money && this.amounts?.has(spec.name)) {
+          const amount = this.amounts.get(spec.name);
+          if (amount === null) errors.push({ field: `/${slotKey(name)}`, message: t('amount.unreadable', { text: control.value.trim() }) });
+          else setPath(data, spec.name, amount);
+          return;
+        }
+        setPath(data, spec.name, numberValue(control.value));
         return;
+      case 'date': {
+        const date = this.dateValue(name, errors);
+        if (date !== null) setPath(data, spec.name, date);
+        return;
+      }
       case 'lines': {
         const lines = control.value.split(/\r?\n/).filter((line) => line.trim() !== '');
         if (lines.length) data[spec.name] = lines;
@@ -329,6 +413,15 @@ export class RecordForm {
       default:
         if (control.value !== '') setPath(data, spec.name, control.value);
     }
+  }
+
+  /** A date field's ISO date; null when empty, or unreadable (then with an error on the field). */
+  dateValue(name, errors) {
+    const typed = this.control(name).value;
+    if (typed.trim() === '') return null;
+    const date = parseDate(typed);
+    if (date === null) errors.push({ field: `/${slotKey(name)}`, message: t('date.unreadable', { text: typed.trim() }) });
+    return date;
   }
 
   collectGroups(data, errors) {
@@ -400,6 +493,23 @@ export class RecordForm {
     }
     return null;
   }
+}
+
+function amountInput() {
+  // Not inputmode=numeric: the words (năm trăm tám mươi bảy triệu đồng) are typed here too.
+  return h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' });
+}
+
+function dateInput() {
+  // Text, not type=date: a date input follows the browser's locale (mm/dd/yyyy in English).
+  return h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', 'data-i18n-attr': 'placeholder:date.placeholder' });
+}
+
+/** Shows beside a date field the day it understood, or that it understood none. */
+export function echoDate(control, hint) {
+  const typed = control.value.trim();
+  const date = parseDate(typed);
+  hint.textContent = typed === '' ? '' : date ? `= ${spellDate(date, language())}` : t('date.unreadable_hint');
 }
 
 function numericInput() {

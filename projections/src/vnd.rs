@@ -10,6 +10,13 @@
 //! `1276000000` → `1.276.000.000 ₫`, `-77915000` → `-77.915.000 ₫`,
 //! `0` → `0 ₫`. `i64::MIN` works because the magnitude is taken as a `u64`.
 //!
+//! # Typed amounts: [`read_amount`]
+//!
+//! What a clerk types into an amount field: plain digits (`587000000`), digits grouped by
+//! three the Vietnamese way with dots or spaces (`587.000.000`, `587 000 000`), either
+//! optionally followed by `₫` or `đồng`, or the amount in words
+//! (`năm trăm tám mươi bảy triệu đồng`, read by [`read_words`]).
+//!
 //! # Layout
 //!
 //! Each module uses only modules listed before it.
@@ -55,9 +62,89 @@ pub fn format_dong(amount: i64) -> String {
     formatted
 }
 
+/// The separators a typed figure may group its digits with: a dot, a space, a no-break space
+/// and a narrow no-break space (what word processors put in `587 000 000`).
+const GROUP_SEPARATORS: [char; 4] = ['.', ' ', '\u{a0}', '\u{202f}'];
+
+/// Reads an amount as a clerk types it (see the module documentation): plain or grouped
+/// digits, or words. Returns `None` for anything else, for digits grouped unevenly
+/// (`58.70.000`, which may be a slip of the finger) and for what does not fit a `u64`.
+pub fn read_amount(text: &str) -> Option<u64> {
+    let trimmed = text.trim();
+    let figures = ["₫", "đồng", "đ", "VND"]
+        .iter()
+        .find_map(|sign| trimmed.strip_suffix(sign))
+        .unwrap_or(trimmed)
+        .trim_end();
+    if figures.starts_with(|c: char| c.is_ascii_digit()) {
+        return read_grouped_digits(figures);
+    }
+    read_words(trimmed)
+}
+
+/// `587000000`, `587.000.000`, `587 000 000`: one separator throughout, every group after
+/// the first of exactly three digits.
+fn read_grouped_digits(text: &str) -> Option<u64> {
+    let separator = text.chars().find(|c| GROUP_SEPARATORS.contains(c));
+    let mut groups = match separator {
+        None => vec![text],
+        Some(separator) => text.split(separator).collect(),
+    };
+    let first = groups.remove(0);
+    let well_formed = (1..=3).contains(&first.len()) || (separator.is_none() && !first.is_empty());
+    if !well_formed
+        || !first.bytes().all(|b| b.is_ascii_digit())
+        || groups
+            .iter()
+            .any(|group| group.len() != 3 || !group.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let digits: String = std::iter::once(first).chain(groups).collect();
+    digits.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_amounts_are_read_in_figures_grouped_or_not_and_in_words() {
+        for typed in [
+            "587000000",
+            "587.000.000",
+            "587 000 000",
+            "587\u{a0}000\u{a0}000",
+            " 587.000.000 ₫ ",
+            "587.000.000 đồng",
+            "năm trăm tám mươi bảy triệu đồng",
+            "Năm trăm tám mươi bảy triệu",
+        ] {
+            assert_eq!(read_amount(typed), Some(587_000_000), "{typed:?}");
+        }
+        assert_eq!(read_amount("0"), Some(0));
+        assert_eq!(read_amount("12.500"), Some(12_500));
+    }
+
+    #[test]
+    fn typed_amounts_grouped_unevenly_or_mixed_are_refused() {
+        for typed in [
+            "",
+            "58.70.000",
+            "587.000 000",
+            "5870.000",
+            "12.5",
+            "-3",
+            "1e3",
+            "587,000,000",
+            ".587",
+            "587.",
+            "năm trăm x",
+            "18446744073709551616",
+        ] {
+            assert_eq!(read_amount(typed), None, "{typed:?}");
+        }
+    }
     use proptest::prelude::*;
 
     #[test]

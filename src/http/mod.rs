@@ -2,6 +2,7 @@
 //! problem+json. Handlers turn the request into checked values on their first line and hand
 //! them to `acta-events` (writes) or the projections (reads).
 
+mod amounts;
 pub mod auth;
 mod events;
 mod ops;
@@ -15,6 +16,7 @@ pub mod problem;
 pub mod serve;
 pub mod spreadsheet;
 mod state;
+mod statement;
 pub mod stream;
 pub use state::{AppState, blocking};
 
@@ -64,6 +66,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/summaries/yearly", get(projections::yearly))
         .route("/v1/reconciliation", get(projections::reconciliation))
         .route("/v1/whoami", get(auth::whoami))
+        .route("/v1/amounts", get(amounts::read))
+        .route("/v1/statement", get(statement::statement))
         .route(
             "/v1/tokens",
             post(auth::create_token)

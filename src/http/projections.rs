@@ -21,7 +21,7 @@ use super::state::AppState;
 /// Reads `as_of`, `known_at`, (where `accepts_plan`) `plan` and `format` into a [`Query`] and
 /// the [`Format`] asked for (`format`, else `Accept`). A `plan` that was never registered is
 /// `404`.
-fn read_query(
+pub(super) fn read_query(
     state: &AppState,
     params: &QueryParams,
     headers: &HeaderMap,

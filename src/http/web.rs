@@ -20,6 +20,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../web/app.css"),
     ),
     (
+        "statement.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/statement.css"),
+    ),
+    (
         "app.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/app.js"),
@@ -33,6 +38,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "charts.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/charts.js"),
+    ),
+    (
+        "dates.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/dates.js"),
     ),
     (
         "dom.js",

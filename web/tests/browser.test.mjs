@@ -16,7 +16,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,6 +26,7 @@ import { chromium } from 'playwright-core';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ACTA_BIN = process.env.ACTA_BIN ? resolve(process.env.ACTA_BIN) : join(ROOT, 'target', 'release', 'acta');
 const CHROMIUM = process.env.ACTA_CHROMIUM || '/usr/bin/chromium';
+const PDFTOTEXT = process.env.ACTA_PDFTOTEXT || 'pdftotext';
 const SHOTS = join(ROOT, 'target', 'browser-screenshots');
 
 /** How long one wait (a selector, a text, a URL, the panels settling) may take. */
@@ -156,6 +157,13 @@ async function postEvent(server, event) {
 
 // ----- Page helpers ------------------------------------------------------------------------------
 
+/** The text of a PDF, by poppler's pdftotext. */
+function pdfText(path) {
+  const result = spawnSync(PDFTOTEXT, [path, '-'], { encoding: 'utf8' });
+  assert.equal(result.status, 0, `${PDFTOTEXT} ${path}: ${result.error?.message ?? result.stderr}`);
+  return result.stdout;
+}
+
 async function shot(page, name, options = {}) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, ...options });
 }
@@ -274,7 +282,9 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 900 },
-      locale: 'vi-VN',
+      // An English-locale browser: the page's own handling of dates is what is tested (a
+      // `type=date` input would follow this locale and read 05/06/2015 as 6 May).
+      locale: 'en-US',
       timezoneId: 'Asia/Ho_Chi_Minh',
       timeout: SETUP_MS,
     });
@@ -344,8 +354,9 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await slider.focus();
     await slider.press('Home');
     for (let i = 0; i < 3; i++) await slider.press('ArrowRight');
-    await expectText(page, '#as-of-year-value', '2012-12-31', 'the slider shows its date');
-    assert.equal(await page.locator('#as-of').inputValue(), '2012-12-31', 'the date picker follows the slider');
+    await expectText(page, '#as-of-year-value', '31/12/2012', 'the slider shows its date, the Vietnamese way');
+    assert.equal(await page.locator('#as-of').inputValue(), '31/12/2012', 'the date field follows the slider');
+    await expectText(page, '#as-of-hint', '= ngày 31 tháng 12 năm 2012', 'the date spelled out beside the field');
 
     await expectUrl(page, (url) => url.searchParams.get('as_of') === '2012-12-31', 'the URL carries as_of=2012-12-31');
     await panelsSettled(page);
@@ -371,8 +382,8 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await other.goto(url);
     await signIn(other, server.token, 'admin');
     await expectUrl(other, (u) => u.searchParams.get('as_of') === '2012-12-31', 'the new page keeps as_of');
-    await expectText(other, '#as-of-year-value', '2012-12-31', 'restored slider');
-    assert.equal(await other.locator('#as-of').inputValue(), '2012-12-31', 'restored date picker');
+    await expectText(other, '#as-of-year-value', '31/12/2012', 'restored slider');
+    assert.equal(await other.locator('#as-of').inputValue(), '31/12/2012', 'restored date field');
     await expectText(other, '[data-testid=funding-total-budget]', '90.000.000 ₫', 'restored budget');
     assert.deepEqual((await planTree(other)).map((p) => p.plan).sort(), ['dn-sxsh', 'dn-sxsh-2015', 'vn-sxsh-2020'],
       'restored plan tree');
@@ -389,6 +400,28 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await expectText(page, '[data-testid=funding-total-planned]', '520.000.000 ₫', 'planned');
     await expectText(page, '[data-testid=funding-total-disbursed]', '756.000.000 ₫', 'disbursed');
     await expectText(page, '[data-testid=budget-in-words]', 'Một tỷ hai trăm bảy mươi sáu triệu đồng', 'budget in words');
+
+    // The view date typed the Vietnamese way, in an English-locale browser: day first.
+    const asOf = page.locator('#as-of');
+    await asOf.fill('31/12/2012');
+    await expectText(page, '#as-of-hint', '= ngày 31 tháng 12 năm 2012', 'understood before anything is asked');
+    await asOf.press('Enter');
+    await expectUrl(page, (url) => url.searchParams.get('as_of') === '2012-12-31', '31/12/2012 is as_of=2012-12-31');
+    await panelsSettled(page);
+    await expectText(page, '[data-testid=funding-total-budget]', '90.000.000 ₫', 'the record of 2012-12-31');
+    // What is no day is refused on the field, and the view stays where it was.
+    await asOf.fill('12/31/2012');
+    await expectText(page, '#as-of-hint', 'Chưa đọc được ngày: viết ngày/tháng/năm, ví dụ 05/06/2015.', 'not understood');
+    await asOf.press('Enter');
+    await page.locator('#as-of-error').waitFor({ state: 'visible' });
+    assert.match(normalize(await page.locator('#as-of-error').textContent()), /12\/31\/2012/, 'the error names what was typed');
+    assert.equal(await asOf.getAttribute('aria-invalid'), 'true', 'the field is marked invalid');
+    assert.equal(new URL(page.url()).searchParams.get('as_of'), '2012-12-31', 'the view did not move');
+    await page.locator('#clear-as-of').click();
+    await expectUrl(page, (url) => !url.searchParams.has('as_of'), 'the URL loses as_of again');
+    await panelsSettled(page);
+    await expectText(page, '[data-testid=funding-total-budget]', '1.276.000.000 ₫', 'grand total again');
+    assert.equal(await asOf.getAttribute('aria-invalid'), null, 'clearing clears the error');
 
     const words = page.locator('#reconciliation [data-testid=finding][data-kind=words_mismatch]');
     await words.waitFor({ state: 'visible' });
@@ -424,7 +457,10 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     const form = page.locator('#record-fields');
     await form.locator('[name="data.topic"]').waitFor({ state: 'visible' });
     await form.locator('[name=plan]').selectOption('dn-kh-2015');
-    await form.locator('[name=occurred_on]').fill('2015-03-01');
+    // Day first, in an English-locale browser: 5 June, not 6 May.
+    await form.locator('[name=occurred_on]').fill('05/06/2015');
+    await expectText(page, '#record-fields [data-field=occurred_on] [data-testid=understood]', '= ngày 5 tháng 6 năm 2015',
+      'the date understood, before sending');
     await form.locator('[name=date_precision]').selectOption('day');
     await form.locator('[name="evidence.document"]').fill('Browser test (web/tests)');
     await form.locator('[name="data.topic"]').fill('cleaner_production');
@@ -441,7 +477,11 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
       assert.fail(`no success message after submitting; the form says: ${JSON.stringify(problems.map(normalize))}`);
     }
     const eventId = await result.getAttribute('data-event');
-    assert.match(normalize(await page.locator('[data-testid=record-result]').textContent()), new RegExp(eventId), 'the message names the event');
+    const said = normalize(await page.locator('[data-testid=record-result]').textContent());
+    assert.match(said, new RegExp(eventId), 'the message names the event');
+    for (const fact of ['training.held', 'dn-kh-2015', 'ngày 5 tháng 6 năm 2015']) {
+      assert.ok(said.includes(fact), `the message repeats what was stored (${fact}): ${said}`);
+    }
 
     await panelsSettled(page);
     await expectText(page, '#yearly [data-testid=yearly-row][data-year="2015"] td[data-field="training-events"]', '1', '2015 training events');
@@ -457,11 +497,17 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     // The stored event, opened from the success message.
     await result.click();
     const detail = page.locator('[data-testid=event-detail]');
-    await detail.locator('[data-testid=event-data]').waitFor({ state: 'visible' });
+    await detail.locator('[data-testid=event-fields]').waitFor({ state: 'visible' });
     const data = JSON.parse(await detail.locator('[data-testid=event-data]').textContent());
     assert.deepEqual(data, { topic: 'cleaner_production', sessions: 1, participants: 40 }, 'the stored data');
+    // The data as labelled fields in the page's language; the raw JSON behind a toggle.
+    const fields = detail.locator('[data-testid=event-fields]');
+    assert.equal(normalize(await fields.locator('[data-key=sessions] dt').textContent()), 'Số lớp sessions', 'a field\'s label, with its key');
+    assert.equal(normalize(await fields.locator('[data-key=participants] dd').textContent()), '40', 'its value');
+    assert.equal(await detail.locator('[data-testid=event-data]').isVisible(), false, 'the raw JSON is behind a toggle');
     const detailText = normalize(await detail.textContent());
-    for (const fact of [eventId, 'dn-kh-2015', '2015-03-01', 'training.held']) assert.ok(detailText.includes(fact), `the detail shows ${fact}`);
+    for (const fact of [eventId, 'dn-kh-2015', '05/06/2015', 'training.held']) assert.ok(detailText.includes(fact), `the detail shows ${fact}`);
+    assert.equal(await detail.locator('[data-testid=event-occurred-on]').getAttribute('datetime'), '2015-06-05', 'stored as 2015-06-05');
     assert.equal(await detail.locator('[data-testid=correct-event]').isVisible(), true, 'an admin may correct it');
     assert.equal(await detail.locator('[data-testid=retract-event]').isVisible(), true, 'an admin may retract it');
   });
@@ -528,11 +574,13 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await expectText(page, '#yearly [data-testid=yearly-row][data-year="2015"] td[data-field="training-participants"]', '40',
       'the admin\'s training is in the auditor\'s summary');
     assert.equal(await page.locator('#event-log [data-testid=event-row]').count(), 50, 'the event log\'s first page');
+    assert.match(normalize(await page.locator('#event-log th[data-column="event.recorded_at"]').textContent()), /\(Asia\/(Ho_Chi_Minh|Saigon)\)$/,
+      'recorded-at times are local, the zone named');
 
     // Opening an event (here, the one behind the words finding) offers no correction.
     await page.locator('#reconciliation [data-kind=words_mismatch] button[data-event]').click();
     const detail = page.locator('[data-testid=event-detail]');
-    await detail.locator('[data-testid=event-data]').waitFor({ state: 'visible' });
+    await detail.locator('[data-testid=event-fields]').waitFor({ state: 'visible' });
     assert.match(await detail.locator('[data-testid=event-data]').textContent(), /1276000000/, 'the claim\'s data');
     assert.equal(await page.locator('[data-testid=correct-event]').count(), 0, 'no correct button');
     assert.equal(await page.locator('[data-testid=retract-event]').count(), 0, 'no retract button');
@@ -563,7 +611,7 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     }
     // An open event with its buttons.
     await own.locator('#event-log [data-testid=event-row] button').first().click();
-    await own.locator('[data-testid=event-data]').waitFor({ state: 'visible' });
+    await own.locator('[data-testid=event-fields]').waitFor({ state: 'visible' });
     await check('event detail');
     assert.deepEqual([...unlabelled].map(([problem, where]) => `${where}: ${problem}`), [], 'controls without an accessible name');
 
@@ -709,6 +757,156 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     const reconciliation = await save('download-reconciliation');
     assert.equal(reconciliation.name, 'acta-reconciliation.csv');
     assert.ok(reconciliation.text.startsWith('\ufeffkind,severity,plan,'), reconciliation.text.slice(0, 40));
+    assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
+  }, { independent: true });
+
+  step(10, 'vietnamese-amounts', 'amounts typed 587.000.000 or in words are understood before sending and stored as 587000000', async () => {
+    // Last: it adds money to the record that steps 3, 6 and 8 count.
+    const own = await context.newPage();
+    shown = own;
+    const ownErrors = watchErrors(own);
+    await own.goto(`${server.base}/?lang=vi`);
+    await signIn(own, server.token, 'admin');
+    const form = own.locator('#record-fields');
+    const amount = form.locator('[name="data.amount"]');
+    const understood = '#record-fields [data-field="data.amount"] [data-testid=understood]';
+    for (const typed of ['587.000.000', 'năm trăm tám mươi bảy triệu đồng', '587 000 000']) {
+      await own.locator('#record-type').selectOption('funds.disbursed');
+      await amount.waitFor({ state: 'visible' });
+      await form.locator('[name=plan]').selectOption('dn-kh-2015');
+      await form.locator('[name=occurred_on]').fill('31/12/2015');
+      await form.locator('[name=date_precision]').selectOption('year');
+      await form.locator('[name="data.fiscal_year"]').fill('2015');
+      await form.locator('[name="data.source"]').selectOption('local');
+      await amount.fill(typed);
+      await expectText(own, understood, '= 587.000.000 ₫ — Năm trăm tám mươi bảy triệu đồng', `${typed}: figure and words understood`);
+      await own.locator('#record-submit').click();
+      const result = own.locator('[data-testid=record-result] button[data-event]');
+      try {
+        await result.waitFor({ state: 'visible' });
+      } catch {
+        const problems = await own.locator('#record-fields [data-testid=form-error], #record-fields [data-testid=field-error]:visible')
+          .allTextContents().catch(() => []);
+        assert.fail(`${typed}: no success message; the form says: ${JSON.stringify(problems.map(normalize))}`);
+      }
+      const said = normalize(await own.locator('[data-testid=record-result]').textContent());
+      assert.ok(said.includes('587.000.000 ₫') && said.includes('ngày 31 tháng 12 năm 2015'), `${typed}: the message repeats amount and date: ${said}`);
+      await result.click();
+      const data = own.locator('[data-testid=event-detail] [data-testid=event-data]');
+      await own.locator('[data-testid=event-detail] [data-testid=event-fields]').waitFor({ state: 'visible' });
+      assert.equal(normalize(await own.locator('[data-testid=event-detail] [data-testid=event-fields] [data-key=amount] dd').textContent()),
+        '587.000.000 ₫', `${typed}: the amount, labelled and grouped`);
+      assert.deepEqual(JSON.parse(await data.textContent()), { fiscal_year: 2015, source: 'local', amount: 587000000 }, `${typed}: stored as an integer`);
+    }
+    // Words that are no amount: refused on the field, in Vietnamese, before anything is sent.
+    await own.locator('#record-type').selectOption('funds.disbursed');
+    await form.locator('[name=plan]').selectOption('dn-kh-2015');
+    await form.locator('[name=occurred_on]').fill('31/12/2015');
+    await form.locator('[name="data.fiscal_year"]').fill('2015');
+    await form.locator('[name="data.source"]').selectOption('local');
+    await amount.fill('năm trăm con mèo');
+    await own.locator('#record-submit').click();
+    const slot = form.locator('[data-field="data.amount"] [data-testid=field-error]');
+    await slot.waitFor({ state: 'visible' });
+    assert.match(normalize(await slot.textContent()), /^Không đọc được số tiền “năm trăm con mèo”/, 'the error, in Vietnamese');
+    assert.equal(await amount.getAttribute('aria-invalid'), 'true', 'the amount is marked invalid');
+    assert.equal(await amount.inputValue(), 'năm trăm con mèo', 'kept as typed');
+    assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
+  }, { independent: true });
+
+  step(11, 'printed-statement', 'In / PDF prints the dated statement alone; its PDF holds the head hash, the dates and the totals', async (tag) => {
+    const own = await context.newPage();
+    shown = own;
+    const ownErrors = watchErrors(own);
+    await own.goto(`${server.base}/?lang=vi`);
+    await signIn(own, server.token, 'admin');
+    await own.locator('#as-of').fill('31/12/2013');
+    await own.locator('#as-of').press('Enter');
+    await expectUrl(own, (url) => url.searchParams.get('as_of') === '2013-12-31', 'as_of=2013-12-31');
+    await panelsSettled(own);
+    await own.locator('#verify').click();
+    const headHash = normalize(await own.locator('[data-testid=verify-result] [data-field=head-hash]').textContent());
+    const headSeq = normalize(await own.locator('[data-testid=verify-result] [data-field=head-seq]').textContent());
+    assert.match(headHash, /^[0-9a-f]{64}$/, 'the head hash, from the verify panel');
+
+    // window.print would open the print dialog; the PDF is made below, with the print style.
+    await own.evaluate(() => { window.print = () => { window.actaPrinted = (window.actaPrinted ?? 0) + 1; }; });
+    await own.locator('#print-statement').click();
+    await own.waitForFunction(() => window.actaPrinted === 1);
+    const article = own.locator('#statement-print article.statement');
+    assert.equal(await article.getAttribute('data-head-hash'), headHash, 'the statement is for the head shown');
+    const pdfPath = join(SHOTS, `${tag}.pdf`);
+    await own.pdf({ path: pdfPath, format: 'A4', printBackground: true });
+    const fromPage = pdfText(pdfPath);
+
+    // The same statement from the command line, printed by Chromium's own --print-to-pdf.
+    const htmlPath = join(workDir, 'statement.html');
+    const cliPdf = join(SHOTS, `${tag}-cli.pdf`);
+    const report = spawnSync(ACTA_BIN, ['report', '--db', join(workDir, 'acta.db'), '--as-of', '2013-12-31', '--format', 'html', '-o', htmlPath], { encoding: 'utf8' });
+    assert.equal(report.status, 0, `acta report --format html: ${report.stderr}`);
+    const printed = spawnSync(CHROMIUM, [...CHROMIUM_ARGS, '--no-pdf-header-footer', `--print-to-pdf=${cliPdf}`, `file://${htmlPath}`], { encoding: 'utf8', timeout: 60_000 });
+    assert.ok(existsSync(cliPdf), `chromium --print-to-pdf wrote the PDF: ${printed.stderr}`);
+    const fromFile = pdfText(cliPdf);
+
+    for (const [where, text] of [['the page\'s PDF', fromPage], ['the file\'s PDF', fromFile]]) {
+      const flat = text.replace(/\s+/g, '');
+      assert.ok(flat.includes(headHash), `${where} holds the head hash ${headHash}`);
+      const spaced = normalize(text);
+      for (const expected of [`seq ${headSeq}`, '31/12/2013', 'Báo cáo tại một thời điểm', '169.000.000 ₫',
+        'Một trăm sáu mươi chín triệu đồng', 'Tình trạng kế hoạch', 'Kinh phí theo năm và nguồn', 'Tổng hợp theo năm', 'Đối chiếu']) {
+        assert.ok(spaced.includes(expected), `${where} holds ${JSON.stringify(expected)}`);
+      }
+      for (const control of ['In / PDF', 'Đăng xuất', 'Kiểm tra chuỗi', 'Ghi sự kiện', 'Liên kết tới chế độ xem này']) {
+        assert.ok(!spaced.includes(control), `${where} has no controls (${control})`);
+      }
+    }
+    // Moving in time drops the prepared statement: it was for 2013-12-31.
+    await own.locator('#clear-as-of').click();
+    await own.waitForFunction(() => document.getElementById('statement-print').childElementCount === 0);
+    assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
+  }, { independent: true });
+
+  step(12, 'reachable', 'a skip link reaches the record form, which opens on a common act; tables scroll by keyboard; titles and the log\'s scope are text', async () => {
+    const own = await context.newPage();
+    shown = own;
+    const ownErrors = watchErrors(own);
+    await own.goto(`${server.base}/?lang=vi`);
+    await signIn(own, server.token, 'admin');
+    assert.equal(await own.locator('#record-type').inputValue(), 'outreach.delivered', 'the form opens on outreach, not plan.registered');
+
+    // From the top of the page: the first Tab is the skip link to the content, the second to the form.
+    // (A reload starts the keyboard at the top; the session keeps the token.)
+    await own.reload();
+    await own.locator('#workspace').waitFor({ state: 'visible' });
+    await panelsDrawn(own);
+    await own.keyboard.press('Tab');
+    assert.equal(await own.evaluate(() => document.activeElement.getAttribute('href')), '#main', 'first Tab: skip to the content');
+    await own.keyboard.press('Tab');
+    assert.equal(await own.evaluate(() => document.activeElement.id), 'skip-record', 'second Tab: skip to the record form');
+    await own.keyboard.press('Enter');
+    await own.keyboard.press('Tab');
+    assert.ok(await own.evaluate(() => document.getElementById('record-panel').contains(document.activeElement)),
+      'three Tabs and Enter reach the record form');
+    assert.equal(await own.locator('#panel-nav a[href="#record-panel"]').isVisible(), true, 'the in-page navigation names the form');
+
+    // Scrolling tables are reachable and named.
+    const regions = await own.locator('.table-scroll').evaluateAll((els) => els.map((el) => [el.getAttribute('tabindex'), el.getAttribute('aria-label')]));
+    assert.ok(regions.length >= 3, `the scrolling tables: ${regions.length}`);
+    for (const [tabindex, label] of regions) {
+      assert.equal(tabindex, '0', 'a scrolling table is focusable');
+      assert.match(label ?? '', /^Bảng cuộn ngang: /, 'and named');
+    }
+    // Decision titles are text, not tooltips.
+    const title = own.locator('#yearly [data-testid=yearly-row][data-year="2011"] [data-field=decision-title]').first();
+    assert.equal(await title.isVisible(), true, 'the 2011 decision\'s title is shown');
+    assert.match(normalize(await title.textContent()), /kế hoạch SXSH/, 'its words');
+
+    // The log says it does not follow the date.
+    assert.equal(await own.locator('#log-scope').isVisible(), false, 'no note for the whole record');
+    await own.locator('#as-of').fill('31/12/2012');
+    await own.locator('#as-of').press('Enter');
+    await own.locator('#log-scope').waitFor({ state: 'visible' });
+    assert.match(normalize(await own.locator('#log-scope').textContent()), /không lọc theo thời điểm đang xem/, 'the log\'s scope, in words');
     assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
   }, { independent: true });
 });
