@@ -16,6 +16,7 @@
 //! - [`statement`]: the dated statement (`acta report --format html`, `GET /v1/statement`,
 //!   the page's "In / PDF") and the header of `acta report`'s text.
 //! - [`verifier`]: `GET /v1/verify`'s one shared verification, on its own thread.
+//! - [`verify_cli`]: `acta verify`'s report, and the check against an expected head.
 //! - [`clock`]: the wall clock, read here and nowhere below.
 
 pub mod bench;
@@ -30,5 +31,6 @@ pub mod live;
 pub mod report;
 pub mod statement;
 pub mod verifier;
+pub mod verify_cli;
 
 pub use http::{AppState, app};
