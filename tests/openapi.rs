@@ -878,6 +878,7 @@ fn real_answers_of_the_demo_match_their_schemas() {
             "/v1/reconciliation?as_of=2015-05-17".to_owned(),
         ),
         ("/v1/whoami", "/v1/whoami".to_owned()),
+        ("/v1/openapi.json", "/v1/openapi.json".to_owned()),
         ("/healthz", "/healthz".to_owned()),
         ("/v1/funding", "/v1/funding?format=csv".to_owned()),
         (
@@ -1007,6 +1008,8 @@ fn real_answers_of_the_demo_match_their_schemas() {
     check(&doc, "POST", "/v1/events", &reply, "an auditor appending");
     let reply = server.send("GET", "/v1/whoami", Some(&auditor), None);
     check(&doc, "GET", "/v1/whoami", &reply, "whoami of an auditor");
+    let reply = server.send("GET", "/v1/openapi.json", Some(&auditor), None);
+    assert_eq!(reply.body, doc, "the server serves the document it was built with");
     let reply = server.send(
         "POST",
         "/v1/tokens",

@@ -66,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/summaries/yearly", get(projections::yearly))
         .route("/v1/reconciliation", get(projections::reconciliation))
         .route("/v1/whoami", get(auth::whoami))
+        .route("/v1/openapi.json", get(web::openapi))
         .route("/v1/amounts", get(amounts::read))
         .route("/v1/statement", get(statement::statement))
         .route(

@@ -102,3 +102,18 @@ pub async fn asset(Path(name): Path<String>) -> Response {
         None => ApiError::NotFound(format!("no such file: {name}")).into_response(),
     }
 }
+
+/// The API reference in OpenAPI 3.1 (`docs/openapi.json`), as this binary was built with it.
+const OPENAPI: &str = include_str!("../../docs/openapi.json");
+
+/// `GET /v1/openapi.json`: the document client generators and validators read.
+pub async fn openapi() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI,
+    )
+        .into_response()
+}
