@@ -18,6 +18,7 @@
 //! - [`request`]: request-shaped events and batches.
 //! - [`stored`]: the stored shape and the chain hash.
 //! - [`jcs`]: canonical JSON (RFC 8785).
+//! - [`merkle`]: the RFC 9162 Merkle tree over the events' hashes, its proofs and their checks.
 //! - [`schema`]: migrations keyed by `PRAGMA user_version`.
 //! - [`store`]: the log — one writer thread with group commit, pooled readers, verification;
 //!   `store::file` decides which file a path names and locks it for the one writer.
@@ -29,6 +30,7 @@ pub mod error;
 pub mod fields;
 pub mod jcs;
 pub mod json;
+pub mod merkle;
 pub mod quote;
 pub mod request;
 pub mod schema;
