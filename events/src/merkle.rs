@@ -45,6 +45,24 @@ pub fn empty_root() -> Hash {
     Sha256::digest([]).into()
 }
 
+/// The 32 bytes of a chain hash written as 64 lowercase hex characters (a leaf's bytes).
+pub fn hash_of_hex(hex: &str) -> Option<Hash> {
+    let digit = |byte: u8| match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        _ => None,
+    };
+    let bytes = hex.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut hash = [0u8; 32];
+    for (index, pair) in bytes.chunks_exact(2).enumerate() {
+        hash[index] = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(hash)
+}
+
 /// The largest power of two strictly below `n` (`n >= 2`).
 fn split_point(n: u64) -> u64 {
     debug_assert!(n >= 2);
