@@ -14,6 +14,7 @@ use acta_events::{
     CivilDate, Database, Instant, Log, LogOptions, PlanKey, Role, StoreError, Tokens,
 };
 
+use crate::checkpoints;
 use crate::clock;
 use crate::http::auth::{FIRST_ADMIN_NAME, first_admin_token};
 use crate::http::{AppState, limits, serve};
@@ -55,6 +56,10 @@ enum Command {
         /// the query's parameters, status, duration, the token's name.
         #[arg(long)]
         access_log: bool,
+        /// The key checkpoints are signed with (made at the first start, readable by its owner
+        /// only). Default: DB.signing-key beside a SQLite file; in the database on PostgreSQL.
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
         #[command(flatten)]
         limits: ServeLimits,
     },
@@ -131,6 +136,17 @@ enum Command {
         /// exit 1 if the copy is behind it or holds another event at that seq.
         #[arg(long, value_name = "SEQ:HASH", value_parser = parse_expected_head)]
         expect_head: Option<ExpectedHead>,
+        /// A signed checkpoint saved earlier (GET /v1/checkpoint): exit 1 unless it verifies and
+        /// the log still holds it and extends it (naming the first seq that differs).
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// The verifier key to check the checkpoint with (GET /v1/checkpoint/key), rather than
+        /// the key where `serve` keeps it.
+        #[arg(long, value_name = "VKEY", requires = "checkpoint")]
+        key: Option<String>,
+        /// Where `serve` keeps the signing key, if it was given --signing-key.
+        #[arg(long, value_name = "FILE", requires = "checkpoint")]
+        signing_key: Option<PathBuf>,
     },
 }
 
@@ -237,8 +253,16 @@ pub fn main() -> ExitCode {
             addr,
             demo,
             access_log,
+            signing_key,
             limits,
-        } => serve(&db.db, addr, demo, access_log, &limits),
+        } => serve(
+            &db.db,
+            addr,
+            demo,
+            access_log,
+            signing_key.as_deref(),
+            &limits,
+        ),
         Command::Import { db, file, actor } => crate::import::import(&db.db, &file, &actor),
         Command::Export { db } => export(&db.db),
         Command::Bench {
@@ -277,7 +301,20 @@ pub fn main() -> ExitCode {
             json,
             full,
             expect_head,
-        } => verify(&db.db, json, full, expect_head),
+            checkpoint,
+            key,
+            signing_key,
+        } => verify(
+            &db.db,
+            json,
+            full,
+            expect_head,
+            checkpoint.map(|file| checkpoints::CheckpointArgs {
+                file,
+                key,
+                signing_key,
+            }),
+        ),
     };
     match result {
         Ok(code) => code,
@@ -317,6 +354,7 @@ fn serve(
     addr: SocketAddr,
     demo: bool,
     access_log: bool,
+    signing_key: Option<&Path>,
     limits: &ServeLimits,
 ) -> Result<ExitCode, String> {
     let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -373,6 +411,19 @@ fn serve(
     // Beside the log, not through `Tokens::open`, which would open the file again.
     let tokens =
         Tokens::open_beside(&log).map_err(|error| format!("cannot open {database}: {error}"))?;
+    let key_place = checkpoints::key_place(database, signing_key);
+    let (key, created) = checkpoints::load_or_create_key(&key_place)?;
+    let started_tree = std::time::Instant::now();
+    let checkpoints = checkpoints::Checkpoints::start(log.clone(), key)
+        .map_err(|error| format!("cannot read the events' hashes for checkpoints: {error}"))?;
+    eprintln!(
+        "acta: checkpoints are signed with the key in {key_place}{}; its verifier key is\n  {}\n\
+         acta: the Merkle tree of {} events was built in {} ms",
+        if created { " (made now)" } else { "" },
+        checkpoints.verifier(),
+        checkpoints.size(),
+        started_tree.elapsed().as_millis()
+    );
     // The verification just run is kept for GET /v1/verify, unless the demo moved the head.
     let verifier = Verifier::start(log.clone(), Some(report))
         .map_err(|error| format!("cannot start the verification thread: {error}"))?;
@@ -384,6 +435,7 @@ fn serve(
         access_log,
         clock: clock::system(),
         reads: Arc::new(limits.reads()),
+        checkpoints: Some(Arc::new(checkpoints)),
     };
     if let Some(token) = first_admin_token(&state).map_err(|error| error.to_string())? {
         eprintln!(
@@ -584,6 +636,7 @@ fn verify(
     json: bool,
     full: bool,
     expect_head: Option<ExpectedHead>,
+    checkpoint: Option<checkpoints::CheckpointArgs>,
 ) -> Result<ExitCode, String> {
     let log = open_read_only(database, None)?;
     let progress = ProgressBar::new_spinner();
@@ -599,6 +652,15 @@ fn verify(
         Some(expected) => check_expected_head(&log, expected)?,
         None => None,
     };
+    let saved = match &checkpoint {
+        Some(args) => Some(checkpoints::check_saved_checkpoint(
+            database,
+            &log,
+            args,
+            report.first_bad_seq,
+        )?),
+        None => None,
+    };
     if json {
         let mut answer = crate::http::events_verify_json(&report);
         if let Some(expected) = &expect_head {
@@ -607,6 +669,16 @@ fn verify(
                 "hash": expected.hash,
                 "reached": behind.is_none(),
                 "problem": behind,
+            });
+        }
+        if let Some(saved) = &saved {
+            answer["checkpoint"] = serde_json::json!({
+                "origin": saved.checkpoint.origin,
+                "size": saved.checkpoint.size,
+                "head_seq": saved.head_seq,
+                "ok": saved.problem.is_none(),
+                "first_bad_seq": saved.first_bad_seq,
+                "problem": saved.problem,
             });
         }
         println!("{answer}");
@@ -650,8 +722,19 @@ fn verify(
             (_, Some(problem)) => println!("{problem}"),
             (None, None) => {}
         }
+        if let Some(saved) = &saved {
+            match &saved.problem {
+                None => println!(
+                    "checkpoint of {} (size {}) verified: the log holds it and its {} events \
+                     extend it (consistency proof checked)",
+                    saved.checkpoint.origin, saved.checkpoint.size, saved.head_seq
+                ),
+                Some(problem) => println!("checkpoint FAILED: {problem}"),
+            }
+        }
     }
-    Ok(if report.ok() && behind.is_none() {
+    let checkpoint_ok = saved.as_ref().is_none_or(|saved| saved.problem.is_none());
+    Ok(if report.ok() && behind.is_none() && checkpoint_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
