@@ -55,11 +55,7 @@ fn leaf_hashes(events: &[Value]) -> Vec<Hash> {
 }
 
 fn hashes(list: &Value) -> Vec<Hash> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(decode)
-        .collect()
+    list.as_array().unwrap().iter().map(decode).collect()
 }
 
 fn decode(hash: &Value) -> Hash {
@@ -370,4 +366,101 @@ fn instances_sharing_a_postgresql_database_sign_with_one_key() {
         checkpoint.root,
         merkle::root_of_leaf_hashes(&leaf_hashes(&second.all_events()))
     );
+}
+
+/// RFC 9162 §2.1 written again, in Python, from the RFC's text: the root of the exported
+/// events' hashes, and the check of an inclusion and a consistency proof (§2.1.3.2, §2.1.4.2).
+const RFC_9162_IN_PYTHON: &str = r#"
+import base64, hashlib, json, sys
+data = json.load(sys.stdin)
+leaves = [hashlib.sha256(b"\x00" + bytes.fromhex(h)).digest() for h in data["hashes"]]
+node = lambda l, r: hashlib.sha256(b"\x01" + l + r).digest()
+def mth(d):
+    if len(d) == 1:
+        return d[0]
+    k = 1
+    while k * 2 < len(d):
+        k *= 2
+    return node(mth(d[:k]), mth(d[k:]))
+def inclusion(index, size, leaf, proof, root):
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1; sn >>= 1
+        else:
+            r = node(r, p)
+        fn >>= 1; sn >>= 1
+    return sn == 0 and r == root
+def consistency(first, second, first_hash, second_hash, proof):
+    if first & (first - 1) == 0:
+        proof = [first_hash] + proof
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1; sn >>= 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node(c, fr); sr = node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1; sn >>= 1
+        else:
+            sr = node(sr, c)
+        fn >>= 1; sn >>= 1
+    return fr == first_hash and sr == second_hash and sn == 0
+b = lambda text: base64.b64decode(text)
+i, c = data["inclusion"], data["consistency"]
+print(json.dumps({
+    "root": base64.b64encode(mth(leaves)).decode(),
+    "inclusion": inclusion(i["seq"] - 1, i["size"], leaves[i["seq"] - 1],
+                           [b(p) for p in i["proof"]], mth(leaves[:i["size"]])),
+    "consistency": consistency(c["from"], c["to"], mth(leaves[:c["from"]]),
+                               mth(leaves[:c["to"]]), [b(p) for p in c["proof"]]),
+}))
+"#;
+
+#[test]
+fn a_python_implementation_of_rfc_9162_agrees_with_the_checkpoint_and_the_proofs() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: no python3");
+        return;
+    }
+    let server = Server::start();
+    append_events(&server, "a", 777);
+    let checkpoint = verifier(&server)
+        .open_checkpoint(&checkpoint_text(&server))
+        .unwrap();
+    let hashes: Vec<Value> = server
+        .all_events()
+        .iter()
+        .map(|event| event["hash"].clone())
+        .collect();
+    let (_, inclusion) = server.get("/v1/proof/inclusion?seq=513&size=700");
+    let (_, consistency) = server.get("/v1/proof/consistency?from=333&to=777");
+    let input = json!({"hashes": hashes, "inclusion": inclusion, "consistency": consistency});
+    let mut python = Command::new("python3")
+        .args(["-c", RFC_9162_IN_PYTHON])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    python
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let output = python.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let said: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(said["root"], BASE64.encode(checkpoint.root));
+    assert_eq!(said["inclusion"], true);
+    assert_eq!(said["consistency"], true);
 }
