@@ -5,7 +5,8 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use acta_events::checkpoint::{Checkpoint, SigningKey, VerifierKey};
 use acta_events::merkle::{self, Hash, MerkleTree, ProofError};
@@ -166,6 +167,9 @@ pub enum CheckpointFailure {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The tree of the log as it was at start is still being built (`503`, retry shortly).
+    #[error("{0}")]
+    NotReady(String),
     /// The log holds fewer events than this server has seen (`500`, logged): it was cut short
     /// behind the server's back, and no checkpoint of it is signed.
     #[error("{0}")]
@@ -216,34 +220,70 @@ pub struct Checkpoints {
     /// Grown from the log's stored hashes as the head moves: each event is read once after the
     /// start (whichever instance committed it), never the whole log again.
     tree: RwLock<MerkleTree>,
+    /// Whether the tree of the log as it was at start is built.
+    ready: AtomicBool,
 }
 
+/// Most events whose tree [`Checkpoints::start`] builds before it returns; the tree of a larger
+/// log is built on a thread of its own while the server already serves everything else.
+pub const TREE_BUILT_AT_ONCE_MAX: u64 = EVENT_HASHES_READ_MAX;
+
 impl Checkpoints {
-    /// Builds the tree of `log` as it is now (the one read of every event's hash).
-    pub fn start(log: Log, key: SigningKey) -> Result<Checkpoints, StoreError> {
-        let head = log.head()?;
-        let tree = tree_of_log(&log, head.seq)?;
-        Ok(Checkpoints {
+    /// Builds the tree of `log` as it is now (the one read of every event's hash): at once for
+    /// a small log, else on its own thread, `on_built` told how long it took, and until then
+    /// checkpoints and proofs are answered [`CheckpointFailure::NotReady`].
+    pub fn start(
+        log: Log,
+        key: SigningKey,
+        on_built: impl FnOnce(Result<(u64, std::time::Duration), StoreError>) + Send + 'static,
+    ) -> Result<Arc<Checkpoints>, StoreError> {
+        let head = log.head()?.seq;
+        let checkpoints = Arc::new(Checkpoints {
             key,
             log,
-            tree: RwLock::new(tree),
-        })
+            tree: RwLock::new(MerkleTree::new()),
+            ready: AtomicBool::new(false),
+        });
+        let build = {
+            let checkpoints = Arc::clone(&checkpoints);
+            move || {
+                let started = std::time::Instant::now();
+                let built = tree_of_log(&checkpoints.log, head);
+                let outcome = built.map(|tree| {
+                    *checkpoints
+                        .tree
+                        .write()
+                        .unwrap_or_else(|poison| poison.into_inner()) = tree;
+                    (head, started.elapsed())
+                });
+                // A failed build is tried again by the next request's catch-up, from seq 1.
+                checkpoints.ready.store(true, Ordering::Release);
+                on_built(outcome);
+            }
+        };
+        if head <= TREE_BUILT_AT_ONCE_MAX {
+            build();
+        } else {
+            std::thread::Builder::new()
+                .name("acta-merkle".into())
+                .spawn(build)
+                .map_err(|error| StoreError::Io(format!("cannot start a thread: {error}")))?;
+        }
+        Ok(checkpoints)
     }
 
     pub fn verifier(&self) -> VerifierKey {
         self.key.verifier()
     }
 
-    /// Events in the tree as last grown.
-    pub fn size(&self) -> u64 {
-        self.tree
-            .read()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .size()
-    }
-
     /// The tree, grown to the log's head.
     fn tree(&self) -> Result<RwLockReadGuard<'_, MerkleTree>, CheckpointFailure> {
+        if !self.ready.load(Ordering::Acquire) {
+            return Err(CheckpointFailure::NotReady(
+                "the Merkle tree of the log is still being built after the start; retry shortly"
+                    .into(),
+            ));
+        }
         let head = self.log.head()?.seq;
         let tree = self
             .tree

@@ -413,16 +413,18 @@ fn serve(
         Tokens::open_beside(&log).map_err(|error| format!("cannot open {database}: {error}"))?;
     let key_place = checkpoints::key_place(database, signing_key);
     let (key, created) = checkpoints::load_or_create_key(&key_place)?;
-    let started_tree = std::time::Instant::now();
-    let checkpoints = checkpoints::Checkpoints::start(log.clone(), key)
-        .map_err(|error| format!("cannot read the events' hashes for checkpoints: {error}"))?;
+    let checkpoints = checkpoints::Checkpoints::start(log.clone(), key, |built| match built {
+        Ok((events, took)) => eprintln!(
+            "acta: the Merkle tree of {events} events was built in {} ms",
+            took.as_millis()
+        ),
+        Err(error) => eprintln!("acta: WARNING: cannot build the Merkle tree: {error}"),
+    })
+    .map_err(|error| format!("cannot read the events' hashes for checkpoints: {error}"))?;
     eprintln!(
-        "acta: checkpoints are signed with the key in {key_place}{}; its verifier key is\n  {}\n\
-         acta: the Merkle tree of {} events was built in {} ms",
+        "acta: checkpoints are signed with the key in {key_place}{}; its verifier key is\n  {}",
         if created { " (made now)" } else { "" },
         checkpoints.verifier(),
-        checkpoints.size(),
-        started_tree.elapsed().as_millis()
     );
     // The verification just run is kept for GET /v1/verify, unless the demo moved the head.
     let verifier = Verifier::start(log.clone(), Some(report))
@@ -435,7 +437,7 @@ fn serve(
         access_log,
         clock: clock::system(),
         reads: Arc::new(limits.reads()),
-        checkpoints: Some(Arc::new(checkpoints)),
+        checkpoints: Some(checkpoints),
     };
     if let Some(token) = first_admin_token(&state).map_err(|error| error.to_string())? {
         eprintln!(

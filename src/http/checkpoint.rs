@@ -26,6 +26,7 @@ impl From<CheckpointFailure> for ApiError {
                 ApiError::invalid_parameter(parameter, message)
             }
             CheckpointFailure::Store(error) => error.into(),
+            CheckpointFailure::NotReady(message) => ApiError::Busy(message),
             CheckpointFailure::LogShrank(cause) => ApiError::Internal(cause),
         }
     }
