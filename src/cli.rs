@@ -13,6 +13,7 @@ use acta_events::{
     CivilDate, Database, Instant, Log, LogOptions, PlanKey, Role, StoreError, Tokens,
 };
 
+use crate::checkpoints;
 use crate::clock;
 use crate::http::auth::{FIRST_ADMIN_NAME, first_admin_token};
 use crate::http::{AppState, limits, serve};
@@ -66,6 +67,10 @@ enum Command {
         /// the query's parameters, status, duration, the token's name.
         #[arg(long)]
         access_log: bool,
+        /// The key checkpoints are signed with (made at the first start, readable by its owner
+        /// only). Default: DB.signing-key beside a SQLite file; in the database on PostgreSQL.
+        #[arg(long, value_name = "FILE")]
+        signing_key: Option<PathBuf>,
         #[command(flatten)]
         limits: ServeLimits,
     },
@@ -168,6 +173,17 @@ enum Command {
         /// exit 1 if the copy is behind it or holds another event at that seq.
         #[arg(long, value_name = "SEQ:HASH", value_parser = parse_expected_head)]
         expect_head: Option<ExpectedHead>,
+        /// A signed checkpoint saved earlier (GET /v1/checkpoint): exit 1 unless it verifies and
+        /// the log still holds it and extends it (naming the first seq that differs).
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// The verifier key to check the checkpoint with (GET /v1/checkpoint/key), rather than
+        /// the key where `serve` keeps it.
+        #[arg(long, value_name = "VKEY", requires = "checkpoint")]
+        key: Option<String>,
+        /// Where `serve` keeps the signing key, if it was given --signing-key.
+        #[arg(long, value_name = "FILE", requires = "checkpoint")]
+        signing_key: Option<PathBuf>,
     },
 }
 
@@ -274,8 +290,16 @@ pub fn main() -> ExitCode {
             addr,
             demo,
             access_log,
+            signing_key,
             limits,
-        } => serve(&db.db, addr, demo, access_log, &limits),
+        } => serve(
+            &db.db,
+            addr,
+            demo,
+            access_log,
+            signing_key.as_deref(),
+            &limits,
+        ),
         Command::Import { db, file, actor } => crate::import::import(&db.db, &file, &actor),
         Command::Export {
             db,
@@ -347,7 +371,20 @@ pub fn main() -> ExitCode {
             json,
             full,
             expect_head,
-        } => verify(&db.db, json, full, expect_head),
+            checkpoint,
+            key,
+            signing_key,
+        } => verify(
+            &db.db,
+            json,
+            full,
+            expect_head,
+            checkpoint.map(|file| checkpoints::CheckpointArgs {
+                file,
+                key,
+                signing_key,
+            }),
+        ),
     };
     match result {
         Ok(code) => code,
@@ -387,6 +424,7 @@ fn serve(
     addr: SocketAddr,
     demo: bool,
     access_log: bool,
+    signing_key: Option<&Path>,
     limits: &ServeLimits,
 ) -> Result<ExitCode, String> {
     let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -443,6 +481,21 @@ fn serve(
     // Beside the log, not through `Tokens::open`, which would open the file again.
     let tokens =
         Tokens::open_beside(&log).map_err(|error| format!("cannot open {database}: {error}"))?;
+    let key_place = checkpoints::key_place(database, signing_key);
+    let (key, created) = checkpoints::load_or_create_key(&key_place)?;
+    let checkpoints = checkpoints::Checkpoints::start(log.clone(), key, |built| match built {
+        Ok((events, took)) => eprintln!(
+            "acta: the Merkle tree of {events} events was built in {} ms",
+            took.as_millis()
+        ),
+        Err(error) => eprintln!("acta: WARNING: cannot build the Merkle tree: {error}"),
+    })
+    .map_err(|error| format!("cannot read the events' hashes for checkpoints: {error}"))?;
+    eprintln!(
+        "acta: checkpoints are signed with the key in {key_place}{}; its verifier key is\n  {}",
+        if created { " (made now)" } else { "" },
+        checkpoints.verifier(),
+    );
     // The verification just run is kept for GET /v1/verify, unless the demo moved the head.
     let verifier = Verifier::start(log.clone(), Some(report))
         .map_err(|error| format!("cannot start the verification thread: {error}"))?;
@@ -454,6 +507,7 @@ fn serve(
         access_log,
         clock: clock::system(),
         reads: Arc::new(limits.reads()),
+        checkpoints: Some(checkpoints),
     };
     if let Some(token) = first_admin_token(&state).map_err(|error| error.to_string())? {
         eprintln!(

@@ -7,6 +7,8 @@
 //!   `report`).
 //! - [`http`]: the routes of CONTRACT §3, problem+json errors and request extractors; the
 //!   server's own accept loop (`http::serve`) and the limits on readers (`http::limits`).
+//! - [`checkpoints`]: signed checkpoints — the signing key, the live Merkle tree, the offline
+//!   check of a saved checkpoint.
 //! - [`bench`]: `acta bench` and its deterministic national-scale workload.
 //! - [`demo`]: the bundled Đồng Nai 2009–2015 data set, loaded by `serve --demo`.
 //! - [`feed`]: the signal of new commits that wakes `GET /v1/events/stream`, and its cap.
@@ -20,6 +22,7 @@
 //! - [`clock`]: the wall clock, read here and nowhere below.
 
 pub mod bench;
+pub mod checkpoints;
 pub mod cli;
 pub mod clock;
 pub mod demo;

@@ -7,6 +7,8 @@ use indicatif::ProgressBar;
 
 use acta_events::{Database, Log};
 
+use crate::checkpoints;
+
 /// The database's own check of what it stores, as messages name it.
 pub fn integrity_check_name(database: &Database, full: bool) -> &'static str {
     match (database, full) {
@@ -85,6 +87,7 @@ pub fn verify(
     json: bool,
     full: bool,
     expect_head: Option<ExpectedHead>,
+    checkpoint: Option<checkpoints::CheckpointArgs>,
 ) -> Result<ExitCode, String> {
     let log = Log::open_read_only(database, None)
         .map_err(|error| format!("cannot read {database}: {error}"))?;
@@ -101,6 +104,15 @@ pub fn verify(
         Some(expected) => check_expected_head(&log, expected)?,
         None => None,
     };
+    let saved = match &checkpoint {
+        Some(args) => Some(checkpoints::check_saved_checkpoint(
+            database,
+            &log,
+            args,
+            report.first_bad_seq,
+        )?),
+        None => None,
+    };
     if json {
         let mut answer = crate::http::events_verify_json(&report);
         if let Some(expected) = &expect_head {
@@ -109,6 +121,16 @@ pub fn verify(
                 "hash": expected.hash,
                 "reached": behind.is_none(),
                 "problem": behind,
+            });
+        }
+        if let Some(saved) = &saved {
+            answer["checkpoint"] = serde_json::json!({
+                "origin": saved.checkpoint.origin,
+                "size": saved.checkpoint.size,
+                "head_seq": saved.head_seq,
+                "ok": saved.problem.is_none(),
+                "first_bad_seq": saved.first_bad_seq,
+                "problem": saved.problem,
             });
         }
         println!("{answer}");
@@ -152,8 +174,19 @@ pub fn verify(
             (_, Some(problem)) => println!("{problem}"),
             (None, None) => {}
         }
+        if let Some(saved) = &saved {
+            match &saved.problem {
+                None => println!(
+                    "checkpoint of {} (size {}) verified: the log holds it and its {} events \
+                     extend it (consistency proof checked)",
+                    saved.checkpoint.origin, saved.checkpoint.size, saved.head_seq
+                ),
+                Some(problem) => println!("checkpoint FAILED: {problem}"),
+            }
+        }
     }
-    Ok(if report.ok() && behind.is_none() {
+    let checkpoint_ok = saved.as_ref().is_none_or(|saved| saved.problem.is_none());
+    Ok(if report.ok() && behind.is_none() && checkpoint_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -1009,7 +1009,10 @@ fn real_answers_of_the_demo_match_their_schemas() {
     let reply = server.send("GET", "/v1/whoami", Some(&auditor), None);
     check(&doc, "GET", "/v1/whoami", &reply, "whoami of an auditor");
     let reply = server.send("GET", "/v1/openapi.json", Some(&auditor), None);
-    assert_eq!(reply.body, doc, "the server serves the document it was built with");
+    assert_eq!(
+        reply.body, doc,
+        "the server serves the document it was built with"
+    );
     let reply = server.send(
         "POST",
         "/v1/tokens",

@@ -130,6 +130,12 @@ const EVENTS_ALLOWED: &[(&str, &str, &str)] = &[
     ),
     // The random part of a token's secret and of a new event id (its time is the clock's).
     ("events/src/tokens.rs", "getrandom", "token secrets"),
+    // The secret of a new checkpoint signing key.
+    (
+        "events/src/checkpoint.rs",
+        "getrandom",
+        "signing key secrets",
+    ),
     (
         "events/src/store/state.rs",
         "getrandom",

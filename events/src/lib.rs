@@ -18,6 +18,9 @@
 //! - [`request`]: request-shaped events and batches.
 //! - [`stored`]: the stored shape and the chain hash.
 //! - [`jcs`]: canonical JSON (RFC 8785).
+//! - [`checkpoint`]: signed checkpoints (C2SP `tlog-checkpoint` in a `signed-note`), Ed25519
+//!   keys.
+//! - [`merkle`]: the RFC 9162 Merkle tree over the events' hashes, its proofs and their checks.
 //! - [`schema`]: migrations keyed by `PRAGMA user_version`.
 //! - [`store`]: the log — one writer thread with group commit, pooled readers, verification;
 //!   `store::file` decides which file a path names and locks it for the one writer.
@@ -25,10 +28,12 @@
 //! - [`error`]: the errors of this layer, each documenting its HTTP status.
 
 pub mod catalogue;
+pub mod checkpoint;
 pub mod error;
 pub mod fields;
 pub mod jcs;
 pub mod json;
+pub mod merkle;
 pub mod quote;
 pub mod request;
 pub mod schema;

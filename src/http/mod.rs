@@ -4,6 +4,7 @@
 
 mod amounts;
 pub mod auth;
+mod checkpoint;
 mod events;
 mod ops;
 mod projections;
@@ -60,6 +61,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/events/{id}", get(events::one))
         .route("/v1/head", get(events::head))
         .route("/v1/verify", get(events::verify))
+        .route("/v1/checkpoint", get(checkpoint::checkpoint))
+        .route("/v1/checkpoint/key", get(checkpoint::key))
+        .route("/v1/proof/inclusion", get(checkpoint::inclusion))
+        .route("/v1/proof/consistency", get(checkpoint::consistency))
         .route("/v1/plans", get(projections::plans))
         .route("/v1/plans/{plan}", get(projections::plan))
         .route("/v1/funding", get(projections::funding))

@@ -224,6 +224,7 @@ mod tests {
             access_log: true,
             clock,
             reads: Arc::default(),
+            checkpoints: None,
         };
         let token = crate::http::auth::first_admin_token(&state)
             .unwrap()

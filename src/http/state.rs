@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLockReadGuard};
 use acta_events::{Clock, Instant, Log, Tokens};
 use acta_projections::Record;
 
+use crate::checkpoints::Checkpoints;
 use crate::live::Live;
 use crate::verifier::Verifier;
 
@@ -26,6 +27,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The answer budget and each token's heavy reads in flight.
     pub reads: Arc<limits::ReadLimits>,
+    /// The signing key and the Merkle tree of signed checkpoints (`None`: none are served).
+    pub checkpoints: Option<Arc<Checkpoints>>,
 }
 
 impl AppState {

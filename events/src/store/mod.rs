@@ -47,6 +47,7 @@ pub use types::{
 pub use verify::{INTEGRITY_PROBLEMS_MAX, Integrity, VERIFY_PROGRESS_EVERY, VerifyReport};
 
 use connection::Readers;
+pub use reads::EVENT_HASHES_READ_MAX;
 use reads::LogReads;
 use writer::WriteJob;
 
@@ -321,6 +322,16 @@ impl Log {
     /// lines; empty when the file is sound.
     pub fn integrity_check(&self, full: bool) -> Result<Vec<String>, StoreError> {
         self.reads.integrity_check(full)
+    }
+
+    /// The hashes of the events `first_seq..=last_seq` as 32 bytes each, in `seq` order (the
+    /// Merkle tree's leaves); at most [`EVENT_HASHES_READ_MAX`] at once.
+    pub fn event_hashes(
+        &self,
+        first_seq: u64,
+        last_seq: u64,
+    ) -> Result<Vec<crate::merkle::Hash>, StoreError> {
+        self.reads.event_hashes(first_seq, last_seq)
     }
 
     /// Calls `visit` with every stored event after `after_seq`, in `seq` order, in chunks.

@@ -8,6 +8,7 @@
 use std::ops::ControlFlow;
 
 use crate::error::StoreError;
+use crate::merkle::Hash;
 use crate::stored::StoredEvent;
 use crate::types::{EventId, PlanKey};
 
@@ -15,6 +16,9 @@ use super::database::Database;
 use super::rows::EventRow;
 use super::types::{EventFilter, Head};
 use super::verify::VerifyReport;
+
+/// Most event hashes one [`LogReads::event_hashes`] reads (2 MiB of hashes).
+pub const EVENT_HASHES_READ_MAX: u64 = 65_536;
 
 /// Reads of a log, whatever keeps it. Each call takes a connection of the back end's pool.
 pub(crate) trait LogReads: Send + Sync {
@@ -50,4 +54,46 @@ pub(crate) trait LogReads: Send + Sync {
     /// Every stored event borrowed as an [`EventRow`], in `seq` order, skipping what
     /// [`LogReads::scan_readable`] skips (the cold start).
     fn replay_rows(&self, on_replay: &mut dyn FnMut(&EventRow<'_>)) -> Result<(), StoreError>;
+    /// The `hash` of every event with `first_seq <= seq <= last_seq`, as its 32 bytes, in `seq`
+    /// order: the leaves of the Merkle tree. At most [`EVENT_HASHES_READ_MAX`] a call; a seq
+    /// missing or a hash that is not 64 lowercase hex characters is [`StoreError::Corrupt`].
+    fn event_hashes(&self, first_seq: u64, last_seq: u64) -> Result<Vec<Hash>, StoreError>;
+}
+
+/// The leaves of [`LogReads::event_hashes`] from its rows of `(seq, hash)`, checking that they
+/// are the seqs asked for, each once, in order.
+pub(crate) fn collect_event_hashes(
+    first_seq: u64,
+    last_seq: u64,
+    rows: impl Iterator<Item = Result<(u64, String), StoreError>>,
+) -> Result<Vec<Hash>, StoreError> {
+    if last_seq >= first_seq && last_seq - first_seq >= EVENT_HASHES_READ_MAX {
+        return Err(StoreError::Io(format!(
+            "at most {EVENT_HASHES_READ_MAX} event hashes are read at once"
+        )));
+    }
+    let mut hashes = Vec::with_capacity(last_seq.saturating_sub(first_seq) as usize + 1);
+    let mut expected = first_seq;
+    for row in rows {
+        let (seq, hex) = row?;
+        if seq != expected {
+            return Err(StoreError::Corrupt {
+                seq: expected,
+                problem: "missing from the log".into(),
+            });
+        }
+        let hash = crate::merkle::hash_of_hex(&hex).ok_or_else(|| StoreError::Corrupt {
+            seq,
+            problem: "its hash is not 64 lowercase hex characters".into(),
+        })?;
+        hashes.push(hash);
+        expected += 1;
+    }
+    if expected <= last_seq {
+        return Err(StoreError::Corrupt {
+            seq: expected,
+            problem: "missing from the log".into(),
+        });
+    }
+    Ok(hashes)
 }

@@ -5,12 +5,13 @@ use std::ops::ControlFlow;
 use rusqlite::OptionalExtension;
 
 use crate::error::StoreError;
+use crate::merkle::Hash;
 use crate::stored::StoredEvent;
 use crate::types::{EventId, PlanKey};
 
 use super::connection::Readers;
 use super::database::Database;
-use super::reads::LogReads;
+use super::reads::{LogReads, collect_event_hashes};
 use super::rows::{EventRow, event_by_id, read_head};
 use super::scan::{Unreadable, events_page, replay_rows, scan_events};
 use super::types::{EventFilter, Head};
@@ -76,5 +77,21 @@ impl LogReads for Readers {
 
     fn replay_rows(&self, on_replay: &mut dyn FnMut(&EventRow<'_>)) -> Result<(), StoreError> {
         replay_rows(self, on_replay)
+    }
+
+    fn event_hashes(&self, first_seq: u64, last_seq: u64) -> Result<Vec<Hash>, StoreError> {
+        self.with(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT seq, hash FROM events WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq",
+            )?;
+            let rows = statement.query_map([first_seq as i64, last_seq as i64], |row| {
+                Ok((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?))
+            })?;
+            collect_event_hashes(
+                first_seq,
+                last_seq,
+                rows.map(|row| row.map_err(StoreError::from)),
+            )
+        })
     }
 }

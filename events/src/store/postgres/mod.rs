@@ -104,6 +104,41 @@ fn cannot_open(database: &Database, error: StoreError) -> StoreError {
     StoreError::Io(format!("cannot connect to {database}: {error}"))
 }
 
+/// The checkpoints' signing key kept in the database at `url` (written as
+/// `SigningKey::to_private_text` writes it): the one stored, or else `fresh`, stored now. Two
+/// instances starting at once store one key between them and both read it.
+pub fn signing_key_text(url: &str, fresh: &str) -> Result<String, StoreError> {
+    let mut client = connect(url)?;
+    schema::migrate(&mut client)?;
+    client.execute(
+        "INSERT INTO acta_signing_key (private_key) VALUES ($1) ON CONFLICT DO NOTHING",
+        &[&fresh],
+    )?;
+    Ok(client
+        .query_one("SELECT private_key FROM acta_signing_key", &[])?
+        .get(0))
+}
+
+/// The signing key kept in the database at `url`, if one is (for `acta verify --checkpoint`,
+/// which writes nothing).
+pub fn stored_signing_key_text(url: &str) -> Result<Option<String>, StoreError> {
+    let mut client = connect(url)?;
+    schema::check_is_acta(&mut client, &Database::Postgres(url.to_owned()).to_string())?;
+    let has_table: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = 'acta_signing_key')",
+            &[],
+        )?
+        .get(0);
+    if !has_table {
+        return Ok(None);
+    }
+    Ok(client
+        .query_opt("SELECT private_key FROM acta_signing_key", &[])?
+        .map(|row| row.get(0)))
+}
+
 /// Creates the empty database `name` on the server `url` points at, and returns the URL of the
 /// new database: for tests, and scripts that give each province a database of its own. `name`
 /// is letters, digits and `_`.

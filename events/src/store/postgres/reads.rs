@@ -9,11 +9,12 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 
 use crate::error::StoreError;
+use crate::merkle::Hash;
 use crate::stored::{GENESIS_HASH, StoredEvent};
 use crate::types::{EventId, PlanKey};
 
 use super::super::database::Database;
-use super::super::reads::LogReads;
+use super::super::reads::{LogReads, collect_event_hashes};
 use super::super::rows::{
     Columns, EVENT_COLUMNS, EventRow, column_name, event_from_row, event_row,
 };
@@ -340,6 +341,25 @@ impl LogReads for Readers {
     fn replay_rows(&self, on_replay: &mut dyn FnMut(&EventRow<'_>)) -> Result<(), StoreError> {
         self.replay_rows_up_to(u64::MAX, on_replay)
     }
+
+    fn event_hashes(&self, first_seq: u64, last_seq: u64) -> Result<Vec<Hash>, StoreError> {
+        self.with(|client| {
+            let (first, last) = (as_bigint(first_seq), as_bigint(last_seq));
+            let rows = client.query(
+                "SELECT seq, hash FROM events WHERE seq >= $1 AND seq <= $2 ORDER BY seq",
+                &[&first, &last],
+            )?;
+            collect_event_hashes(
+                first_seq,
+                last_seq,
+                rows.iter().map(|row| {
+                    let seq: i64 = row.try_get(0)?;
+                    let hash: String = row.try_get(1)?;
+                    Ok((u64::try_from(seq).unwrap_or(0), hash))
+                }),
+            )
+        })
+    }
 }
 
 /// The reads of a log up to one `seq`: what the replay at open reads, so that the publisher
@@ -393,5 +413,8 @@ impl LogReads for UpTo<'_> {
     }
     fn replay_rows(&self, on_replay: &mut dyn FnMut(&EventRow<'_>)) -> Result<(), StoreError> {
         self.readers.replay_rows_up_to(self.up_to, on_replay)
+    }
+    fn event_hashes(&self, first_seq: u64, last_seq: u64) -> Result<Vec<Hash>, StoreError> {
+        self.readers.event_hashes(first_seq, last_seq)
     }
 }

@@ -92,6 +92,15 @@ const MIGRATIONS: &[&str] = &[
         revoked_at TEXT
     );
     "#,
+    // 3: the key checkpoints are signed with, as `SigningKey::to_private_text` writes it: one
+    // row, stored by the first instance that starts, so that every instance signs alike
+    // (docs/DESIGN.md, "Where does the checkpoints' signing key live?").
+    r#"
+    CREATE TABLE acta_signing_key (
+        only_row    BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+        private_key TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.
