@@ -66,6 +66,61 @@ pub(crate) fn event_from_row(row: &impl Columns) -> Result<StoredEvent, StoreErr
     })
 }
 
+/// Events per chunk handed to a scan's visitor.
+const SCAN_CHUNK_EVENTS: usize = 4096;
+
+/// The events of a scan, read row by row from either back end and handed to `visit` in chunks,
+/// in `seq` order. A row that cannot be read (edited behind the store's back) is skipped when
+/// `skip_unreadable` (the replay and catch-up: verification names it), else the scan hands over
+/// what it read before it and fails naming it (`export`).
+pub(crate) struct Chunks<'v> {
+    chunk: Vec<StoredEvent>,
+    skip_unreadable: bool,
+    visit: &'v mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
+}
+
+impl<'v> Chunks<'v> {
+    pub(crate) fn new(
+        skip_unreadable: bool,
+        visit: &'v mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
+    ) -> Chunks<'v> {
+        Chunks {
+            chunk: Vec::with_capacity(SCAN_CHUNK_EVENTS),
+            skip_unreadable,
+            visit,
+        }
+    }
+
+    /// Takes the next row.
+    pub(crate) fn push(&mut self, row: &impl Columns) -> Result<(), StoreError> {
+        match event_from_row(row) {
+            Ok(event) => self.chunk.push(event),
+            Err(StoreError::Corrupt { .. }) if self.skip_unreadable => return Ok(()),
+            Err(error) => {
+                self.hand_over()?;
+                return Err(error);
+            }
+        }
+        if self.chunk.len() == SCAN_CHUNK_EVENTS {
+            self.hand_over()?;
+        }
+        Ok(())
+    }
+
+    /// Hands over the rest, once every row was taken.
+    pub(crate) fn finish(mut self) -> Result<(), StoreError> {
+        self.hand_over()
+    }
+
+    fn hand_over(&mut self) -> Result<(), StoreError> {
+        if !self.chunk.is_empty() {
+            (self.visit)(&self.chunk)?;
+            self.chunk.clear();
+        }
+        Ok(())
+    }
+}
+
 /// Text column `index` of an event row. A value of another type, or text that is not UTF-8,
 /// was put there behind the store's back: the row is corrupt (skipped at start-up, named by
 /// verification), not a failure of the whole scan.

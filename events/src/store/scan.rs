@@ -7,7 +7,7 @@ use crate::error::StoreError;
 use crate::stored::StoredEvent;
 
 use super::connection::Readers;
-use super::rows::{EVENT_COLUMNS, EventRow, event_from_row, event_row};
+use super::rows::{Chunks, EVENT_COLUMNS, EventRow, event_from_row, event_row};
 use super::types::EventFilter;
 
 /// Feeds every stored event to `on_replay` as an [`EventRow`], in `seq` order, skipping the rows
@@ -57,9 +57,6 @@ pub(super) fn events_page(
     Ok(events)
 }
 
-/// Events per chunk handed to a scan's visitor.
-const SCAN_CHUNK_EVENTS: usize = 4096;
-
 /// What a scan does with a row it cannot read (one edited behind the store's back).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Unreadable {
@@ -80,25 +77,9 @@ pub(super) fn scan_events(
         "SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq"
     ))?;
     let mut rows = statement.query([i64::try_from(after_seq).unwrap_or(i64::MAX)])?;
-    let mut chunk = Vec::with_capacity(SCAN_CHUNK_EVENTS);
+    let mut chunks = Chunks::new(unreadable == Unreadable::Skip, visit);
     while let Some(row) = rows.next()? {
-        match (event_from_row(row), unreadable) {
-            (Ok(event), _) => chunk.push(event),
-            (Err(StoreError::Corrupt { .. }), Unreadable::Skip) => continue,
-            (Err(error), _) => {
-                if !chunk.is_empty() {
-                    visit(&chunk)?;
-                }
-                return Err(error);
-            }
-        }
-        if chunk.len() == SCAN_CHUNK_EVENTS {
-            visit(&chunk)?;
-            chunk.clear();
-        }
+        chunks.push(row)?;
     }
-    if !chunk.is_empty() {
-        visit(&chunk)?;
-    }
-    Ok(())
+    chunks.finish()
 }

@@ -237,17 +237,17 @@ impl Transactions for SqliteTransactions {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
-                row.seq,
-                row.id,
-                row.event_type,
-                row.plan,
-                row.version,
-                row.occurred_on,
-                row.date_precision,
-                row.recorded_at,
-                row.actor,
-                row.data,
-                row.evidence,
+                row.hashed.seq,
+                row.hashed.id,
+                row.hashed.event_type,
+                row.hashed.plan,
+                row.hashed.version,
+                row.hashed.occurred_on,
+                row.hashed.date_precision,
+                row.hashed.recorded_at,
+                row.hashed.actor,
+                row.hashed.canonical_data,
+                row.hashed.canonical_evidence,
                 row.prev_hash,
                 row.hash,
                 row.target,
@@ -259,7 +259,10 @@ impl Transactions for SqliteTransactions {
                     if failure.code == rusqlite::ErrorCode::ConstraintViolation
                         && message.contains("events.id") =>
                 {
-                    AppendError::conflict("/id", format!("event {} is already stored", row.id))
+                    AppendError::conflict(
+                        "/id",
+                        format!("event {} is already stored", row.hashed.id),
+                    )
                 }
                 other => AppendError::from(other),
             })?;

@@ -75,20 +75,10 @@ pub(super) trait Transactions: Send + 'static {
     fn reload(&mut self) -> Result<WriterState, StoreError>;
 }
 
-/// One event's row as the back end writes it: every column, each rendered once for both the
-/// row and the hash.
+/// One event's row as the back end writes it: the text its hash is computed over, each column
+/// rendered once for both, then its place in the chain and the event it targets.
 pub(super) struct NewRow<'a> {
-    pub(super) seq: u64,
-    pub(super) id: &'a str,
-    pub(super) event_type: &'a str,
-    pub(super) plan: &'a str,
-    pub(super) version: u64,
-    pub(super) occurred_on: &'a str,
-    pub(super) date_precision: &'a str,
-    pub(super) recorded_at: &'a str,
-    pub(super) actor: &'a str,
-    pub(super) data: &'a str,
-    pub(super) evidence: Option<&'a str>,
+    pub(super) hashed: HashedText<'a>,
     pub(super) prev_hash: &'a str,
     pub(super) hash: &'a str,
     /// The event a correction or retraction targets.
@@ -453,7 +443,7 @@ impl<T: Transactions> Writer<T> {
         let id_text = id.to_string();
         let occurred_on_text = stored.occurred_on.to_string();
         let evidence_text = event.evidence.as_ref().map(Evidence::canonical_json);
-        stored.hash = HashedText {
+        let hashed = HashedText {
             seq: stored.seq,
             id: &id_text,
             event_type: stored.event_type.as_str(),
@@ -465,8 +455,8 @@ impl<T: Transactions> Writer<T> {
             actor,
             canonical_data: &event.data_canonical,
             canonical_evidence: evidence_text.as_deref(),
-        }
-        .hash(&stored.prev_hash, &mut self.hash_buffer);
+        };
+        stored.hash = hashed.hash(&stored.prev_hash, &mut self.hash_buffer);
         if let Some(recorded) = &event.recorded
             && recorded.hash != stored.hash
         {
@@ -485,17 +475,7 @@ impl<T: Transactions> Writer<T> {
             _ => None,
         };
         self.transactions.insert(&NewRow {
-            seq: stored.seq,
-            id: &id_text,
-            event_type: stored.event_type.as_str(),
-            plan: stored.plan.as_str(),
-            version: stored.version,
-            occurred_on: &occurred_on_text,
-            date_precision: stored.date_precision.as_str(),
-            recorded_at: &recorded_text,
-            actor,
-            data: &event.data_canonical,
-            evidence: evidence_text.as_deref(),
+            hashed,
             prev_hash: &stored.prev_hash,
             hash: &stored.hash,
             target: target.as_deref(),

@@ -42,17 +42,19 @@ impl Pending {
     }
 
     pub(super) fn push(&mut self, row: &NewRow<'_>) {
-        self.seq.push(as_bigint(row.seq));
-        self.id.push(row.id.to_owned());
-        self.event_type.push(row.event_type.to_owned());
-        self.plan.push(row.plan.to_owned());
-        self.version.push(as_bigint(row.version));
-        self.occurred_on.push(row.occurred_on.to_owned());
-        self.date_precision.push(row.date_precision.to_owned());
-        self.recorded_at.push(row.recorded_at.to_owned());
-        self.actor.push(row.actor.to_owned());
-        self.data.push(row.data.to_owned());
-        self.evidence.push(row.evidence.map(str::to_owned));
+        let hashed = &row.hashed;
+        self.seq.push(as_bigint(hashed.seq));
+        self.id.push(hashed.id.to_owned());
+        self.event_type.push(hashed.event_type.to_owned());
+        self.plan.push(hashed.plan.to_owned());
+        self.version.push(as_bigint(hashed.version));
+        self.occurred_on.push(hashed.occurred_on.to_owned());
+        self.date_precision.push(hashed.date_precision.to_owned());
+        self.recorded_at.push(hashed.recorded_at.to_owned());
+        self.actor.push(hashed.actor.to_owned());
+        self.data.push(hashed.canonical_data.to_owned());
+        self.evidence
+            .push(hashed.canonical_evidence.map(str::to_owned));
         self.prev_hash.push(row.prev_hash.to_owned());
         self.hash.push(row.hash.to_owned());
         self.target.push(row.target.map(str::to_owned));

@@ -16,7 +16,7 @@ use crate::types::{EventId, PlanKey};
 use super::super::database::Database;
 use super::super::reads::{LogReads, collect_event_hashes};
 use super::super::rows::{
-    Columns, EVENT_COLUMNS, EventRow, column_name, event_from_row, event_row,
+    Chunks, Columns, EVENT_COLUMNS, EventRow, column_name, event_from_row, event_row,
 };
 use super::super::types::{EventFilter, Head};
 use super::super::verify::{ChainCheck, VerifyReport};
@@ -24,9 +24,6 @@ use super::connect::connect;
 
 /// Most idle read connections kept open.
 const READERS_IDLE_MAX: usize = 16;
-
-/// Events per chunk handed to a scan's visitor.
-const SCAN_CHUNK_EVENTS: usize = 4096;
 
 impl Columns for postgres::Row {
     fn integer(&self, index: usize) -> Result<u64, StoreError> {
@@ -122,27 +119,11 @@ impl Readers {
             let (after, until) = (as_bigint(after_seq), as_bigint(up_to));
             let params: [&(dyn ToSql + Sync); 2] = [&after, &until];
             let mut rows = client.query_raw(&sql, params)?;
-            let mut chunk = Vec::with_capacity(SCAN_CHUNK_EVENTS);
+            let mut chunks = Chunks::new(skip_unreadable, visit);
             while let Some(row) = rows.next()? {
-                match event_from_row(&row) {
-                    Ok(event) => chunk.push(event),
-                    Err(StoreError::Corrupt { .. }) if skip_unreadable => continue,
-                    Err(error) => {
-                        if !chunk.is_empty() {
-                            visit(&chunk)?;
-                        }
-                        return Err(error);
-                    }
-                }
-                if chunk.len() == SCAN_CHUNK_EVENTS {
-                    visit(&chunk)?;
-                    chunk.clear();
-                }
+                chunks.push(&row)?;
             }
-            if !chunk.is_empty() {
-                visit(&chunk)?;
-            }
-            Ok(())
+            chunks.finish()
         })
     }
 
