@@ -421,6 +421,24 @@ impl<'a, 'e> ObjectReader<'a, 'e> {
         self.parse_present(name, value, parse)
     }
 
+    /// As [`ObjectReader::optional`], for a list or map whose problems are reported at the
+    /// entry they are in (`/data/basis/1`, `/data/participants_by_group/food`).
+    pub fn optional_inner<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&Value) -> Result<T, Inner>,
+    ) -> Option<T> {
+        let value = self.raw(name)?;
+        match parse(value) {
+            Ok(parsed) => Some(parsed),
+            Err(Inner { at, message }) => {
+                let pointer = format!("{}{at}", self.pointer_of(name));
+                self.errors.invalid(pointer, message);
+                None
+            }
+        }
+    }
+
     fn parse_present<T>(
         &mut self,
         name: &str,
@@ -546,49 +564,67 @@ pub fn date(value: &Value) -> Result<CivilDate, String> {
 pub const COLLECTION_ENTRIES_MAX: usize = 1000;
 
 /// An array of texts, each checked; the pointer of the first bad entry is reported.
-pub fn text_list(value: &Value) -> Result<Vec<Text>, String> {
+pub fn text_list(value: &Value) -> Result<Vec<Text>, Inner> {
     let Value::Array(items) = value else {
-        return Err(format!(
-            "must be an array of strings, got {}",
-            kind_of(value)
-        ));
+        return Err(format!("must be an array of strings, got {}", kind_of(value)).into());
     };
     if items.len() > COLLECTION_ENTRIES_MAX {
-        return Err(format!(
-            "must hold at most {COLLECTION_ENTRIES_MAX} entries"
-        ));
+        return Err(format!("must hold at most {COLLECTION_ENTRIES_MAX} entries").into());
     }
     items
         .iter()
         .enumerate()
-        .map(|(index, item)| text(item).map_err(|message| format!("entry {index}: {message}")))
+        .map(|(index, item)| {
+            text(item).map_err(|message| Inner {
+                at: format!("/{index}"),
+                message,
+            })
+        })
         .collect()
 }
 
 /// A map of names to counts (`participants_by_group`).
-pub fn count_map(value: &Value) -> Result<BTreeMap<Text, u64>, String> {
+pub fn count_map(value: &Value) -> Result<BTreeMap<Text, u64>, Inner> {
     let Value::Object(entries) = value else {
         return Err(format!(
             "must be an object of names to integers, got {}",
             kind_of(value)
-        ));
+        )
+        .into());
     };
     if entries.len() > COLLECTION_ENTRIES_MAX {
-        return Err(format!(
-            "must hold at most {COLLECTION_ENTRIES_MAX} entries"
-        ));
+        return Err(format!("must hold at most {COLLECTION_ENTRIES_MAX} entries").into());
     }
     entries
         .iter()
         .map(|(name, count)| {
-            let key: Text = name
-                .parse()
-                .map_err(|message| format!("name {}: {message}", quoted(name)))?;
-            let count = integer_at_least(0)(count)
-                .map_err(|message| format!("{}: {message}", quoted(name)))?;
+            let at = || format!("/{}", pointer_token(name));
+            let key: Text = name.parse().map_err(|message| Inner {
+                at: at(),
+                message: format!("this name: {message}"),
+            })?;
+            let count =
+                integer_at_least(0)(count).map_err(|message| Inner { at: at(), message })?;
             Ok((key, count))
         })
         .collect()
+}
+
+/// A problem inside a value: `at` is its JSON Pointer below the value (`/3`, `/food`; empty
+/// for the value itself), so that it is reported at the innermost field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inner {
+    pub at: String,
+    pub message: String,
+}
+
+impl From<String> for Inner {
+    fn from(message: String) -> Inner {
+        Inner {
+            at: String::new(),
+            message,
+        }
+    }
 }
 
 #[cfg(test)]

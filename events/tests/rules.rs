@@ -419,7 +419,7 @@ fn table() -> Vec<(&'static str, Value, Value, u16, &'static str)> {
                 json!({"topic": "t", "sessions": 1, "participants_by_group": {"a": -1}}),
             ),
             422,
-            "/data/participants_by_group",
+            "/data/participants_by_group/a",
         ),
         (
             "approximate is a boolean",

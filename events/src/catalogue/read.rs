@@ -123,7 +123,7 @@ fn read_decision_issued(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
     let issuer = r.required("issuer", text);
     let title = r.required("title", text);
     let kind = r.optional("kind", parsed).unwrap_or(DecisionKind::Decision);
-    let basis = r.optional("basis", text_list).unwrap_or_default();
+    let basis = r.optional_inner("basis", text_list).unwrap_or_default();
     Some(EventData::DecisionIssued(DecisionIssued {
         number: number?,
         issuer: issuer?,
@@ -160,7 +160,7 @@ fn read_training_held(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
     let topic = r.required("topic", text);
     let sessions = r.required("sessions", integer_at_least(1));
     let participants = r.optional("participants", integer_at_least(0));
-    let participants_by_group = r.optional("participants_by_group", count_map);
+    let participants_by_group = r.optional_inner("participants_by_group", count_map);
     let organisations = r.optional("organisations", integer_at_least(0));
     let approximate = r.optional("approximate", boolean).unwrap_or(false);
     Some(EventData::TrainingHeld(TrainingHeld {
