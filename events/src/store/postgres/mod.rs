@@ -124,14 +124,7 @@ pub fn signing_key_text(url: &str, fresh: &str) -> Result<String, StoreError> {
 pub fn stored_signing_key_text(url: &str) -> Result<Option<String>, StoreError> {
     let mut client = connect(url)?;
     schema::check_is_acta(&mut client, &Database::Postgres(url.to_owned()).to_string())?;
-    let has_table: bool = client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_name = 'acta_signing_key')",
-            &[],
-        )?
-        .get(0);
-    if !has_table {
+    if !schema::has_table(&mut client, &["acta_signing_key"])? {
         return Ok(None);
     }
     Ok(client

@@ -3,7 +3,7 @@
 //! which ran). The same tables as SQLite's, and the same refusals: the `events` table is only
 //! ever inserted into, enforced by triggers in the database, not only by acta's code.
 
-use postgres::Client;
+use postgres::{Client, GenericClient};
 
 use crate::error::StoreError;
 
@@ -119,30 +119,13 @@ pub(crate) fn migrate(client: &mut Client) -> Result<(), StoreError> {
              applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
          )",
     )?;
-    let version: i32 = transaction
-        .query_one("SELECT COALESCE(MAX(version), 0) FROM acta_migrations", &[])?
-        .get(0);
-    if version > current_version() {
-        return Err(StoreError::SchemaTooNew {
-            found: version as u32,
-            known: current_version() as u32,
-        });
-    }
-    if version == 0 {
-        let foreign: bool = transaction
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM information_schema.tables \
-                 WHERE table_schema = current_schema() AND table_name IN ('events', 'tokens'))",
-                &[],
-            )?
-            .get(0);
-        if foreign {
-            return Err(StoreError::Refused(
-                "this PostgreSQL database has an events or tokens table that acta did not make \
-                 (no acta_migrations record): use an empty database for acta"
-                    .into(),
-            ));
-        }
+    let version = applied_version(&mut transaction)?;
+    if version == 0 && has_table(&mut transaction, &["events", "tokens"])? {
+        return Err(StoreError::Refused(
+            "this PostgreSQL database has an events or tokens table that acta did not make \
+             (no acta_migrations record): use an empty database for acta"
+                .into(),
+        ));
     }
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         transaction.batch_execute(migration)?;
@@ -157,19 +140,17 @@ pub(crate) fn migrate(client: &mut Client) -> Result<(), StoreError> {
 
 /// Refuses, for reading, a database that holds no acta record.
 pub(crate) fn check_is_acta(client: &mut Client, shown_as: &str) -> Result<(), StoreError> {
-    let has_log: bool = client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_name = 'acta_migrations')",
-            &[],
-        )?
-        .get(0);
-    if !has_log {
+    if !has_table(client, &["acta_migrations"])? {
         return Err(StoreError::Refused(format!(
             "{shown_as} holds no acta record (no acta_migrations table): a wrong or empty \
              database"
         )));
     }
+    applied_version(client).map(drop)
+}
+
+/// The last migration applied (0 for none); a version newer than this build knows is refused.
+fn applied_version(client: &mut impl GenericClient) -> Result<i32, StoreError> {
     let version: i32 = client
         .query_one("SELECT COALESCE(MAX(version), 0) FROM acta_migrations", &[])?
         .get(0);
@@ -179,5 +160,19 @@ pub(crate) fn check_is_acta(client: &mut Client, shown_as: &str) -> Result<(), S
             known: current_version() as u32,
         });
     }
-    Ok(())
+    Ok(version)
+}
+
+/// Whether the database's current schema has a table of any of these names.
+pub(crate) fn has_table(
+    client: &mut impl GenericClient,
+    names: &[&str],
+) -> Result<bool, StoreError> {
+    Ok(client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = ANY($1))",
+            &[&names],
+        )?
+        .get(0))
 }
