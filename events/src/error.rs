@@ -32,6 +32,13 @@ pub enum AppendError {
     /// be sent.
     #[error("{0}")]
     Unavailable(String),
+    /// `503`: the commit failed on the disk after the database had begun to write it (an I/O
+    /// error writing or syncing SQLite's WAL), so whether its events are stored is not known
+    /// until the database is opened again. The writer refuses every append from then on (see
+    /// DESIGN.md, "A failing disk"); the message names the events as they would be stored, and a
+    /// retry with the same `id` after the restart settles it.
+    #[error("{0}")]
+    InDoubt(String),
     /// `503`: the log is shutting down.
     #[error("the event log is closed")]
     Closed,

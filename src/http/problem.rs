@@ -87,6 +87,11 @@ pub enum ApiError {
     /// beyond what an operator must know: an I/O error, a damaged file, a lock).
     #[error("{0}")]
     StorageUnavailable(String),
+    /// `503`: the commit failed on the disk midway, so whether this request's events are stored
+    /// is not known until the database is opened again; a retry with the same `id` then settles
+    /// it.
+    #[error("{0}")]
+    CommitInDoubt(String),
     /// `507`: the disk holding the database is full; nothing was stored.
     #[error("{0}")]
     InsufficientStorage(String),
@@ -125,9 +130,10 @@ impl ApiError {
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable | ApiError::Busy(_) | ApiError::StorageUnavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::Unavailable
+            | ApiError::Busy(_)
+            | ApiError::StorageUnavailable(_)
+            | ApiError::CommitInDoubt(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -151,6 +157,7 @@ impl ApiError {
             ApiError::Unavailable => "urn:acta:problem:unavailable",
             ApiError::Busy(_) => "urn:acta:problem:busy",
             ApiError::StorageUnavailable(_) => "urn:acta:problem:storage-unavailable",
+            ApiError::CommitInDoubt(_) => "urn:acta:problem:commit-in-doubt",
             ApiError::InsufficientStorage(_) => "urn:acta:problem:insufficient-storage",
             ApiError::Internal(_) => "urn:acta:problem:internal",
         }
@@ -283,6 +290,7 @@ impl From<AppendError> for ApiError {
             AppendError::Storage(cause) => ApiError::Internal(cause),
             AppendError::StorageFull(cause) => ApiError::InsufficientStorage(cause),
             AppendError::Unavailable(cause) => ApiError::StorageUnavailable(cause),
+            AppendError::InDoubt(cause) => ApiError::CommitInDoubt(cause),
             AppendError::Closed => ApiError::Unavailable,
             batch @ AppendError::InBatch { .. } => batch.with_batch_pointers().into(),
         }

@@ -79,6 +79,17 @@ impl Server {
 
     /// As [`Server::start_on`], logging what `rust_log` (the `RUST_LOG` filter) lets through.
     pub fn start_logging(db: &Path, extra: &[&str], rust_log: &str) -> Server {
+        Server::start_in(db, extra, rust_log, &[])
+    }
+
+    /// As [`Server::start_logging`], with `env` set in the server's environment (e.g. a
+    /// fault-injecting `LD_PRELOAD`).
+    pub fn start_in(
+        db: &Path,
+        extra: &[&str],
+        rust_log: &str,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Server {
         let mut child = Command::new(BINARY)
             .args(["serve", "--addr", "127.0.0.1:0", "--db"])
             .arg(db)
@@ -87,6 +98,7 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .env("RUST_LOG", rust_log)
+            .envs(env.iter().copied())
             .spawn()
             .expect("acta starts");
         let (stdout_sender, stdout_lines) = mpsc::channel();

@@ -301,8 +301,24 @@ impl Transactions for SqliteTransactions {
         Ok(())
     }
 
+    /// An I/O error at `COMMIT` comes after SQLite may have written the group's frames to the
+    /// WAL: it rolls the transaction back in memory, but the frames can be in the file, and
+    /// SQLite's recovery at the next open would find them. Its outcome is in doubt
+    /// ([`AppendError::InDoubt`]), never a plain failure.
     fn commit(&mut self, _head: &Head) -> Result<(), AppendError> {
-        self.control("COMMIT")
+        match self.connection.prepare_cached("COMMIT")?.execute([]) {
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(failure, message))
+                if failure.code == rusqlite::ErrorCode::SystemIoFailure =>
+            {
+                Err(AppendError::InDoubt(format!(
+                    "{}, SQLite's extended code {}",
+                    message.unwrap_or_else(|| failure.to_string()),
+                    failure.extended_code
+                )))
+            }
+            Err(other) => Err(other.into()),
+        }
     }
 
     fn rollback(&mut self) {

@@ -178,6 +178,7 @@ pub(super) fn spawn<T: Transactions>(
         state,
         hash_buffer: String::with_capacity(1024),
         stale: false,
+        group_base: 0,
         clock,
         publisher,
         health,
@@ -203,6 +204,8 @@ struct Writer<T> {
     /// Set when a failed commit left `state` unknown: the next group reloads it inside its
     /// transaction before appending anything.
     stale: bool,
+    /// The head's `seq` when the current group's transaction began: its events come after it.
+    group_base: u64,
     clock: Clock,
     publisher: Arc<Publisher>,
     health: Arc<health::Health>,
@@ -240,6 +243,15 @@ impl<T: Transactions> Writer<T> {
         let mut committed = Vec::new();
         let outcome = self.apply_group(requests, &mut results, &mut missed, &mut committed);
         let failure = outcome.err();
+        if let Some(AppendError::InDoubt(cause)) = &failure {
+            let answers = self.answers_in_doubt(cause, results);
+            self.undo_group(failure.as_ref().expect("a failure"));
+            self.publisher.publish(missed);
+            for (reply, answer) in replies.into_iter().zip(answers) {
+                reply(answer);
+            }
+            return;
+        }
         if let Some(failure) = &failure {
             self.undo_group(failure);
             // Events caught up with are durable; only this group's are not.
@@ -287,6 +299,7 @@ impl<T: Transactions> Writer<T> {
             self.transactions
                 .begin(&mut self.state, self.stale, self.publisher.wants_events())?;
         self.stale = false;
+        self.group_base = self.state.head.seq;
         // Stamped after the head is known: never before one another writer just committed.
         let now = &self.stamp();
         // A request alone in its group (every import batch) is undone, if refused, by rolling
@@ -338,6 +351,64 @@ impl<T: Transactions> Writer<T> {
             }
             false => self.transactions.commit(&self.state.head),
         }
+    }
+
+    /// The answers of a group whose commit failed midway on the disk (see
+    /// [`AppendError::InDoubt`]), and the writer's refusal from now on. A request whose events
+    /// were all stored before this group (repeats) keeps its answer; one refused keeps its
+    /// refusal, since nothing of it was written; every other is told which of its events may be
+    /// stored, as they would be.
+    fn answers_in_doubt(
+        &self,
+        cause: &str,
+        results: Vec<Result<AppendOutcome, AppendError>>,
+    ) -> Vec<Result<AppendOutcome, AppendError>> {
+        let base = self.group_base;
+        let mut doubtful_seqs = (u64::MAX, 0);
+        let answers = results
+            .into_iter()
+            .map(|result| {
+                let outcome = result?;
+                let doubtful: Vec<&StoredEvent> = outcome
+                    .events
+                    .iter()
+                    .filter(|event| event.seq > base)
+                    .collect();
+                if doubtful.is_empty() {
+                    return Ok(outcome);
+                }
+                for event in &doubtful {
+                    doubtful_seqs = (
+                        doubtful_seqs.0.min(event.seq),
+                        doubtful_seqs.1.max(event.seq),
+                    );
+                }
+                let named = doubtful
+                    .iter()
+                    .map(|event| format!("seq {} id {} hash {}", event.seq, event.id, event.hash))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Err(AppendError::InDoubt(format!(
+                    "the disk failed while the database committed this request ({cause}): it \
+                     may or may not hold its events ({named}). acta now refuses appends until \
+                     it is restarted on a repaired disk; then send the same request again with \
+                     the same id: it is answered with the stored event if the commit survived, \
+                     or stored now"
+                )))
+            })
+            .collect();
+        let events = match doubtful_seqs {
+            (first, last) if first <= last => format!("events {first}..={last}"),
+            _ => "a group of repeats".to_owned(),
+        };
+        let refusal = format!(
+            "the disk failed while the database committed {events} ({cause}): whether they \
+             are stored is known only when the database is opened again. Appends are refused \
+             until acta is restarted on a repaired disk; reads go on"
+        );
+        eprintln!("acta: {refusal}");
+        self.health.refuse(refusal);
+        answers
     }
 
     /// After a failed group: roll back what is left of it and reload the state, and look
