@@ -345,3 +345,54 @@ fn refused_requests_in_one_group_leave_no_row_and_the_rest_commit() {
     );
     assert_gapless_and_verified(&server, &events);
 }
+
+/// A log longer than one read statement (50,000 rows) is read whole, in order, by every reader
+/// that reads it all: the start of `serve` (its replay and the Merkle tree), `verify` and
+/// `export`. At 5,000,000 events one statement outlived the statement timeout.
+#[test]
+fn a_log_longer_than_one_read_statement_is_read_whole() {
+    let Some(db) = common::postgres_database() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record.jsonl");
+    let events = 120_000;
+    let written = common::acta(&[
+        "bench",
+        "--events",
+        &events.to_string(),
+        "--write-workload",
+        record.to_str().unwrap(),
+    ]);
+    assert!(written.status.success(), "{written:?}");
+    let imported = common::acta(&["import", "--db", &db, record.to_str().unwrap()]);
+    assert!(imported.status.success(), "{imported:?}");
+
+    let verified = common::acta(&["verify", "--db", &db, "--json"]);
+    assert!(verified.status.success(), "{verified:?}");
+    let report: Value = serde_json::from_slice(&verified.stdout).unwrap();
+    assert_eq!(report["checked"], events, "{report}");
+    assert_eq!(report["ok"], true, "{report}");
+
+    let exported = common::acta(&["export", "--db", &db]);
+    assert!(exported.status.success());
+    let seqs: Vec<u64> = exported
+        .stdout
+        .split(|&byte| byte == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice::<Value>(line).unwrap()["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, (1..=events).collect::<Vec<u64>>(), "every event, in order");
+
+    let server = Server::start_new(Path::new(&db), &[]);
+    assert_eq!(server.head()["seq"], events);
+    // The tree is built after the server listens: `503 busy` until then.
+    let built = wait_until(Duration::from_secs(120), || {
+        let reply = server.send("GET", "/v1/checkpoint", Some(&server.token), None);
+        assert!([200, 503].contains(&reply.status), "{:?}", reply.body);
+        reply.status == 200
+    });
+    assert!(built.is_some(), "the Merkle tree is built");
+    let (status, proof) = server.get(&format!("/v1/proof/inclusion?seq={events}&size={events}"));
+    assert_eq!(status, 200, "the tree holds the last event: {proof}");
+}

@@ -298,6 +298,21 @@ impl Server {
         }
     }
 
+    /// Whether the server prints a line on stderr containing `needle` within `patience`
+    /// (looking at the lines since it listened, or since the last look).
+    pub fn says_within(&self, needle: &str, patience: Duration) -> bool {
+        let lines = self.stderr.lock().unwrap();
+        let deadline = std::time::Instant::now() + patience;
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
     /// The lines the server printed on stderr since it listened (or since the last call), waiting
     /// up to `quiet` for each next one.
     pub fn stderr_lines(&self, quiet: Duration) -> Vec<String> {

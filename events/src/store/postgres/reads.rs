@@ -25,6 +25,43 @@ use super::connect::connect;
 /// Most idle read connections kept open.
 const READERS_IDLE_MAX: usize = 16;
 
+/// The log is read in statements of at most this many rows, each its own: one statement over
+/// the whole log outlived `statement_timeout` at 5,000,000 events (the start-up of `serve` was
+/// refused), and held one snapshot for minutes. Rows are never changed, so reading a range in
+/// parts reads the same rows as one statement would.
+const ROWS_PER_STATEMENT: i64 = 50_000;
+
+/// Every row of `columns` (the first of which is `seq`) with `after < seq <= up_to`, in `seq`
+/// order, read [`ROWS_PER_STATEMENT`] at a time, until `visit` breaks.
+fn for_each_row(
+    client: &mut Client,
+    columns: &str,
+    after: u64,
+    up_to: u64,
+    visit: &mut dyn FnMut(&postgres::Row) -> Result<ControlFlow<()>, StoreError>,
+) -> Result<(), StoreError> {
+    let statement = client.prepare(&format!(
+        "SELECT {columns} FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
+    ))?;
+    let mut after = as_bigint(after);
+    let until = as_bigint(up_to);
+    loop {
+        let params: [&(dyn ToSql + Sync); 3] = [&after, &until, &ROWS_PER_STATEMENT];
+        let mut rows = client.query_raw(&statement, params)?;
+        let mut read = 0;
+        while let Some(row) = rows.next()? {
+            read += 1;
+            after = row.try_get(0)?;
+            if visit(&row)?.is_break() {
+                return Ok(());
+            }
+        }
+        if read < ROWS_PER_STATEMENT {
+            return Ok(());
+        }
+    }
+}
+
 impl Columns for postgres::Row {
     fn integer(&self, index: usize) -> Result<u64, StoreError> {
         let value: i64 = self.try_get(index)?;
@@ -113,16 +150,10 @@ impl Readers {
         visit: &mut dyn FnMut(&[StoredEvent]) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         self.with(|client| {
-            let sql = format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq"
-            );
-            let (after, until) = (as_bigint(after_seq), as_bigint(up_to));
-            let params: [&(dyn ToSql + Sync); 2] = [&after, &until];
-            let mut rows = client.query_raw(&sql, params)?;
             let mut chunks = Chunks::new(skip_unreadable, visit);
-            while let Some(row) = rows.next()? {
-                chunks.push(&row)?;
-            }
+            for_each_row(client, EVENT_COLUMNS, after_seq, up_to, &mut |row| {
+                chunks.push(row).map(|()| ControlFlow::Continue(()))
+            })?;
             chunks.finish()
         })
     }
@@ -133,18 +164,14 @@ impl Readers {
         on_replay: &mut dyn FnMut(&EventRow<'_>),
     ) -> Result<(), StoreError> {
         self.with(|client| {
-            let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq <= $1 ORDER BY seq");
-            let until = as_bigint(up_to);
-            let params: [&(dyn ToSql + Sync); 1] = [&until];
-            let mut rows = client.query_raw(&sql, params)?;
-            while let Some(row) = rows.next()? {
-                match event_row(&row) {
+            for_each_row(client, EVENT_COLUMNS, 0, up_to, &mut |row| {
+                match event_row(row) {
                     Ok(event) => on_replay(&event),
-                    Err(StoreError::Corrupt { .. }) => continue,
+                    Err(StoreError::Corrupt { .. }) => {}
                     Err(error) => return Err(error),
                 }
-            }
-            Ok(())
+                Ok(ControlFlow::Continue(()))
+            })
         })
     }
 }
@@ -290,16 +317,17 @@ impl LogReads for Readers {
                     .transpose()?,
             };
             let mut check = ChainCheck::after(previous, hash_at_previous_head.as_deref());
-            let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > $1 ORDER BY seq");
-            let after = as_bigint(check.report.head_seq);
-            let params: [&(dyn ToSql + Sync); 1] = [&after];
-            let mut rows = client.query_raw(&sql, params)?;
-            while let Some(row) = rows.next()? {
-                if check.row(&row, progress)?.is_break() {
-                    return Ok(check.report);
-                }
+            let mut stopped = false;
+            let after = check.report.head_seq;
+            for_each_row(client, EVENT_COLUMNS, after, u64::MAX, &mut |row| {
+                let flow = check.row(row, progress)?;
+                stopped = flow.is_break();
+                Ok(flow)
+            })?;
+            match stopped {
+                true => Ok(check.report),
+                false => Ok(check.finish(progress)),
             }
-            Ok(check.finish(progress))
         })
     }
 
@@ -325,20 +353,15 @@ impl LogReads for Readers {
 
     fn event_hashes(&self, first_seq: u64, last_seq: u64) -> Result<Vec<Hash>, StoreError> {
         self.with(|client| {
-            let (first, last) = (as_bigint(first_seq), as_bigint(last_seq));
-            let rows = client.query(
-                "SELECT seq, hash FROM events WHERE seq >= $1 AND seq <= $2 ORDER BY seq",
-                &[&first, &last],
-            )?;
-            collect_event_hashes(
-                first_seq,
-                last_seq,
-                rows.iter().map(|row| {
-                    let seq: i64 = row.try_get(0)?;
-                    let hash: String = row.try_get(1)?;
-                    Ok((u64::try_from(seq).unwrap_or(0), hash))
-                }),
-            )
+            let mut rows = Vec::new();
+            let after = first_seq.saturating_sub(1);
+            for_each_row(client, "seq, hash", after, last_seq, &mut |row| {
+                let seq: i64 = row.try_get(0)?;
+                let hash: String = row.try_get(1)?;
+                rows.push(Ok((u64::try_from(seq).unwrap_or(0), hash)));
+                Ok(ControlFlow::Continue(()))
+            })?;
+            collect_event_hashes(first_seq, last_seq, rows.into_iter())
         })
     }
 }

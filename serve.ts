@@ -1,0 +1,1 @@
+ /dev/fd/3: line 107: ./acta: No such file or directory
