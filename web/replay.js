@@ -9,6 +9,8 @@ import { sourceClass, sourcesOf } from './charts.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 export const REPLAY_STAGES = ['allocated', 'disbursed'];
+/** Most years the axis runs through one by one. */
+const YEARS_SPANNED_MAX = 40;
 
 function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG, tag);
@@ -39,7 +41,11 @@ export function cumulative(byYear, years, sources) {
 /** The years and sources the chart spans: those of the whole record and of the date shown. */
 export function replaySpan(whole, shown) {
   const rows = [...whole, ...shown];
-  const years = [...new Set(rows.map((row) => row.fiscal_year))].sort((a, b) => a - b);
+  const present = [...new Set(rows.map((row) => row.fiscal_year))].sort((a, b) => a - b);
+  // Every year from the first to the last, so that time runs evenly along the axis (a year
+  // without money is a flat step); a span too long to label is cut to the years with money.
+  const span = present.length ? present.at(-1) - present[0] + 1 : 0;
+  const years = span > 0 && span <= YEARS_SPANNED_MAX ? Array.from({ length: span }, (_, i) => present[0] + i) : present;
   return { years, sources: sourcesOf(rows) };
 }
 
@@ -101,7 +107,10 @@ export function replayChart(whole, shown, asOf, width, dateLabel) {
         }, s('title', {}, `${t(`source.${source}`)} · ${t(`stage.${stage}`)} ${t('replay.to_year', { year })}: ${formatMoney(value)}`)));
       }
     }
+    // Every year labelled where there is room, else every other one (always the last).
+    const every = plotWidth / Math.max(1, years.length) < 36 ? 2 : 1;
     for (const [index, year] of years.entries()) {
+      if ((years.length - 1 - index) % every !== 0) continue;
       svg.append(s('text', { x: x(index), y: y0 + top + panelHeight + 16, 'text-anchor': 'middle', class: 'replay-year' }, String(year)));
     }
     if (asOfYear !== null) {

@@ -727,7 +727,7 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await own.locator('#log-plan').selectOption(plan);
     await own.locator('#log-load').click();
     await own.waitForFunction(() => document.querySelectorAll('#event-log [data-testid=event-row]').length === 9);
-    assert.match(normalize(await own.locator('#event-log').textContent()), /"amount":9007199254740991/, 'the log shows the amount');
+    assert.match(normalize(await own.locator('#event-log').textContent()), /"amount": ?9007199254740991/, 'the log shows the amount');
     assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
   }, { independent: true });
 
@@ -1000,7 +1000,7 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     const at2012 = await points();
     assert.deepEqual(at2012, Object.fromEntries(Object.entries(await expected('2012-12-31', 2012, years)).filter(([source]) => source in at2012)),
       'at 31/12/2012: cumulative sums of GET /v1/funding?as_of=2012-12-31');
-    assert.equal(at2012.central.allocated['2012'], '90000000', 'central allocated to 2012: 90.000.000');
+    assert.equal(at2012.central?.allocated?.['2012'], '90000000', 'central allocated to 2012: 90.000.000');
     assert.notDeepEqual(at2012, whole, 'the chart changed with the date');
     assert.ok(await own.locator('[data-testid=replay-date]').count() >= 1, 'the date is marked');
     assert.match(normalize(await own.locator('[data-testid=replay-figures][data-source=central]').textContent()), /90\.000\.000 ₫/,
