@@ -67,8 +67,9 @@ export function replayChart(whole, shown, asOf, width, dateLabel) {
   const asOfYear = asOf ? Number(asOf.slice(0, 4)) : null;
   // The date's line stops at its year (later fiscal years may already hold money: then at theirs).
   const lastShown = lastYearShown(shown, years, asOf);
-  const left = 8;
-  const right = 8;
+  // Room for half a year's label at either end.
+  const left = 18;
+  const right = 18;
   const plotWidth = Math.max(60, width - left - right);
   const x = (index) => left + (years.length === 1 ? plotWidth / 2 : (index / (years.length - 1)) * plotWidth);
   const panelHeight = 110;
