@@ -209,3 +209,55 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+#[test]
+fn a_search_reads_at_most_its_limit_of_rows_a_page_and_says_where_to_go_on() {
+    const SCANNED_MAX: u64 = acta_events::store::scoped_reads::SEARCH_SCANNED_EVENTS_MAX as u64;
+    let server = Server::start();
+    assert_eq!(server.post("/v1/events", &register("p", None)).0, 201);
+    let outreach = |note: &str| {
+        event(
+            "outreach.delivered",
+            "p",
+            "2013-05-01",
+            json!({"channel": "radio", "items": 1, "note": note}),
+        )
+    };
+    // seq 2..=10000: ordinary notes; seq 10001, the one the search is for.
+    let batch: Vec<Value> = (2..=SCANNED_MAX)
+        .map(|i| outreach(&format!("buổi phát thanh {i}")))
+        .collect();
+    let (status, body) = server.post("/v1/events/batch", &json!({ "events": batch }));
+    assert_eq!(status, 201, "{body}");
+    let (status, last) = server.post("/v1/events", &outreach("Chương trình đặc biệt"));
+    assert_eq!(status, 201, "{last}");
+    assert_eq!(last["seq"], SCANNED_MAX + 1);
+
+    // The first page reads 10,000 rows, finds nothing, and says where to go on.
+    let (status, page) = server.get("/v1/events?q=dac%20biet&limit=10");
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["events"], json!([]));
+    assert_eq!(page["next_after"], SCANNED_MAX);
+    // The next page finds it, and is the last.
+    let (_, page) = server.get(&format!(
+        "/v1/events?q=dac%20biet&limit=10&after={SCANNED_MAX}"
+    ));
+    assert_eq!(
+        seqs(page["events"].as_array().unwrap()),
+        vec![SCANNED_MAX + 1]
+    );
+    assert_eq!(page["next_after"], Value::Null);
+    // A full page of a search ends at its last event, as any page does.
+    let (_, page) = server.get("/v1/events?q=phat%20thanh&limit=5");
+    assert_eq!(
+        seqs(page["events"].as_array().unwrap()),
+        vec![2, 3, 4, 5, 6]
+    );
+    assert_eq!(page["next_after"], 6);
+    // Followed to the end, every page of a search together is what it finds.
+    assert_eq!(
+        all_pages(&server, "/v1/events?q=dac%20biet", 1000).len(),
+        1,
+        "one event, over two pages"
+    );
+}
