@@ -181,6 +181,8 @@ function fieldLabel(key) {
 function fieldValue(key, value) {
   if (value === null || value === undefined) return '—';
   if (key === 'amount' && (typeof value === 'number' || typeof value === 'bigint')) return formatMoney(value);
+  // A year is a name, not a quantity: 2015, not 2.015.
+  if (/(^|_)year$/.test(key) && (typeof value === 'number' || typeof value === 'bigint')) return String(value);
   if (typeof value === 'number' || typeof value === 'bigint') return formatInt(value);
   if (typeof value === 'boolean') return value ? '✓' : '✗';
   if (key === 'source' || key === 'channel') {

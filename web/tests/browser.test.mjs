@@ -924,6 +924,8 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     assert.match(normalize(await rowTitle.textContent()), /\/QĐ-/, 'with its number');
     assert.match(normalize(await decisionRow.locator('[data-testid=event-row-fields] [data-key=issuer] dt').textContent()), /^Cơ quan ban hành/,
       'the data\'s labels are Vietnamese');
+    const fromYear = own.locator('#event-log [data-testid=event-row][data-type="plan.registered"] [data-key=from_year] dd').first();
+    assert.match(normalize(await fromYear.textContent()), /^(19|20)\d\d$/, 'a year is written as a year (2009, not 2.009)');
     assert.equal(await decisionRow.locator('[data-testid=event-row-json]').isVisible(), false, 'the raw JSON is folded away');
     await decisionRow.locator('details.raw-json summary').click();
     assert.equal(await decisionRow.locator('[data-testid=event-row-json]').isVisible(), true, 'and opens');
