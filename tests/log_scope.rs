@@ -211,8 +211,8 @@ fn urlencode(text: &str) -> String {
 }
 
 #[test]
-fn a_search_reads_at_most_its_limit_of_rows_a_page_and_says_where_to_go_on() {
-    const SCANNED_MAX: u64 = acta_events::store::scoped_reads::SEARCH_SCANNED_EVENTS_MAX as u64;
+fn a_scoped_page_looks_through_at_most_its_limit_of_events_and_says_where_to_go_on() {
+    const SCANNED_MAX: u64 = acta_events::store::scoped_reads::SCOPED_SCANNED_EVENTS_MAX;
     let server = Server::start();
     assert_eq!(server.post("/v1/events", &register("p", None)).0, 201);
     let outreach = |note: &str| {
@@ -254,6 +254,18 @@ fn a_search_reads_at_most_its_limit_of_rows_a_page_and_says_where_to_go_on() {
         vec![2, 3, 4, 5, 6]
     );
     assert_eq!(page["next_after"], 6);
+    // A date that keeps only the first event: the first page looks through 10,000 events and
+    // says where to go on; the next, through the rest, ends the log.
+    let (_, page) = server.get("/v1/events?as_of=2012-12-31");
+    assert_eq!(seqs(page["events"].as_array().unwrap()), vec![1]);
+    assert_eq!(page["next_after"], SCANNED_MAX);
+    let (_, page) = server.get(&format!("/v1/events?as_of=2012-12-31&after={SCANNED_MAX}"));
+    assert_eq!(page["events"], json!([]));
+    assert_eq!(page["next_after"], Value::Null);
+    // A full page at a date ends at its last event, as any page does.
+    let (_, page) = server.get("/v1/events?as_of=2013-12-31&limit=3");
+    assert_eq!(seqs(page["events"].as_array().unwrap()), vec![1, 2, 3]);
+    assert_eq!(page["next_after"], 3);
     // Followed to the end, every page of a search together is what it finds.
     assert_eq!(
         all_pages(&server, "/v1/events?q=dac%20biet", 1000).len(),

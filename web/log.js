@@ -80,7 +80,12 @@ export function renderLog() {
   $('log-next').disabled = !data?.next_after;
   if (error) return fill($('event-log'), h('p', { class: 'panel-error', 'data-testid': 'panel-error' }, problemText(error)));
   const { events } = data;
-  if (!events.length) return fill($('event-log'), h('p', { 'data-testid': 'log-empty' }, t('log.empty')));
+  // A page at a point in time or of a search looks through at most 10,000 events: one that
+  // found nothing there but has more of the log beyond says so, and "next page" goes on.
+  if (!events.length) {
+    return fill($('event-log'), h('p', { 'data-testid': 'log-empty' },
+      data.next_after ? t('log.empty_window', { to: data.next_after }) : t('log.empty')));
+  }
   const headers = ['event.seq', 'event.type', 'event.plan', 'event.occurred_on', 'event.recorded_at', 'event.actor', 'event.data', 'event.hash'];
   fill($('event-log'), h('div', scrollRegion(t('log.heading')), h('table', { class: 'events', 'data-testid': 'event-table' },
     h('caption', {}, t('log.page', { from: events[0].seq, to: events.at(-1).seq })),

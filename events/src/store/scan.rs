@@ -9,7 +9,7 @@ use crate::stored::StoredEvent;
 use super::connection::Readers;
 use super::rows::{Chunks, EVENT_COLUMNS, EventRow, event_from_row, event_row};
 use super::scoped_reads::{
-    EventScope, ScopedPage, page_of, qualified_columns, rows_to_read, time_conditions,
+    EventScope, ScopedPage, page_of, qualified_columns, rows_to_read, time_conditions, window_end,
 };
 use super::types::EventFilter;
 
@@ -87,8 +87,11 @@ pub(super) fn scoped_page(
         values.push(event_type.as_str().to_owned().into());
         sql.push_str(&format!(" AND e.type = ?{}", values.len()));
     }
-    let read_max = rows_to_read(scope, filter.limit);
-    values.push(i64::from(read_max).into());
+    let last_seq = i64::try_from(window_end(filter.after_seq)).unwrap_or(i64::MAX);
+    values.push(last_seq.into());
+    sql.push_str(&format!(" AND e.seq <= ?{}", values.len()));
+    let read_max = i64::try_from(rows_to_read(scope, filter.limit)).unwrap_or(i64::MAX);
+    values.push(read_max.into());
     sql.push_str(&format!(" ORDER BY e.seq LIMIT ?{}", values.len()));
     let mut statement = connection.prepare_cached(&sql)?;
     let mut rows = statement.query(rusqlite::params_from_iter(values))?;
@@ -96,12 +99,19 @@ pub(super) fn scoped_page(
     while let Some(row) = rows.next()? {
         events.push(event_from_row(row)?);
     }
-    Ok(page_of(
+    page_of(
         events,
         scope.search.as_ref(),
         filter.limit,
-        read_max,
-    ))
+        window_end(filter.after_seq),
+        || {
+            Ok(connection.query_row(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE seq > ?1)",
+                [last_seq],
+                |row| row.get::<_, bool>(0),
+            )?)
+        },
+    )
 }
 
 /// What a scan does with a row it cannot read (one edited behind the store's back).

@@ -13,21 +13,24 @@
 //!   as the projections read it). A correction or retraction is not an act and has no date of
 //!   its own in the record: it is listed with its target, when the target is.
 //!
-//! A search reads at most [`SEARCH_SCANNED_EVENTS_MAX`] rows a request; a page that stops there
-//! short of full says where to go on (`next_after`).
+//! So that its work is bounded whatever it is asked, a page looks through at most
+//! [`SCOPED_SCANNED_EVENTS_MAX`] events of the log (by `seq`, after `after`); a page that stops
+//! there short of full says where to go on (`next_after`, the last `seq` it looked at).
 //!
 //! [`LogReads::events_in_scope`]: super::reads::LogReads::events_in_scope
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+use crate::error::StoreError;
 use crate::stored::StoredEvent;
 
 use super::rows::EVENT_COLUMNS;
 use crate::types::{CivilDate, Instant};
 
-/// Most rows one searched page reads before it answers with what it found.
-pub const SEARCH_SCANNED_EVENTS_MAX: u32 = 10_000;
+/// Most events of the log (by `seq`) one page at a point in time or of a search looks through
+/// before it answers with what it found.
+pub const SCOPED_SCANNED_EVENTS_MAX: u64 = 10_000;
 /// Longest search, in characters (the contract's longest text).
 pub const SEARCH_CHARS_MAX: usize = 500;
 /// Most words of a search.
@@ -53,8 +56,9 @@ impl EventScope {
 #[derive(Debug, Clone, Default)]
 pub struct ScopedPage {
     pub events: Vec<StoredEvent>,
-    /// Where the next page starts: the last `seq` of a full page, or the last `seq` a search
-    /// read when it stopped at [`SEARCH_SCANNED_EVENTS_MAX`]; `None` at the end of the log.
+    /// Where the next page starts: the last `seq` of a full page, or the last `seq` the page
+    /// looked at when it stopped at [`SCOPED_SCANNED_EVENTS_MAX`] with more of the log beyond;
+    /// `None` at the end of the log.
     pub next_after: Option<u64>,
 }
 
@@ -169,43 +173,43 @@ pub(crate) fn qualified_columns(table: &str) -> String {
         .join(", ")
 }
 
-/// Turns the rows SQL found (in `seq` order; `read` of them at most `read_max`) into a page:
-/// those the search matches, up to `limit`.
+/// The last `seq` a page after `after_seq` looks at.
+pub(crate) fn window_end(after_seq: u64) -> u64 {
+    after_seq.saturating_add(SCOPED_SCANNED_EVENTS_MAX)
+}
+
+/// How many rows SQL hands over for a page: the page itself, or for a search every row of its
+/// window that the time conditions keep.
+pub(crate) fn rows_to_read(scope: &EventScope, limit: u32) -> u64 {
+    if scope.search.is_some() {
+        SCOPED_SCANNED_EVENTS_MAX
+    } else {
+        u64::from(limit)
+    }
+}
+
+/// Turns the rows SQL found in the window ending at `window_end` (in `seq` order) into a page:
+/// those the search matches, up to `limit`. `more_beyond` tells whether the log goes on after
+/// the window; it is asked only of a page that is not full.
 pub(crate) fn page_of(
     rows: impl IntoIterator<Item = StoredEvent>,
     search: Option<&Search>,
     limit: u32,
-    read_max: u32,
-) -> ScopedPage {
+    window_end: u64,
+    more_beyond: impl FnOnce() -> Result<bool, StoreError>,
+) -> Result<ScopedPage, StoreError> {
     let mut events = Vec::new();
-    let mut read = 0u32;
-    let mut last_read = None;
     for event in rows {
-        read += 1;
-        last_read = Some(event.seq);
         if search.is_none_or(|search| search.matches(&event)) {
             events.push(event);
             if events.len() == limit as usize {
                 let next_after = events.last().map(|event| event.seq);
-                return ScopedPage { events, next_after };
+                return Ok(ScopedPage { events, next_after });
             }
         }
     }
-    let next_after = if search.is_some() && read == read_max {
-        last_read
-    } else {
-        None
-    };
-    ScopedPage { events, next_after }
-}
-
-/// How many rows SQL reads for a page: the page itself, or for a search the rows it may scan.
-pub(crate) fn rows_to_read(scope: &EventScope, limit: u32) -> u32 {
-    if scope.search.is_some() {
-        SEARCH_SCANNED_EVENTS_MAX
-    } else {
-        limit
-    }
+    let next_after = more_beyond()?.then_some(window_end);
+    Ok(ScopedPage { events, next_after })
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use super::super::rows::{
     Chunks, Columns, EVENT_COLUMNS, EventRow, column_name, event_from_row, event_row,
 };
 use super::super::scoped_reads::{
-    EventScope, ScopedPage, page_of, qualified_columns, rows_to_read, time_conditions,
+    EventScope, ScopedPage, page_of, qualified_columns, rows_to_read, time_conditions, window_end,
 };
 use super::super::types::{EventFilter, Head};
 use super::super::verify::{ChainCheck, VerifyReport};
@@ -255,7 +255,8 @@ impl LogReads for Readers {
             let known_at = scope.known_at.map(|instant| instant.to_string());
             let plan = filter.plan.as_ref().map(PlanKey::as_str);
             let event_type = filter.event_type.map(|event_type| event_type.as_str());
-            let read_max = i64::from(rows_to_read(scope, filter.limit));
+            let last_seq = as_bigint(window_end(filter.after_seq));
+            let read_max = i64::try_from(rows_to_read(scope, filter.limit)).unwrap_or(i64::MAX);
             // Every parameter is referenced, so PostgreSQL knows each one's type.
             let mut params: Vec<&(dyn ToSql + Sync)> = vec![&after];
             let (as_of_at, known_at_at) = match (&as_of, &known_at) {
@@ -285,6 +286,8 @@ impl LogReads for Readers {
                 params.push(event_type);
                 sql.push_str(&format!(" AND e.type = ${}", params.len()));
             }
+            params.push(&last_seq);
+            sql.push_str(&format!(" AND e.seq <= ${}", params.len()));
             params.push(&read_max);
             sql.push_str(&format!(" ORDER BY e.seq LIMIT ${}", params.len()));
             let rows = client.query(&sql, &params)?;
@@ -292,13 +295,19 @@ impl LogReads for Readers {
                 .iter()
                 .map(event_from_row)
                 .collect::<Result<Vec<_>, _>>()?;
-            let read_max = u32::try_from(read_max).unwrap_or(u32::MAX);
-            Ok(page_of(
+            page_of(
                 events,
                 scope.search.as_ref(),
                 filter.limit,
-                read_max,
-            ))
+                window_end(filter.after_seq),
+                || {
+                    let row = client.query_one(
+                        "SELECT EXISTS (SELECT 1 FROM events WHERE seq > $1)",
+                        &[&last_seq],
+                    )?;
+                    Ok(row.try_get::<_, bool>(0)?)
+                },
+            )
         })
     }
 
