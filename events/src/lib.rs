@@ -47,8 +47,8 @@ pub use error::{AppendError, StoreError};
 pub use fields::{FieldError, FieldErrors, Text};
 pub use request::{BATCH_EVENTS_MAX, Evidence, NewEvent, Recorded};
 pub use store::{
-    AppendOutcome, AppendRequest, Clock, Database, DatabaseFile, EventFilter, EventRow, Head,
-    Integrity, Log, LogOptions, VerifyReport, WriterHealth, WriterStatus,
+    AppendOutcome, AppendRequest, Clock, Database, DatabaseFile, EventFilter, EventRow, EventScope,
+    Head, Integrity, Log, LogOptions, ScopedPage, Search, VerifyReport, WriterHealth, WriterStatus,
 };
 pub use stored::{EventHeader, GENESIS_HASH, StoredEvent};
 pub use tokens::{Caller, Role, TokenError, TokenStatus, Tokens};

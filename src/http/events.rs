@@ -8,7 +8,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use acta_events::fields::quoted;
-use acta_events::{AppendError, AppendRequest, EventFilter, EventId, EventType, NewEvent, PlanKey};
+use acta_events::{
+    AppendError, AppendRequest, CivilDate, EventFilter, EventId, EventScope, EventType, Instant,
+    NewEvent, PlanKey, ScopedPage, Search,
+};
 
 use super::extract::{Actor, JsonBody, QueryParams};
 use super::problem::ApiError;
@@ -88,9 +91,31 @@ pub async fn list(
     State(state): State<AppState>,
     query: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
-    let [after, limit, plan, event_type] = query.take(&["after", "limit", "plan", "type"])?[..]
+    let [after, limit, plan, event_type, as_of, known_at, search] =
+        query.take(&["after", "limit", "plan", "type", "as_of", "known_at", "q"])?[..]
     else {
         unreachable!("take returns one value per name")
+    };
+    // The point in time reads as the projections' does (CONTRACT §3), and means what it means
+    // there (acta_events::store::scoped_reads).
+    let scope = EventScope {
+        as_of: as_of
+            .map(|text| {
+                text.parse::<CivilDate>()
+                    .map_err(|message| ApiError::invalid_parameter("as_of", message))
+            })
+            .transpose()?,
+        known_at: known_at
+            .map(|text| {
+                text.parse::<Instant>()
+                    .map_err(|message| ApiError::invalid_parameter("known_at", message))
+            })
+            .transpose()?,
+        search: search
+            .map(|text| {
+                Search::parse(text).map_err(|message| ApiError::invalid_parameter("q", message))
+            })
+            .transpose()?,
     };
     let after_seq = match after {
         None => 0,
@@ -136,20 +161,25 @@ pub async fn list(
         event_type,
     };
     let log = state.log.clone();
-    let events = blocking(move || {
+    let page = blocking(move || {
         if let Some(plan) = &filter.plan
             && !log.plan_exists(plan)?
         {
             return Err(ApiError::NotFound(format!("plan {plan} is not registered")));
         }
-        Ok(log.events(&filter)?)
+        if scope.is_everything() {
+            let events = log.events(&filter)?;
+            let next_after = match events.last() {
+                Some(last) if events.len() == limit as usize => Some(last.seq),
+                _ => None,
+            };
+            return Ok(ScopedPage { events, next_after });
+        }
+        Ok(log.events_in_scope(&filter, &scope)?)
     })
     .await?;
-    let next_after = match events.last() {
-        Some(last) if events.len() == limit as usize => Value::from(last.seq),
-        _ => Value::Null,
-    };
-    let events: Vec<Value> = events.iter().map(|event| event.to_json()).collect();
+    let next_after = page.next_after.map_or(Value::Null, Value::from);
+    let events: Vec<Value> = page.events.iter().map(|event| event.to_json()).collect();
     Ok(Json(json!({ "events": events, "next_after": next_after })))
 }
 

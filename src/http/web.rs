@@ -55,6 +55,31 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../web/format.js"),
     ),
     (
+        "log.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/log.js"),
+    ),
+    (
+        "panels.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/panels.js"),
+    ),
+    (
+        "record.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/record.js"),
+    ),
+    (
+        "replay.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/replay.js"),
+    ),
+    (
+        "state.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/state.js"),
+    ),
+    (
         "forms.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/forms.js"),

@@ -59,9 +59,9 @@ const DEMO_STATUS = {
   'dn-kh-2015': 'submitted',
 };
 /** The panels that load from the API and set aria-busy while they do. */
-const PANELS = ['plans-panel', 'detail-panel', 'funding-panel', 'yearly-panel', 'recon-panel', 'log-panel'];
+const PANELS = ['plans-panel', 'detail-panel', 'funding-panel', 'replay-panel', 'yearly-panel', 'recon-panel', 'log-panel'];
 /** What those panels draw into. */
-const PANEL_HOSTS = ['plan-tree', 'plan-detail', 'funding', 'yearly', 'reconciliation', 'event-log'];
+const PANEL_HOSTS = ['plan-tree', 'plan-detail', 'funding', 'replay', 'yearly', 'reconciliation', 'event-log'];
 
 // ----- The server ----------------------------------------------------------------------------
 
@@ -727,7 +727,7 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     await own.locator('#log-plan').selectOption(plan);
     await own.locator('#log-load').click();
     await own.waitForFunction(() => document.querySelectorAll('#event-log [data-testid=event-row]').length === 9);
-    assert.match(normalize(await own.locator('#event-log').textContent()), /"amount":9007199254740991/, 'the log shows the amount');
+    assert.match(normalize(await own.locator('#event-log').textContent()), /"amount": ?9007199254740991/, 'the log shows the amount');
     assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
   }, { independent: true });
 
@@ -901,15 +901,190 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
     assert.equal(await title.isVisible(), true, 'the 2011 decision\'s title is shown');
     assert.match(normalize(await title.textContent()), /kế hoạch SXSH/, 'its words');
 
-    // The log says it does not follow the date.
+    // The log follows the date: at 31/12/2012 it lists the 2011 decision and none of 2013–2015,
+    // and says what it shows.
     assert.equal(await own.locator('#log-scope').isVisible(), false, 'no note for the whole record');
+    const decisionYears = () => own.locator('#event-log [data-testid=event-row][data-type="decision.issued"]')
+      .evaluateAll((rows) => rows.map((row) => row.dataset.occurredOn.slice(0, 4)));
+    assert.ok((await decisionYears()).some((year) => year >= '2013'), 'the whole record\'s log has the later decisions');
     await own.locator('#as-of').fill('31/12/2012');
     await own.locator('#as-of').press('Enter');
     await own.locator('#log-scope').waitFor({ state: 'visible' });
-    assert.match(normalize(await own.locator('#log-scope').textContent()), /không lọc theo thời điểm đang xem/, 'the log\'s scope, in words');
+    await own.waitForFunction(() => [...document.querySelectorAll('#event-log [data-testid=event-row]')]
+      .every((row) => row.dataset.occurredOn <= '2012-12-31'));
+    await panelsSettled(own);
+    const years = await decisionYears();
+    assert.ok(years.includes('2011'), `the 2011 decision is listed: ${years.join(', ')}`);
+    assert.deepEqual(years.filter((year) => year >= '2013'), [], 'no decision of 2013–2015 at 31/12/2012');
+    assert.match(normalize(await own.locator('#log-scope').textContent()), /chỉ các sự kiện có hiệu lực đến ngày đó/, 'the log\'s scope, in words');
+    // Titles are text in the log's rows, the data labelled fields, the raw JSON behind a toggle.
+    const decisionRow = own.locator('#event-log [data-testid=event-row][data-type="decision.issued"]').first();
+    const rowTitle = decisionRow.locator('[data-field=event-title]');
+    assert.equal(await rowTitle.isVisible(), true, 'the decision\'s title is visible text in the log');
+    assert.match(normalize(await rowTitle.textContent()), /\/QĐ-/, 'with its number');
+    assert.match(normalize(await decisionRow.locator('[data-testid=event-row-fields] [data-key=issuer] dt').textContent()), /^Cơ quan ban hành/,
+      'the data\'s labels are Vietnamese');
+    const fromYear = own.locator('#event-log [data-testid=event-row][data-type="plan.registered"] [data-key=from_year] dd').first();
+    assert.match(normalize(await fromYear.textContent()), /^(19|20)\d\d$/, 'a year is written as a year (2009, not 2.009)');
+    assert.equal(await decisionRow.locator('[data-testid=event-row-json]').isVisible(), false, 'the raw JSON is folded away');
+    await decisionRow.locator('details.raw-json summary').click();
+    assert.equal(await decisionRow.locator('[data-testid=event-row-json]').isVisible(), true, 'and opens');
+
+    // Search, server side: 3269 finds its decision (and only what holds 3269).
+    await own.locator('#clear-as-of').click();
+    await panelsSettled(own);
+    await own.locator('#log-search').fill('3269');
+    await own.locator('#log-load').click();
+    await own.waitForFunction(() => /3269/.test(document.getElementById('log-scope').textContent));
+    await panelsSettled(own);
+    const found = await own.locator('#event-log [data-testid=event-row]').evaluateAll((rows) => rows.map((row) => ({
+      type: row.dataset.type, text: row.textContent,
+    })));
+    assert.ok(found.some((row) => row.type === 'decision.issued' && row.text.includes('3269/QĐ-UBND')), 'the decision 3269/QĐ-UBND is found');
+    assert.ok(found.every((row) => row.text.includes('3269')), 'every row found holds 3269');
+    // Without diacritics, in capitals: the same words of a title.
+    await own.locator('#log-search').fill('KE HOACH SAN XUAT SACH HON');
+    await own.locator('#log-load').click();
+    await own.waitForFunction(() => /KE HOACH/.test(document.getElementById('log-scope').textContent));
+    await panelsSettled(own);
+    assert.ok(await own.locator('#event-log [data-testid=event-row][data-type="plan.registered"]').count() >= 1,
+      'a search without diacritics finds "Kế hoạch sản xuất sạch hơn"');
+    assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
+  }, { independent: true });
+
+  step(13, 'replay', 'the replay chart shows allocated against disbursed, cumulative by year and source, and moves with the date', async () => {
+    const own = await context.newPage();
+    shown = own;
+    const ownErrors = watchErrors(own);
+    await own.goto(`${server.base}/?lang=vi`);
+    await signIn(own, server.token, 'admin');
+    /** The chart's points: `{source: {stage: {year: amount}}}` (amounts as their digits). */
+    const points = () => own.locator('[data-testid=replay-chart] circle[data-year]').evaluateAll((circles) => {
+      const out = {};
+      for (const c of circles) {
+        ((out[c.dataset.source] ??= {})[c.dataset.stage] ??= {})[c.dataset.year] = c.dataset.amount;
+      }
+      return out;
+    });
+    /** The same, summed from GET /v1/funding's by_year at `asOf` (null: the whole record), up to `lastYear`. */
+    const expected = async (asOf, lastYear, years) => {
+      const query = asOf ? `?as_of=${asOf}` : '';
+      const response = await fetch(`${server.base}/v1/funding${query}`, { headers: { Authorization: `Bearer ${server.token}` } });
+      const { by_year: byYear } = await response.json();
+      const out = {};
+      for (const source of ['central', 'local', 'other']) {
+        for (const stage of ['allocated', 'disbursed']) {
+          let sum = 0n;
+          for (const year of years.filter((y) => y <= lastYear)) {
+            for (const row of byYear) if (row.fiscal_year === year && row.source === source) sum += BigInt(row[stage]);
+            ((out[source] ??= {})[stage] ??= {})[year] = String(sum);
+          }
+        }
+      }
+      return out;
+    };
+    await own.locator('[data-testid=replay-chart]').waitFor({ state: 'visible' });
+    const whole = await points();
+    const years = [...new Set(Object.values(whole).flatMap((stages) => Object.values(stages).flatMap((byYear) => Object.keys(byYear))))]
+      .map(Number).sort((a, b) => a - b);
+    assert.ok(years.length >= 4, `the chart spans the fiscal years: ${years.join(', ')}`);
+    const present = (expect) => Object.fromEntries(Object.entries(expect).filter(([source]) => source in whole));
+    assert.deepEqual(whole, present(await expected(null, years.at(-1), years)), 'the whole record: cumulative sums of GET /v1/funding');
+    assert.equal(await own.locator('[data-testid=replay-date]').count(), 0, 'no date marked for the whole record');
+
+    // At 31/12/2012 only the 2011 central money is there, and the lines stop at 2012.
+    await own.locator('#as-of').fill('31/12/2012');
+    await own.locator('#as-of').press('Enter');
+    await expectUrl(own, (url) => url.searchParams.get('as_of') === '2012-12-31', 'as_of=2012-12-31');
+    await own.waitForFunction(() => [...document.querySelectorAll('[data-testid=replay-chart] circle[data-year]')]
+      .every((c) => Number(c.dataset.year) <= 2012));
+    await panelsSettled(own);
+    const at2012 = await points();
+    assert.deepEqual(at2012, Object.fromEntries(Object.entries(await expected('2012-12-31', 2012, years)).filter(([source]) => source in at2012)),
+      'at 31/12/2012: cumulative sums of GET /v1/funding?as_of=2012-12-31');
+    assert.equal(at2012.central?.allocated?.['2012'], '90000000', 'central allocated to 2012: 90.000.000');
+    assert.notDeepEqual(at2012, whole, 'the chart changed with the date');
+    assert.ok(await own.locator('[data-testid=replay-date]').count() >= 1, 'the date is marked');
+    assert.match(normalize(await own.locator('[data-testid=replay-figures][data-source=central]').textContent()), /90\.000\.000 ₫/,
+      'the figures at the date, printed');
+    // The slider one year on: the chart moves again.
+    const slider = own.locator('#as-of-year');
+    await slider.focus();
+    await slider.press('ArrowRight');
+    await expectUrl(own, (url) => url.searchParams.get('as_of') === '2013-12-31', 'as_of=2013-12-31');
+    await own.waitForFunction(() => document.querySelector('[data-testid=replay-chart] circle[data-year="2013"]') !== null);
+    await panelsSettled(own);
+    const at2013 = await points();
+    assert.deepEqual(at2013, Object.fromEntries(Object.entries(await expected('2013-12-31', 2013, years)).filter(([source]) => source in at2013)),
+      'at 31/12/2013');
+    assert.notDeepEqual(at2013, at2012, 'one year on, the chart moved');
+    assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
+  }, { independent: true });
+
+  step(14, 'axe', 'axe-core finds no serious or critical violation on any view, at 1280 and 390 px', async () => {
+    const own = await context.newPage();
+    shown = own;
+    const ownErrors = watchErrors(own);
+    const found = [];
+    const audit = async (where) => {
+      for (const width of [1280, 390]) {
+        await own.setViewportSize({ width, height: width === 390 ? 844 : 900 });
+        // Charts are redrawn for the new width; let them settle.
+        await own.waitForTimeout(300);
+        for (const violation of await axeViolations(own)) found.push(`${where} @${width}px: ${violation}`);
+      }
+      await own.setViewportSize({ width: 1280, height: 900 });
+    };
+    await own.goto(`${server.base}/?lang=vi`);
+    await own.locator('#token').waitFor({ state: 'visible' });
+    await audit('sign-in');
+    await signIn(own, server.token, 'admin');
+    await audit('workspace, whole record');
+    // A date, a plan, an event open with its raw JSON, a form with its errors.
+    await own.locator('#as-of').fill('31/12/2013');
+    await own.locator('#as-of').press('Enter');
+    await expectUrl(own, (url) => url.searchParams.get('as_of') === '2013-12-31', 'as_of=2013-12-31');
+    await own.locator('#plan-tree [data-testid=plan-node][data-plan="dn-sxsh-2015"]').click();
+    await panelsSettled(own);
+    await own.locator('#event-log [data-testid=event-row] button').first().click();
+    await own.locator('[data-testid=event-fields]').waitFor({ state: 'visible' });
+    await own.locator('#event-detail details.raw-json summary').click();
+    await own.locator('#event-log details.raw-json summary').first().click();
+    await own.locator('#funding-panel details summary').first().click().catch(() => {});
+    await own.locator('#replay-panel details summary').first().click();
+    await audit('workspace at 31/12/2013, plan, event open');
+    await own.locator('#record-type').selectOption('training.held');
+    await own.locator('#record-submit').click();
+    await own.locator('#record-fields [data-testid=field-error]:visible').first().waitFor({ state: 'visible' });
+    await audit('record form with errors');
+    await own.locator('#log-search').fill('3269');
+    await own.locator('#log-load').click();
+    await own.waitForFunction(() => /3269/.test(document.getElementById('log-scope').textContent));
+    await own.locator('#lang').click();
+    await own.waitForFunction(() => document.documentElement.lang === 'en');
+    await panelsSettled(own);
+    await audit('English page, log searched');
+    assert.deepEqual(found, [], 'serious or critical axe-core violations');
     assert.deepEqual(ownErrors, [], 'no uncaught errors in the page');
   }, { independent: true });
 });
+
+/** axe-core's own script, injected into the page under test by the DevTools protocol. */
+const AXE_SOURCE = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core on the page as it is: each serious or critical violation as "rule (impact):
+ * the first elements". The script goes in through `page.evaluate` (the DevTools protocol),
+ * which the page's Content-Security-Policy does not govern; nothing of the page is relaxed.
+ */
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ')}${v.nodes.length > 4 ? ` … ${v.nodes.length} in all` : ''}`);
+  });
+}
 
 /**
  * Checks the visible input/select/textarea controls: `problems` lists those whose accessible

@@ -14,6 +14,7 @@
 //!   group commit, over `Transactions`, the write side); [`rules`]: the stream rules of the
 //!   contract, over [`rules::Stored`]. Both back ends share these, and `rows` (reading a row)
 //!   and `verify` (the chain check).
+//! - [`scoped_reads`]: the log at a point in time and searched, shared by both back ends.
 //! - SQLite: `file` (which file a path names, the writer's lock), `connection` (settings and
 //!   the read pool), `scan`, `sqlite_reads`, `state` (the writer's state, SQLite's `Stored`),
 //!   `sqlite_writer`.
@@ -29,6 +30,7 @@ mod reads;
 mod rows;
 pub mod rules;
 mod scan;
+pub mod scoped_reads;
 mod sqlite_reads;
 mod sqlite_writer;
 mod state;
@@ -40,6 +42,7 @@ mod writer;
 pub use connection::open_connection;
 pub use database::Database;
 pub use rows::EventRow;
+pub use scoped_reads::{EventScope, ScopedPage, Search};
 pub use types::{
     AppendOutcome, AppendRequest, Clock, CommitHook, EventFilter, GROUP_REQUESTS_MAX, Head,
     LogOptions, Reply, WRITE_QUEUE_DEPTH_MAX,
@@ -255,6 +258,16 @@ impl Log {
 
     pub fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
         self.reads.events(filter)
+    }
+
+    /// A page of the events of `filter` at `scope`'s point in time that its search finds
+    /// (`GET /v1/events?as_of&known_at&q`; `scoped_reads` says what the time axes mean).
+    pub fn events_in_scope(
+        &self,
+        filter: &EventFilter,
+        scope: &EventScope,
+    ) -> Result<ScopedPage, StoreError> {
+        self.reads.events_in_scope(filter, scope)
     }
 
     pub fn plan_exists(&self, plan: &PlanKey) -> Result<bool, StoreError> {

@@ -14,6 +14,7 @@ use crate::types::{EventId, PlanKey};
 
 use super::database::Database;
 use super::rows::EventRow;
+use super::scoped_reads::{EventScope, ScopedPage};
 use super::types::{EventFilter, Head};
 use super::verify::VerifyReport;
 
@@ -27,6 +28,13 @@ pub(crate) trait LogReads: Send + Sync {
     fn head(&self) -> Result<Head, StoreError>;
     fn event(&self, id: EventId) -> Result<Option<StoredEvent>, StoreError>;
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError>;
+    /// The events of `filter` at `scope`'s point in time that its search finds, in `seq`
+    /// order (`scoped_reads` says what the time axes mean).
+    fn events_in_scope(
+        &self,
+        filter: &EventFilter,
+        scope: &EventScope,
+    ) -> Result<ScopedPage, StoreError>;
     fn plan_exists(&self, plan: &PlanKey) -> Result<bool, StoreError>;
     /// The database's own check of what it stores (SQLite: `quick_check`, or with `full`
     /// `integrity_check`): what it says is wrong, empty when sound.

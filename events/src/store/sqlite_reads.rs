@@ -13,7 +13,8 @@ use super::connection::Readers;
 use super::database::Database;
 use super::reads::{LogReads, collect_event_hashes};
 use super::rows::{EventRow, event_by_id, read_head};
-use super::scan::{Unreadable, events_page, replay_rows, scan_events};
+use super::scan::{Unreadable, events_page, replay_rows, scan_events, scoped_page};
+use super::scoped_reads::{EventScope, ScopedPage};
 use super::types::{EventFilter, Head};
 use super::verify::{VerifyReport, integrity_check, verify_chain_from};
 
@@ -32,6 +33,14 @@ impl LogReads for Readers {
 
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
         self.with(|connection| events_page(connection, filter))
+    }
+
+    fn events_in_scope(
+        &self,
+        filter: &EventFilter,
+        scope: &EventScope,
+    ) -> Result<ScopedPage, StoreError> {
+        self.with(|connection| scoped_page(connection, filter, scope))
     }
 
     fn plan_exists(&self, plan: &PlanKey) -> Result<bool, StoreError> {

@@ -18,6 +18,9 @@ use super::super::reads::{LogReads, collect_event_hashes};
 use super::super::rows::{
     Chunks, Columns, EVENT_COLUMNS, EventRow, column_name, event_from_row, event_row,
 };
+use super::super::scoped_reads::{
+    EventScope, ScopedPage, page_of, qualified_columns, rows_to_read, time_conditions, window_end,
+};
 use super::super::types::{EventFilter, Head};
 use super::super::verify::{ChainCheck, VerifyReport};
 use super::connect::connect;
@@ -268,6 +271,73 @@ impl LogReads for Readers {
         })
     }
 
+    fn events_in_scope(
+        &self,
+        filter: &EventFilter,
+        scope: &EventScope,
+    ) -> Result<ScopedPage, StoreError> {
+        self.with(|client| {
+            let after = as_bigint(filter.after_seq);
+            let as_of = scope.as_of.map(|date| date.to_string());
+            let known_at = scope.known_at.map(|instant| instant.to_string());
+            let plan = filter.plan.as_ref().map(PlanKey::as_str);
+            let event_type = filter.event_type.map(|event_type| event_type.as_str());
+            let last_seq = as_bigint(window_end(filter.after_seq));
+            let read_max = i64::try_from(rows_to_read(scope, filter.limit)).unwrap_or(i64::MAX);
+            // Every parameter is referenced, so PostgreSQL knows each one's type.
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&after];
+            let (as_of_at, known_at_at) = match (&as_of, &known_at) {
+                (Some(_), Some(_)) => ("$2::TEXT", "$3::TEXT"),
+                (Some(_), None) => ("$2::TEXT", ""),
+                (None, Some(_)) => ("", "$2::TEXT"),
+                (None, None) => ("", ""),
+            };
+            if let Some(as_of) = &as_of {
+                params.push(as_of);
+            }
+            if let Some(known_at) = &known_at {
+                params.push(known_at);
+            }
+            let mut sql = format!(
+                "SELECT {columns} FROM events e WHERE e.seq > $1{time}",
+                columns = qualified_columns("e"),
+                time = time_conditions(scope, as_of_at, known_at_at, |c| format!(
+                    "({c}.data::jsonb ->> 'occurred_on')"
+                )),
+            );
+            if let Some(plan) = &plan {
+                params.push(plan);
+                sql.push_str(&format!(" AND e.plan = ${}", params.len()));
+            }
+            if let Some(event_type) = &event_type {
+                params.push(event_type);
+                sql.push_str(&format!(" AND e.type = ${}", params.len()));
+            }
+            params.push(&last_seq);
+            sql.push_str(&format!(" AND e.seq <= ${}", params.len()));
+            params.push(&read_max);
+            sql.push_str(&format!(" ORDER BY e.seq LIMIT ${}", params.len()));
+            let rows = client.query(&sql, &params)?;
+            let events = rows
+                .iter()
+                .map(event_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            page_of(
+                events,
+                scope.search.as_ref(),
+                filter.limit,
+                window_end(filter.after_seq),
+                || {
+                    let row = client.query_one(
+                        "SELECT EXISTS (SELECT 1 FROM events WHERE seq > $1)",
+                        &[&last_seq],
+                    )?;
+                    Ok(row.try_get::<_, bool>(0)?)
+                },
+            )
+        })
+    }
+
     fn plan_exists(&self, plan: &PlanKey) -> Result<bool, StoreError> {
         self.with(|client| {
             Ok(client
@@ -385,6 +455,13 @@ impl LogReads for UpTo<'_> {
     }
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
         self.readers.events(filter)
+    }
+    fn events_in_scope(
+        &self,
+        filter: &EventFilter,
+        scope: &EventScope,
+    ) -> Result<ScopedPage, StoreError> {
+        self.readers.events_in_scope(filter, scope)
     }
     fn plan_exists(&self, plan: &PlanKey) -> Result<bool, StoreError> {
         self.readers.plan_exists(plan)
