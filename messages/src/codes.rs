@@ -104,6 +104,14 @@ codes! {
     AFTER_NOT_SEQ = "after-not-seq" [value];
     LIMIT_RANGE = "limit-range" [maximum, value];
     TOKEN_NAME_TAKEN = "token-name-taken" [];
+    AMOUNT_TEXT_REQUIRED = "amount-text-required" [];
+    AMOUNT_TEXT_TOO_LONG = "amount-text-too-long" [maximum];
+    AMOUNT_TEXT_UNREADABLE = "amount-text-unreadable" [];
+    AMOUNT_TEXT_TOO_LARGE = "amount-text-too-large" [maximum];
+    INTEGER_AT_LEAST_ONE = "integer-at-least-one" [value];
+    SEQ_FORMAT = "seq-format" [value];
+    SEQ_BEYOND_HEAD = "seq-beyond-head" [head_seq];
+    FORMAT_JSON_OR_CSV = "format-json-or-csv" [];
     JSON_SYNTAX = "json-syntax" [reason];
     JSON_TOO_DEEP = "json-too-deep" [maximum];
     JSON_DUPLICATE_KEY = "json-duplicate-key" [];
@@ -116,6 +124,9 @@ codes! {
     DETAIL_PARAMETER = "detail-parameter" [name];
     DETAIL_NOT_JSON = "detail-not-json" [reason];
     DETAIL_DUPLICATE_KEY = "detail-duplicate-key" [field];
+    DETAIL_TOKEN_NAME_TAKEN = "detail-token-name-taken" [name];
+    DETAIL_SEQ_FORMAT = "detail-seq-format" [field];
+    DETAIL_SEQ_BEYOND_HEAD = "detail-seq-beyond-head" [field, after, head_seq];
     // Reconciliation findings (projections' `Finding`), and the same rules as warnings of an
     // append.
     FINDING_TOTAL_MISMATCH = "finding-total_mismatch" [metric, plan, years, reported, computed, difference];

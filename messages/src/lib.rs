@@ -135,6 +135,11 @@ impl Message {
         }
     }
 
+    /// A parameter given as an [`Arg`] of any kind.
+    pub fn arg_as(self, name: &'static str, arg: Arg) -> Self {
+        self.with(name, arg)
+    }
+
     fn with(mut self, name: &'static str, arg: Arg) -> Self {
         assert!(
             self.code.params.contains(&name),
@@ -256,6 +261,9 @@ impl fmt::Display for Message {
         f.write_str(&self.render(Lang::En))
     }
 }
+
+/// So that a message is an error wherever one is wanted (a command line's argument parser).
+impl std::error::Error for Message {}
 
 impl From<Code> for Message {
     fn from(code: Code) -> Self {

@@ -1,6 +1,7 @@
 //! The event log's endpoints: append one, append a batch, page through, read one, the head and
 //! the chain's verification.
 
+use acta_messages::{Message, codes};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -97,7 +98,7 @@ pub async fn list(
         Some(text) => text.parse::<u64>().map_err(|_| {
             ApiError::invalid_parameter(
                 "after",
-                format!("must be a seq (an integer ≥ 0), got {}", quoted(text)),
+                Message::new(codes::AFTER_NOT_SEQ).text("value", quoted(text)),
             )
         })?,
     };
@@ -110,10 +111,9 @@ pub async fn list(
             .ok_or_else(|| {
                 ApiError::invalid_parameter(
                     "limit",
-                    format!(
-                        "must be an integer within 1..={PAGE_EVENTS_MAX}, got {}",
-                        quoted(text)
-                    ),
+                    Message::new(codes::LIMIT_RANGE)
+                        .int("maximum", PAGE_EVENTS_MAX)
+                        .text("value", quoted(text)),
                 )
             })?,
     };

@@ -108,5 +108,8 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             ops::access_log,
         ))
+        // Outermost: every answer, refusals of the token middleware included, is rendered in
+        // the language the request asked for.
+        .layer(axum::middleware::from_fn(problem::with_language))
         .with_state(state)
 }

@@ -45,7 +45,7 @@ impl Format {
             Some("csv") => Ok(Format::Csv),
             Some(_) => Err(ApiError::invalid_parameter(
                 "format",
-                "must be \"json\" or \"csv\"",
+                acta_messages::codes::FORMAT_JSON_OR_CSV,
             )),
             None if accept_prefers_csv(headers) => Ok(Format::Csv),
             None => Ok(Format::Json),

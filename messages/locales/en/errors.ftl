@@ -106,3 +106,15 @@ detail-left-out = ; errors lists the first { $listed } of { $total } problems
 detail-parameter = query parameter { $name } is invalid
 detail-not-json = the body is not valid JSON: { $reason }
 the-body = the body
+
+amount-text-required = required: the amount as typed
+amount-text-too-long = longer than { $maximum } characters
+amount-text-unreadable = not an amount: write digits, grouped or not (587.000.000, 587 000 000), or words (năm trăm tám mươi bảy triệu đồng)
+amount-text-too-large = larger than { $maximum }, the most an event may carry
+integer-at-least-one = must be an integer ≥ 1, got { $value }
+seq-format = must be a whole number, 0 or more, got { $value }
+seq-beyond-head = must be at most the head's seq, { $head_seq }
+format-json-or-csv = must be "json" or "csv"
+detail-token-name-taken = a token named { $name } exists (names of revoked tokens stay taken)
+detail-seq-format = { $field } must be a seq: a whole number, 0 or more
+detail-seq-beyond-head = { $field } is { $after }, beyond the head of the log (seq { $head_seq }): nothing was stored there

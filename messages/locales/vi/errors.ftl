@@ -103,3 +103,15 @@ detail-left-out = ; errors chỉ liệt kê { $listed } trong số { $total } l�
 detail-parameter = tham số truy vấn { $name } không hợp lệ
 detail-not-json = nội dung không phải JSON hợp lệ: { $reason }
 the-body = nội dung yêu cầu
+
+amount-text-required = bắt buộc: số tiền như đã nhập
+amount-text-too-long = dài hơn { $maximum } ký tự
+amount-text-unreadable = không phải một số tiền: hãy viết bằng chữ số, có hoặc không tách nhóm (587.000.000, 587 000 000), hoặc bằng chữ (năm trăm tám mươi bảy triệu đồng)
+amount-text-too-large = lớn hơn { $maximum }, số tiền lớn nhất một sự kiện được mang
+integer-at-least-one = phải là số nguyên ≥ 1, nhưng nhận được { $value }
+seq-format = phải là một số nguyên từ 0 trở lên, nhưng nhận được { $value }
+seq-beyond-head = không được lớn hơn seq của đầu chuỗi, { $head_seq }
+format-json-or-csv = phải là "json" hoặc "csv"
+detail-token-name-taken = đã có một token tên { $name } (tên của token đã thu hồi vẫn không dùng lại được)
+detail-seq-format = { $field } phải là một seq: số nguyên từ 0 trở lên
+detail-seq-beyond-head = { $field } là { $after }, vượt quá đầu chuỗi của sổ (seq { $head_seq }): chưa có gì được lưu ở đó
