@@ -519,7 +519,7 @@ mod tests {
             assert!(bad.parse::<CivilDate>().is_err(), "{bad}");
         }
         let hint = "07/12/2011".parse::<CivilDate>().unwrap_err();
-        assert!(hint.contains("write 2011-12-07"), "{hint}");
+        assert!(hint.to_string().contains("write 2011-12-07"), "{hint}");
     }
 
     #[test]
