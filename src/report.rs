@@ -5,10 +5,11 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use acta_messages::Lang;
 use acta_projections::vnd::format_dong;
-use acta_projections::{
-    Funding, FundingFigures, PlanStatusView, Query, Reconciliation, Record, YearlySummary,
-};
+use acta_projections::{Funding, FundingFigures, PlanStatusView, Query, Record, YearlySummary};
+
+use crate::findings::ReconciliationIn;
 
 /// The four answers for one query (the yearly summary borrows from the record). Serialised
 /// directly, as the server renders its answers, so its fields are in byte order of their names.
@@ -16,17 +17,24 @@ use acta_projections::{
 pub struct Report<'r> {
     pub funding: Funding,
     pub plans: Vec<PlanStatusView>,
-    pub reconciliation: Reconciliation,
+    pub reconciliation: ReconciliationIn,
     pub yearly: YearlySummary<'r>,
+    /// The language of the text and of the findings' messages (`acta report --lang`).
+    #[serde(skip)]
+    pub lang: Lang,
 }
 
 impl<'r> Report<'r> {
-    pub fn of(record: &'r Record, query: &Query) -> Report<'r> {
+    pub fn of(record: &'r Record, query: &Query, lang: Lang) -> Report<'r> {
         Report {
             funding: record.funding(query),
             plans: record.plans(query),
-            reconciliation: record.reconciliation(query),
+            reconciliation: ReconciliationIn {
+                reconciliation: record.reconciliation(query),
+                lang,
+            },
             yearly: record.yearly(query),
+            lang,
         }
     }
 
@@ -160,7 +168,7 @@ impl<'r> Report<'r> {
                 finding.expected.to_string(),
                 figure(finding.actual),
                 figure(finding.difference),
-                finding.message.clone(),
+                finding.message.render(self.lang),
             ]);
         }
         findings.print(&mut out, &format!("Reconciliation ({verdict})"));

@@ -503,7 +503,7 @@ impl Report<'_> {
                 name_of(&finding.severity),
                 escape(finding_vi(finding.kind)),
                 name_of(&finding.kind),
-                escape(&finding.message),
+                escape(&finding.message.render(self.lang)),
                 escape(finding.plan.as_str()),
                 finding
                     .year

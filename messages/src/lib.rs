@@ -83,6 +83,19 @@ impl Lang {
     }
 }
 
+/// `vi` or `en` exactly, as `acta report --lang` takes it.
+impl std::str::FromStr for Lang {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Lang, String> {
+        match text {
+            "vi" => Ok(Lang::Vi),
+            "en" => Ok(Lang::En),
+            _ => Err(format!("must be vi or en, got {text:?}")),
+        }
+    }
+}
+
 /// Most entries of an `Accept-Language` header looked at.
 pub const ACCEPT_LANGUAGE_ENTRIES_MAX: usize = 32;
 
