@@ -244,7 +244,7 @@ impl Message {
                     Ok(n) if n.unsigned_abs() < 1 << 53 => n.into(),
                     _ => n.to_string().into(),
                 },
-                Arg::Money(n) => format_money(*n, lang).into(),
+                Arg::Money(n) => format_money(*n).into(),
                 Arg::Word { value, via } => {
                     Message::new(*via).text("value", value).render(lang).into()
                 }
@@ -306,12 +306,11 @@ fn integer_json(n: i128) -> Value {
     }
 }
 
-/// Whole đồng the way each language groups digits: `1.276.000.000 ₫`, `1,276,000,000 ₫`.
-pub fn format_money(dong: i128, lang: Lang) -> String {
-    let separator = match lang {
-        Lang::Vi => '.',
-        Lang::En => ',',
-    };
+/// Whole đồng as acta writes them in either language, the Vietnamese way: `1.276.000.000 ₫`
+/// (the figures are Vietnamese records; an English reader of them meets them so in the
+/// documents too).
+pub fn format_money(dong: i128) -> String {
+    let separator = '.';
     let digits = dong.unsigned_abs().to_string();
     let mut formatted = String::with_capacity(digits.len() * 4 / 3 + 6);
     if dong < 0 {

@@ -538,9 +538,24 @@ mod tests {
                 "kind": "total_mismatch", "severity": "error", "event": claim.to_string(),
                 "plan": "prog", "year": null, "indicator": "funding.budget",
                 "expected": 6_000, "actual": 5_000, "difference": -1_000,
-                "message": "The total of funding.budget reported on plan prog for 2011–2012 \
-                            is 6.000 ₫, but the record gives 5.000 ₫ (difference -1.000 ₫).",
+                "code": "finding-total_mismatch",
+                "params": {"metric": "funding.budget", "plan": "prog",
+                           "years": {"code": "years-range",
+                                     "params": {"from_year": 2011, "to_year": 2012}},
+                           "reported": 6_000, "computed": 5_000, "difference": -1_000},
             }]})
+        );
+        assert_eq!(
+            reconciliation.findings[0].message.to_string(),
+            "The total of funding.budget reported on plan prog for 2011–2012 is 6.000 ₫, but \
+             the record gives 5.000 ₫ (difference -1.000 ₫)."
+        );
+        assert_eq!(
+            reconciliation.findings[0]
+                .message
+                .render(acta_messages::Lang::Vi),
+            "Tổng funding.budget báo cáo cho kế hoạch prog giai đoạn 2011–2012 là 6.000 ₫, nhưng \
+             số liệu ghi nhận là 5.000 ₫ (chênh lệch -1.000 ₫)."
         );
     }
 
@@ -621,7 +636,10 @@ mod tests {
         assert_eq!(finding.event, claim);
         assert_eq!((finding.expected, finding.actual), (60, Some(50)));
         assert!(
-            finding.message.contains("is 60, but the record gives 50"),
+            finding
+                .message
+                .to_string()
+                .contains("is 60, but the record gives 50"),
             "{}",
             finding.message
         );
@@ -645,7 +663,7 @@ mod tests {
             (5_000, Some(4_000), Some(-1_000))
         );
         assert_eq!(
-            finding.message,
+            finding.message.to_string(),
             "The amount in words of the total of funding.budget reported on plan prog for \
              2011–2012 reads as 4.000 ₫, not 5.000 ₫ (difference -1.000 ₫)."
         );
@@ -711,7 +729,7 @@ mod tests {
             (160, Some(156), Some(-4))
         );
         assert_eq!(
-            finding.message,
+            finding.message.to_string(),
             "The training of 2010-12-31 on plan p states 160 participants, but its groups add \
              up to 156 (difference -4)."
         );
@@ -763,7 +781,7 @@ mod tests {
             (100, Some(120), Some(20))
         );
         assert_eq!(
-            finding.message,
+            finding.message.to_string(),
             "Plan p disbursed 120 ₫ of local funds for fiscal year 2011, more than the 100 ₫ \
              allocated (overspent by 20 ₫)."
         );
@@ -796,7 +814,7 @@ mod tests {
             (0, Some(40), Some(40))
         );
         assert_eq!(
-            finding.message,
+            finding.message.to_string(),
             "Plan p disbursed 40 ₫ of central funds for fiscal year 2011, where nothing was \
              allocated."
         );
@@ -848,9 +866,13 @@ mod tests {
                 json!({"kind": "target_missed", "severity": "warning",
                        "event": target.to_string(), "plan": "p", "year": 2014,
                        "indicator": "outreach.radio", "expected": 4, "actual": 3,
-                       "difference": -1,
-                       "message": "Plan p reached 3 of its 2014 target of 4 for outreach.radio \
-                                   (short by 1)."})
+                       "difference": -1, "code": "finding-target_missed",
+                       "params": {"plan": "p", "indicator": "outreach.radio", "year": 2014,
+                                  "target": 4, "actual": 3, "short": 1}})
+            );
+            assert_eq!(
+                reconciliation.findings[0].message.to_string(),
+                "Plan p reached 3 of its 2014 target of 4 for outreach.radio (short by 1)."
             );
         }
         // Reaching the target clears it.
