@@ -28,6 +28,7 @@ pub async fn append_one(
 ) -> Result<Response, ApiError> {
     let today = state.now().date_utc().into();
     let event = NewEvent::parse(&body, "", today).map_err(AppendError::from_fields)?;
+    let sent_id = body.get("id").is_some();
     let outcome = append(
         &state,
         AppendRequest {
@@ -43,7 +44,18 @@ pub async fn append_one(
         .into_iter()
         .next()
         .expect("one event in, one out");
-    Ok((status, Json(stored.to_json())).into_response())
+    // What reconciliation would flag about this act, told now (src/http/warnings.rs); the key
+    // is there only when there is something to tell, so a clean act's answer is the stored
+    // event exactly.
+    let warnings =
+        super::warnings::of_append(&state, &stored, sent_id, super::problem::language()).await?;
+    let mut answer = stored.to_json();
+    if !warnings.is_empty()
+        && let Value::Object(fields) = &mut answer
+    {
+        fields.insert("warnings".into(), Value::Array(warnings));
+    }
+    Ok((status, Json(answer)).into_response())
 }
 
 pub async fn append_batch(

@@ -8,6 +8,7 @@ mod checkpoint;
 mod events;
 mod ops;
 mod projections;
+mod warnings;
 mod web;
 pub use events::verify_json as events_verify_json;
 pub mod extract;
