@@ -259,3 +259,28 @@ fn a_finding_is_told_in_both_languages_with_one_code() {
     let refused = acta(&["report", "--db", &db, "--lang", "fr"]);
     assert!(!refused.status.success());
 }
+
+#[test]
+fn the_api_reference_lists_every_message_code() {
+    let document: Value =
+        serde_json::from_str(include_str!("../docs/openapi.json")).expect("openapi.json");
+    let listed: Vec<&str> = document["components"]["schemas"]["MessageCode"]["enum"]
+        .as_array()
+        .expect("MessageCode's enum")
+        .iter()
+        .map(|code| code.as_str().unwrap())
+        .collect();
+    let codes: Vec<&str> = acta_messages::codes::ALL
+        .iter()
+        .map(|code| code.id)
+        .collect();
+    assert_eq!(listed, codes);
+    let reference = include_str!("../docs/API.md");
+    for code in acta_messages::codes::ALL {
+        assert!(
+            reference.contains(&format!("`{}`", code.id)),
+            "docs/API.md does not list {}",
+            code.id
+        );
+    }
+}

@@ -205,10 +205,10 @@ struct ProblemBody<'a> {
 /// language asked.
 #[derive(Debug, Clone, Serialize)]
 struct ProblemEntry {
-    field: String,
     code: &'static str,
-    params: serde_json::Map<String, serde_json::Value>,
+    field: String,
     message: String,
+    params: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ProblemEntry {
