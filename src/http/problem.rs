@@ -325,6 +325,7 @@ fn bounded(
         let entry = ProblemEntry {
             field: cut(&error.field),
             message: cut(&error.message),
+            params: cut_params(&error.params, &cut),
             ..error.clone()
         };
         // One more for the comma between entries.
@@ -338,6 +339,30 @@ fn bounded(
         detail.push_str(&left_out_note(listed.len()));
     }
     (detail, listed)
+}
+
+/// `params` with every text in it (an inner message's too) cut by `cut`.
+fn cut_params(
+    params: &serde_json::Map<String, serde_json::Value>,
+    cut: &impl Fn(&str) -> String,
+) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::Value;
+    fn cut_value(value: &Value, cut: &impl Fn(&str) -> String) -> Value {
+        match value {
+            Value::String(text) => Value::String(cut(text)),
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(name, value)| (name.clone(), cut_value(value, cut)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    params
+        .iter()
+        .map(|(name, value)| (name.clone(), cut_value(value, cut)))
+        .collect()
 }
 
 /// The length of `value` as JSON.
@@ -422,23 +447,38 @@ mod tests {
     use http_body_util::BodyExt;
     use serde_json::Value;
 
+    /// A message whose text is `text`, whatever the language.
+    fn saying(text: &str) -> Message {
+        Message::new(codes::PARAMETER_MALFORMED).text("reason", text)
+    }
+
     fn errors(count: usize, message: &str) -> Vec<FieldError> {
         (0..count)
-            .map(|index| FieldError::new(format!("/events/{index}/type"), message))
+            .map(|index| FieldError::new(format!("/events/{index}/type"), saying(message)))
             .collect()
     }
 
+    fn bounded_en(detail: String, errors: &[FieldError]) -> (String, Vec<ProblemEntry>) {
+        let entries: Vec<ProblemEntry> = errors
+            .iter()
+            .map(|error| ProblemEntry::of(error, Lang::En))
+            .collect();
+        bounded("t", "T", detail, &entries, errors.len(), Lang::En)
+    }
+
+    /// The answer to a request that asked for English.
     async fn rendered(error: ApiError) -> (usize, Value) {
-        let body = error.into_response().into_body().collect().await.unwrap();
+        let response = LANGUAGE.sync_scope(Lang::En, || error.into_response());
+        let body = response.into_body().collect().await.unwrap();
         let bytes = body.to_bytes();
         (bytes.len(), serde_json::from_slice(&bytes).unwrap())
     }
 
     #[test]
     fn at_most_100_entries_are_listed_and_detail_says_how_many_there_were() {
-        let (detail, listed) = bounded("t", "T", "bad".into(), &errors(ERRORS_LISTED_MAX, "m"));
+        let (detail, listed) = bounded_en("bad".into(), &errors(ERRORS_LISTED_MAX, "m"));
         assert_eq!((detail.as_str(), listed.len()), ("bad", ERRORS_LISTED_MAX));
-        let (detail, listed) = bounded("t", "T", "bad".into(), &errors(ERRORS_LISTED_MAX + 1, "m"));
+        let (detail, listed) = bounded_en("bad".into(), &errors(ERRORS_LISTED_MAX + 1, "m"));
         assert_eq!(listed.len(), ERRORS_LISTED_MAX);
         assert_eq!(detail, "bad; errors lists the first 100 of 101 problems");
     }
@@ -446,19 +486,21 @@ mod tests {
     #[test]
     fn each_text_is_cut_at_1024_characters() {
         let edge = "ệ".repeat(PROBLEM_TEXT_CHARS_MAX);
-        let (detail, listed) = bounded("t", "T", edge.clone(), &errors(1, &edge));
+        let (detail, listed) = bounded_en(edge.clone(), &errors(1, &edge));
         assert_eq!(
             (detail.as_str(), listed[0].message.as_str()),
             (&*edge, &*edge)
         );
         let over = format!("{edge}x");
-        let (detail, listed) = bounded("t", "T", over.clone(), &[FieldError::new(&over, &over)]);
+        let (detail, listed) = bounded_en(over.clone(), &[FieldError::new(&over, saying(&over))]);
         let cut = format!("{edge}…");
         assert_eq!(detail, cut);
         assert_eq!(
             (listed[0].field.as_str(), listed[0].message.as_str()),
             (&*cut, &*cut)
         );
+        // So is every text among the parameters.
+        assert_eq!(listed[0].params["reason"], cut);
     }
 
     #[tokio::test]
@@ -466,9 +508,9 @@ mod tests {
         // The worst case for JSON: every character of every text escaped as six bytes.
         let worst = "\u{1}".repeat(10 * PROBLEM_TEXT_CHARS_MAX);
         let error = ApiError::Unprocessable {
-            detail: worst.clone(),
+            detail: saying(&worst),
             errors: (0..10_000)
-                .map(|_| FieldError::new(&worst, &worst))
+                .map(|_| FieldError::new(&worst, saying(&worst)))
                 .collect(),
         };
         let (bytes, body) = rendered(error).await;
@@ -484,7 +526,7 @@ mod tests {
         );
         // An ordinary answer is listed whole.
         let (_, body) = rendered(ApiError::Unprocessable {
-            detail: "d".into(),
+            detail: saying("d"),
             errors: errors(3, "m"),
         })
         .await;

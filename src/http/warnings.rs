@@ -21,6 +21,9 @@ use super::state::{AppState, blocking};
 /// order: of a longer stream only the first are compared (a plan holds hundreds of acts).
 pub const DUPLICATE_SCAN_EVENTS_MAX: u32 = 10_000;
 
+/// Events read per page of that comparison.
+const DUPLICATE_SCAN_PAGE_EVENTS: u32 = 1000;
+
 /// The warnings about `stored`, just committed; `sent_id` says whether the request carried an
 /// `id` (an act sent without one may be a repeat stored twice).
 pub async fn of_append(
@@ -112,9 +115,11 @@ async fn identical_earlier(
         let mut after_seq = 0;
         let mut scanned = 0;
         loop {
+            // Filters that `GET /v1/events` gains keep their defaults (none) here.
+            #[allow(clippy::needless_update)]
             let page = log.events(&EventFilter {
                 after_seq,
-                limit: super::events::PAGE_EVENTS_MAX,
+                limit: DUPLICATE_SCAN_PAGE_EVENTS,
                 plan: Some(stored.plan.clone()),
                 event_type: Some(stored.event_type),
                 ..EventFilter::default()
@@ -132,7 +137,7 @@ async fn identical_earlier(
                 }
             }
             scanned += page.len() as u32;
-            if page.len() < super::events::PAGE_EVENTS_MAX as usize
+            if page.len() < DUPLICATE_SCAN_PAGE_EVENTS as usize
                 || scanned >= DUPLICATE_SCAN_EVENTS_MAX
             {
                 break;

@@ -216,10 +216,10 @@ pub(crate) fn event_row<R: Columns>(row: &R) -> Result<EventRow<'_>, StoreError>
     let id = text(1)?.parse().map_err(corrupt)?;
     let event_type = text(2)?.parse().map_err(corrupt)?;
     let plan = text(3)?;
-    if !PlanKey::is_valid(plan) {
-        if let Err(problem) = plan.parse::<PlanKey>() {
-            return Err(corrupt(problem));
-        }
+    if !PlanKey::is_valid(plan)
+        && let Err(problem) = plan.parse::<PlanKey>()
+    {
+        return Err(corrupt(problem));
     }
     let _version: u64 = row.integer(4)?;
     let occurred_on = text(5)?.parse().map_err(corrupt)?;
