@@ -46,9 +46,14 @@ pub async fn append_one(
         .expect("one event in, one out");
     // What reconciliation would flag about this act, told now (src/http/warnings.rs); the key
     // is there only when there is something to tell, so a clean act's answer is the stored
-    // event exactly.
-    let warnings =
-        super::warnings::of_append(&state, &stored, sent_id, super::problem::language()).await?;
+    // event exactly. A repeat (200) is answered as first stored, exactly (CONTRACT §2).
+    let warnings = match status {
+        StatusCode::CREATED => {
+            let lang = super::problem::language();
+            super::warnings::of_append(&state, &stored, sent_id, lang).await?
+        }
+        _ => Vec::new(),
+    };
     let mut answer = stored.to_json();
     if !warnings.is_empty()
         && let Value::Object(fields) = &mut answer

@@ -1,4 +1,5 @@
-//! Warnings at the desk (`warnings` of a `201`, and of the `200` of a repeat): what
+//! Warnings at the desk (`warnings` of a `201`; a repeat's `200` is the event as first stored,
+//! exactly, as the contract says): what
 //! reconciliation would flag about the act just stored, told while the clerk still has the
 //! paper in hand. Nothing here refuses anything: the act is stored before these are computed.
 //!
