@@ -270,17 +270,73 @@ fn the_api_reference_lists_every_message_code() {
         .iter()
         .map(|code| code.as_str().unwrap())
         .collect();
-    let codes: Vec<&str> = acta_messages::codes::ALL
+    // The labels of the report and the statement (`st-…`) are no message of the API.
+    let api_codes: Vec<_> = acta_messages::codes::ALL
         .iter()
-        .map(|code| code.id)
+        .filter(|code| !code.id.starts_with("st-"))
         .collect();
+    let codes: Vec<&str> = api_codes.iter().map(|code| code.id).collect();
     assert_eq!(listed, codes);
     let reference = include_str!("../docs/API.md");
-    for code in acta_messages::codes::ALL {
+    for code in api_codes {
         assert!(
             reference.contains(&format!("`{}`", code.id)),
             "docs/API.md does not list {}",
             code.id
         );
     }
+}
+
+#[test]
+fn the_statement_and_the_text_report_are_in_the_language_asked() {
+    let server = Server::start();
+    assert_eq!(server.post("/v1/events", &register("p", None)).0, 201);
+    let statement = |language: Option<&str>| {
+        let response = client_in(language)
+            .get(server.url("/v1/statement?as_of=2015-12-31"))
+            .bearer_auth(&server.token)
+            .send()
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        response.text().unwrap()
+    };
+    let vietnamese = statement(None);
+    assert!(vietnamese.contains("<html lang=\"vi\">"));
+    assert!(
+        vietnamese.contains("Tình trạng tại ngày <span lang=\"en\" class=\"en\">(As of)</span>")
+    );
+    assert!(vietnamese.contains("<dd>31/12/2015</dd>"));
+    assert!(vietnamese.contains("Không có phát hiện nào."));
+    let english = statement(Some("en"));
+    assert!(english.contains("<html lang=\"en\">"));
+    assert!(
+        english.contains("<dt>As of</dt><dd>2015-12-31</dd>"),
+        "{english}"
+    );
+    assert!(english.contains("No findings."));
+    assert!(!english.contains("Tình trạng tại ngày"));
+
+    let db = server.db.to_str().unwrap().to_owned();
+    let text = |lang: &str| {
+        let output = acta(&[
+            "report",
+            "--db",
+            &db,
+            "--lang",
+            lang,
+            "--as-of",
+            "2015-12-31",
+        ]);
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let vi = text("vi");
+    assert!(vi.starts_with("BÁO CÁO TẠI MỘT THỜI ĐIỂM (DATED STATEMENT)\n"));
+    assert!(vi.contains("  Tình trạng tại ngày (As of): 31/12/2015\n"));
+    assert!(vi.contains("\n1. Tình trạng kế hoạch\n"));
+    let en = text("en");
+    assert!(en.starts_with("DATED STATEMENT\n"), "{en}");
+    assert!(en.contains("  As of: 2015-12-31\n"));
+    assert!(en.contains("\n1. Plan status\n"));
+    assert!(!en.contains("Tình trạng"));
 }
