@@ -64,7 +64,13 @@ impl<'r> Report<'r> {
                 plan.plan.to_string(),
                 plan.kind.to_string(),
                 plan.status.to_string(),
-                crate::statement::date_in(self.lang, plan.status_since),
+                match self.lang {
+                    Lang::Vi => {
+                        let day = plan.status_since.jiff();
+                        format!("{:02}/{:02}/{:04}", day.day(), day.month(), day.year())
+                    }
+                    Lang::En => plan.status_since.to_string(),
+                },
                 format!("{}–{}", plan.period.from_year, plan.period.to_year),
                 plan.title.clone(),
             ]);
