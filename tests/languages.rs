@@ -106,7 +106,7 @@ fn the_same_bad_request_is_answered_in_vietnamese_and_in_english_with_the_same_c
     assert_eq!(
         messages(&vi),
         [
-            "ngày được viết theo dạng YYYY-MM-DD: hãy viết 2011-12-07, không viết \"07/12/2011\"",
+            "ngày phải viết theo dạng YYYY-MM-DD: hãy viết 2011-12-07 thay cho \"07/12/2011\"",
             "phải là một trong các giá trị \"central\", \"local\", \"other\", nhưng nhận được \
              \"tỉnh\"",
             "phải là số tiền nguyên tính bằng đồng, nhưng nhận được một chuỗi ký tự",
@@ -122,7 +122,7 @@ fn the_same_bad_request_is_answered_in_vietnamese_and_in_english_with_the_same_c
     );
     assert_eq!(
         vi["detail"],
-        "/occurred_on: ngày được viết theo dạng YYYY-MM-DD: hãy viết 2011-12-07, không viết \
+        "/occurred_on: ngày phải viết theo dạng YYYY-MM-DD: hãy viết 2011-12-07 thay cho \
          \"07/12/2011\" (và 2 lỗi khác)"
     );
     assert_eq!(

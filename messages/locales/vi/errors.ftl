@@ -14,7 +14,7 @@ json-kind = { $value ->
 
 field-required = là trường bắt buộc
 data-required = là trường bắt buộc (gửi {"{}"} nếu không cần trường nào)
-unknown-field = trường không có trong hợp đồng; các trường hợp lệ: { $expected }
+unknown-field = trường không xác định; các trường hợp lệ: { $expected }
 not-an-object = phải là một đối tượng, nhưng nhận được { $got }
 not-a-json-object = phải là một đối tượng JSON, nhưng nhận được { $got }
 not-a-string = phải là một chuỗi ký tự, nhưng nhận được { $got }
@@ -42,14 +42,14 @@ plan-key-pattern = phải khớp mẫu ^[a-z0-9][a-z0-9-]{"{"}0,63{"}"}$ (chữ 
 indicator-pattern = phải khớp mẫu ^[a-z][a-z_]*(\.[a-z][a-z_]*)*$ (ví dụ training.participants), nhưng nhận được { $value }
 date-year-range = năm phải trong khoảng { $minimum }..={ $maximum }, nhưng nhận được { $year }
 date-not-in-calendar = { $date } không phải là một ngày có thật trong lịch
-date-format-hint = ngày được viết theo dạng YYYY-MM-DD: hãy viết { $hint }, không viết { $value }
-date-format = ngày được viết theo dạng YYYY-MM-DD (ví dụ 2011-12-07), nhưng nhận được { $value }
-date-no-such-month = { $value } có tháng không tồn tại
-date-no-such-day = { $value } có ngày không tồn tại
+date-format-hint = ngày phải viết theo dạng YYYY-MM-DD: hãy viết { $hint } thay cho { $value }
+date-format = ngày phải viết theo dạng YYYY-MM-DD (ví dụ 2011-12-07), nhưng nhận được { $value }
+date-no-such-month = { $value } có tháng không hợp lệ
+date-no-such-day = { $value } có ngày không hợp lệ
 date-in-future = { $date } là ngày trong tương lai: ngày muộn nhất được chấp nhận hôm nay là { $latest }
 event-id-format = phải là một ULID: 26 ký tự Crockford base32 viết hoa, nhưng nhận được { $value }
 date-precision = phải là "day", "month" hoặc "year", nhưng nhận được { $value }
-instant-too-late = { $value } là một thời điểm quá xa
+instant-too-late = { $value } là một thời điểm quá xa trong tương lai
 instant-format = phải là một thời điểm RFC 3339 như 2026-11-28T20:15:00.123Z (hoặc một ngày YYYY-MM-DD, hiểu là cuối ngày đó theo giờ UTC), nhưng nhận được { $value }
 not-one-of = phải là một trong các giá trị { $expected }, nhưng nhận được { $value }
 before-from-year = không được trước from_year ({ $from_year })
@@ -97,7 +97,7 @@ detail-duplicate-key = { $field }: nội dung gửi khóa này hai lần trong m
 
 detail-one = { $field }: { $message }
 detail-many = { $field }: { $message } (và { $more } lỗi khác)
-detail-unknown-fields = yêu cầu có trường không có trong hợp đồng
+detail-unknown-fields = yêu cầu có trường không xác định
 detail-invalid = yêu cầu không hợp lệ
 detail-left-out = ; errors chỉ liệt kê { $listed } trong số { $total } lỗi
 detail-parameter = tham số truy vấn { $name } không hợp lệ
