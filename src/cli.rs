@@ -112,6 +112,9 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        /// The language of the text, the statement and the findings' messages: vi or en.
+        #[arg(long, default_value = "vi")]
+        lang: acta_messages::Lang,
     },
     /// Measure this disk and acta against SQLite's own limit, in one run.
     Bench {
@@ -354,12 +357,14 @@ pub fn main() -> ExitCode {
             json,
             format,
             output,
+            lang,
         } => {
             let format = if json { ReportFormat::Json } else { format };
             let query = ReportQuery {
                 as_of,
                 known_at,
                 plan,
+                lang,
             };
             report(&db.db, query, format, output.as_deref())
         }
@@ -611,6 +616,7 @@ struct ReportQuery {
     as_of: Option<CivilDate>,
     known_at: Option<Instant>,
     plan: Option<PlanKey>,
+    lang: acta_messages::Lang,
 }
 
 fn report(
@@ -636,7 +642,7 @@ fn report(
         plan: asked.plan.clone(),
         today: now.date_utc().into(),
     };
-    let report = crate::report::Report::of(&record, &query);
+    let report = crate::report::Report::of(&record, &query, asked.lang);
     let header = crate::statement::Header {
         as_of: asked.as_of,
         known_at: asked.known_at,

@@ -280,6 +280,7 @@ fn findings(out: &mut String, record: &Record, query: &Query) {
     for finding in about_money {
         let message: String = finding
             .message
+            .to_string()
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();

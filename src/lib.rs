@@ -12,6 +12,8 @@
 //! - [`bench`]: `acta bench` and its deterministic national-scale workload.
 //! - [`demo`]: the bundled Đồng Nai 2009–2015 data set, loaded by `serve --demo`.
 //! - [`feed`]: the signal of new commits that wakes `GET /v1/events/stream`, and its cap.
+//! - [`findings`]: reconciliation findings with their messages rendered in the reader's
+//!   language.
 //! - [`ledger`]: `acta export --format hledger`, the money as an hledger journal.
 //! - [`live`]: the live projections of a running service and its cached "now" answers.
 //! - [`report`]: `acta report`'s tables.
@@ -27,6 +29,7 @@ pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod feed;
+pub mod findings;
 pub mod http;
 pub mod import;
 pub mod ledger;

@@ -5,10 +5,11 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use acta_messages::{Code, Lang, Message, codes};
 use acta_projections::vnd::format_dong;
-use acta_projections::{
-    Funding, FundingFigures, PlanStatusView, Query, Reconciliation, Record, YearlySummary,
-};
+use acta_projections::{Funding, FundingFigures, PlanStatusView, Query, Record, YearlySummary};
+
+use crate::findings::ReconciliationIn;
 
 /// The four answers for one query (the yearly summary borrows from the record). Serialised
 /// directly, as the server renders its answers, so its fields are in byte order of their names.
@@ -16,45 +17,75 @@ use acta_projections::{
 pub struct Report<'r> {
     pub funding: Funding,
     pub plans: Vec<PlanStatusView>,
-    pub reconciliation: Reconciliation,
+    pub reconciliation: ReconciliationIn,
     pub yearly: YearlySummary<'r>,
+    /// The language of the text and of the findings' messages (`acta report --lang`).
+    #[serde(skip)]
+    pub lang: Lang,
 }
 
 impl<'r> Report<'r> {
-    pub fn of(record: &'r Record, query: &Query) -> Report<'r> {
+    pub fn of(record: &'r Record, query: &Query, lang: Lang) -> Report<'r> {
         Report {
             funding: record.funding(query),
             plans: record.plans(query),
-            reconciliation: record.reconciliation(query),
+            reconciliation: ReconciliationIn {
+                reconciliation: record.reconciliation(query),
+                lang,
+            },
             yearly: record.yearly(query),
+            lang,
         }
     }
 
-    /// The tables, one after another.
+    /// A label of the catalogue in the report's language.
+    fn say(&self, code: Code) -> String {
+        Message::new(code).render(self.lang)
+    }
+
+    fn headers(&self, codes: &[Code]) -> Vec<String> {
+        codes.iter().map(|code| self.say(*code)).collect()
+    }
+
+    /// The tables, one after another, in the report's language (names of the contract, such as
+    /// `approved` or `local`, stay as the API writes them).
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let mut plans = Table::new(&["plan", "kind", "status", "since", "period", "title"]);
+        let mut plans = Table::new(&self.headers(&[
+            codes::ST_PLAN,
+            codes::ST_KIND,
+            codes::ST_STATUS,
+            codes::ST_SINCE,
+            codes::ST_PERIOD,
+            codes::ST_TITLE,
+        ]));
         for plan in &self.plans {
             plans.row(vec![
                 plan.plan.to_string(),
                 plan.kind.to_string(),
                 plan.status.to_string(),
-                plan.status_since.to_string(),
+                match self.lang {
+                    Lang::Vi => {
+                        let day = plan.status_since.jiff();
+                        format!("{:02}/{:02}/{:04}", day.day(), day.month(), day.year())
+                    }
+                    Lang::En => plan.status_since.to_string(),
+                },
                 format!("{}–{}", plan.period.from_year, plan.period.to_year),
                 plan.title.clone(),
             ]);
         }
-        plans.print(&mut out, "Plans");
+        plans.print(&mut out, &self.say(codes::ST_PLANS));
 
-        let mut funding = Table::new(&[
-            "year",
-            "source",
-            "planned",
-            "allocated",
-            "disbursed",
-            "budget",
-            "unspent",
-        ]);
+        let mut funding = Table::new(&self.headers(&[
+            codes::ST_FISCAL_YEAR,
+            codes::ST_SOURCE,
+            codes::ST_PLANNED,
+            codes::ST_ALLOCATED,
+            codes::ST_DISBURSED,
+            codes::ST_BUDGET,
+            codes::ST_UNSPENT,
+        ]));
         funding.align_right_from(2);
         let money = |amount: u64| format_dong(i64::try_from(amount).unwrap_or(i64::MAX));
         let figures_row = |year: String, source: String, figures: &FundingFigures| {
@@ -77,31 +108,36 @@ impl<'r> Report<'r> {
         }
         for row in &self.funding.by_source {
             funding.row(figures_row(
-                "all".into(),
+                self.say(codes::ST_BY_SOURCE),
                 row.source.to_string(),
                 &row.figures,
             ));
         }
         funding.row(figures_row(
-            "total".into(),
+            self.say(codes::ST_TOTAL),
             String::new(),
             &self.funding.totals,
         ));
-        funding.print(&mut out, "Funding (VND)");
-        let _ = writeln!(out, "Budget in words: {}\n", self.funding.budget_in_words);
+        funding.print(&mut out, &format!("{} (VND)", self.say(codes::ST_FUNDING)));
+        let _ = writeln!(
+            out,
+            "{}: {}\n",
+            self.say(codes::ST_BUDGET_IN_WORDS),
+            self.funding.budget_in_words
+        );
 
-        let mut yearly = Table::new(&[
-            "year",
-            "decisions",
-            "approved",
-            "trainings",
-            "sessions",
-            "participants",
-            "outreach",
-            "enterprises",
-            "staff",
-            "disbursed",
-        ]);
+        let mut yearly = Table::new(&self.headers(&[
+            codes::ST_YEAR,
+            codes::ST_DECISIONS,
+            codes::ST_PLANS_APPROVED,
+            codes::ST_TRAININGS,
+            codes::ST_SESSIONS,
+            codes::ST_PARTICIPANTS,
+            codes::ST_OUTREACH,
+            codes::ST_ENTERPRISES,
+            codes::ST_STAFF,
+            codes::ST_DISBURSED,
+        ]));
         yearly.align_right_from(1);
         for year in &self.yearly.years {
             let outreach: Vec<String> = year
@@ -127,23 +163,33 @@ impl<'r> Report<'r> {
                 money(year.funding.disbursed),
             ]);
         }
-        yearly.print(&mut out, "Year by year");
+        yearly.print(&mut out, &self.say(codes::ST_YEARLY));
 
+        let errors = self
+            .reconciliation
+            .findings
+            .iter()
+            .filter(|finding| finding.severity == acta_projections::Severity::Error)
+            .count();
+        let warnings = self.reconciliation.findings.len() - errors;
         let verdict = if self.reconciliation.ok {
-            "ok: no errors"
+            Message::new(codes::ST_VERDICT_OK).int("warnings", warnings as u64)
         } else {
-            "NOT ok: errors found"
-        };
-        let mut findings = Table::new(&[
-            "severity",
-            "kind",
-            "plan",
-            "year",
-            "expected",
-            "actual",
-            "difference",
-            "message",
-        ]);
+            Message::new(codes::ST_VERDICT_ERRORS)
+                .int("errors", errors as u64)
+                .int("warnings", warnings as u64)
+        }
+        .render(self.lang);
+        let mut findings = Table::new(&self.headers(&[
+            codes::ST_SEVERITY,
+            codes::ST_KIND,
+            codes::ST_PLAN,
+            codes::ST_YEAR,
+            codes::ST_EXPECTED,
+            codes::ST_ACTUAL,
+            codes::ST_DIFFERENCE,
+            codes::ST_MESSAGE,
+        ]));
         for finding in &self.reconciliation.findings {
             let figure =
                 |value: Option<i128>| value.map_or_else(|| "—".to_owned(), |v| v.to_string());
@@ -160,10 +206,13 @@ impl<'r> Report<'r> {
                 finding.expected.to_string(),
                 figure(finding.actual),
                 figure(finding.difference),
-                finding.message.clone(),
+                finding.message.render(self.lang),
             ]);
         }
-        findings.print(&mut out, &format!("Reconciliation ({verdict})"));
+        findings.print(
+            &mut out,
+            &format!("{} ({verdict})", self.say(codes::ST_RECONCILIATION)),
+        );
         out
     }
 }
@@ -176,9 +225,9 @@ struct Table {
 }
 
 impl Table {
-    fn new(headers: &[&str]) -> Table {
+    fn new(headers: &[String]) -> Table {
         Table {
-            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+            headers: headers.to_vec(),
             rows: Vec::new(),
             right_aligned_from: usize::MAX,
         }

@@ -5,7 +5,9 @@
 //! of `acta report`'s text, and for `GET /v1/statement`, which the page prints ("In / PDF"), so
 //! the file, the text and the paper say the same.
 //!
-//! Vietnamese first, English beside it marked `lang="en"`. The HTML is one self-contained
+//! In the report's language (`acta report --lang`, the `Accept-Language` of
+//! `GET /v1/statement`): in Vietnamese, English beside each heading marked `lang="en"`; in English
+//! alone. The labels are the catalogue's (`messages/locales/*/report.ftl`). The HTML is one self-contained
 //! file: its style (`web/statement.css`, also the page's print style) is inlined, it loads
 //! nothing and runs no script.
 
@@ -14,6 +16,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use acta_events::{CivilDate, Head, Instant, PlanKey};
+use acta_messages::{Code, Lang, Message, codes};
 use acta_projections::vnd::{format_dong, spell};
 use acta_projections::{Finding, FindingKind, FundingFigures, PlanStatusView, Severity};
 
@@ -54,6 +57,38 @@ pub fn instant_vi(instant: Instant) -> String {
     }
 }
 
+/// A date as `lang` writes it: `05/06/2015` in Vietnamese, `2015-06-05` in English.
+pub fn date_in(lang: Lang, date: CivilDate) -> String {
+    match lang {
+        Lang::Vi => date_vi(date),
+        Lang::En => date.to_string(),
+    }
+}
+
+/// An instant as `lang` writes it: `28/11/2026 20:15:00 UTC`, `2026-11-28 20:15:00 UTC`.
+pub fn instant_in(lang: Lang, instant: Instant) -> String {
+    match lang {
+        Lang::Vi => instant_vi(instant),
+        Lang::En => {
+            let text = instant.to_string();
+            match (text.get(0..10), text.get(11..19)) {
+                (Some(date), Some(time)) => format!("{date} {time} UTC"),
+                _ => text,
+            }
+        }
+    }
+}
+
+/// A label of the catalogue as plain text: `Tình trạng tại ngày (As of)` in Vietnamese, `As of`
+/// in English.
+pub fn label_text(lang: Lang, code: Code) -> String {
+    let english = Message::new(code).render(Lang::En);
+    match lang {
+        Lang::Vi => format!("{} ({english})", Message::new(code).render(Lang::Vi)),
+        Lang::En => english,
+    }
+}
+
 /// Money as the statement prints it: `1.276.000.000 ₫`.
 fn money(amount: u64) -> String {
     format_dong(i64::try_from(amount).unwrap_or(i64::MAX))
@@ -84,43 +119,39 @@ fn programme(report: &Report<'_>, plan: Option<&PlanKey>) -> String {
         .join("; ")
 }
 
-/// The header's lines: (Vietnamese label, English label, value).
-fn header_lines(report: &Report<'_>, header: &Header) -> Vec<(&'static str, &'static str, String)> {
+/// The header's lines: (label, value).
+fn header_lines(report: &Report<'_>, header: &Header) -> Vec<(Code, String)> {
+    let lang = report.lang;
+    let say = |code| Message::new(code).render(lang);
     vec![
+        (codes::ST_PROGRAMME, programme(report, header.plan.as_ref())),
         (
-            "Chương trình",
-            "Programme",
-            programme(report, header.plan.as_ref()),
-        ),
-        (
-            "Tình trạng tại ngày",
-            "As of",
+            codes::ST_AS_OF,
             header
                 .as_of
-                .map_or_else(|| "mọi ngày (không giới hạn ngày)".to_owned(), date_vi),
+                .map_or_else(|| say(codes::ST_AS_OF_ANY), |date| date_in(lang, date)),
         ),
         (
-            "Theo hồ sơ ghi nhận lúc",
-            "As known at",
+            codes::ST_KNOWN_AT,
             header.known_at.map_or_else(
-                || "hiện tại (toàn bộ hồ sơ)".to_owned(),
-                |at| format!("{} ({at})", instant_vi(at)),
+                || say(codes::ST_KNOWN_NOW),
+                |at| format!("{} ({at})", instant_in(lang, at)),
             ),
         ),
         (
-            "Đầu chuỗi băm",
-            "Chain head",
+            codes::ST_CHAIN_HEAD,
             format!("seq {}, hash {}", header.head.seq, header.head.hash),
         ),
-        ("Lập lúc", "Produced at", instant_vi(header.produced_at)),
+        (codes::ST_PRODUCED_AT, instant_in(lang, header.produced_at)),
     ]
 }
 
 /// The header of `acta report`'s text.
 pub fn text_header(report: &Report<'_>, header: &Header) -> String {
-    let mut out = String::from("BÁO CÁO TẠI MỘT THỜI ĐIỂM (Statement)\n");
-    for (vi, en, value) in header_lines(report, header) {
-        let _ = writeln!(out, "  {vi} ({en}): {value}");
+    let mut out = label_text(report.lang, codes::ST_STATEMENT_CAPS);
+    out.push('\n');
+    for (label, value) in header_lines(report, header) {
+        let _ = writeln!(out, "  {}: {value}", label_text(report.lang, label));
     }
     out.push('\n');
     out
@@ -139,47 +170,6 @@ fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-/// A heading or label in Vietnamese with its English beside it.
-fn both(vi: &str, en: &str) -> String {
-    format!(
-        "{} <span lang=\"en\" class=\"en\">({})</span>",
-        escape(vi),
-        escape(en)
-    )
-}
-
-fn status_vi(status: &str) -> &str {
-    match status {
-        "draft" => "dự thảo",
-        "submitted" => "đã trình",
-        "approved" => "đã phê duyệt",
-        "completed" => "đã hoàn thành",
-        "cancelled" => "đã hủy",
-        other => other,
-    }
-}
-
-fn source_vi(source: &str) -> &str {
-    match source {
-        "central" => "Ngân sách trung ương",
-        "local" => "Ngân sách địa phương",
-        "other" => "Nguồn khác",
-        other => other,
-    }
-}
-
-fn finding_vi(kind: FindingKind) -> &'static str {
-    match kind {
-        FindingKind::TotalMismatch => "Tổng số báo cáo khác số tính được",
-        FindingKind::WordsMismatch => "Số tiền bằng chữ khác số tiền bằng số",
-        FindingKind::WordsUnreadable => "Không đọc được số tiền bằng chữ",
-        FindingKind::BreakdownMismatch => "Tổng số người khác tổng theo nhóm",
-        FindingKind::Overspend => "Giải ngân vượt số được cấp",
-        FindingKind::DisbursedWithoutAllocation => "Giải ngân khi chưa được cấp",
-        FindingKind::TargetMissed => "Không đạt chỉ tiêu",
-    }
 }
 
 fn name_of<T: serde::Serialize>(value: &T) -> String {
@@ -227,12 +217,12 @@ fn finding_figure(finding: &Finding, value: Option<i128>) -> String {
     }
 }
 
-const FIGURE_COLUMNS: [(&str, &str); 5] = [
-    ("Kế hoạch", "planned"),
-    ("Được cấp", "allocated"),
-    ("Giải ngân", "disbursed"),
-    ("Tổng kinh phí", "budget"),
-    ("Chưa giải ngân", "unspent"),
+const FIGURE_COLUMNS: [Code; 5] = [
+    codes::ST_PLANNED,
+    codes::ST_ALLOCATED,
+    codes::ST_DISBURSED,
+    codes::ST_BUDGET,
+    codes::ST_UNSPENT,
 ];
 
 fn figure_cells(figures: &FundingFigures) -> String {
@@ -249,17 +239,38 @@ fn figure_cells(figures: &FundingFigures) -> String {
 }
 
 impl Report<'_> {
+    /// A heading or label: in Vietnamese with its English beside it, marked `lang="en"`; in
+    /// English alone.
+    fn label(&self, code: Code) -> String {
+        let english = escape(&Message::new(code).render(Lang::En));
+        match self.lang {
+            Lang::Vi => format!(
+                "{} <span lang=\"en\" class=\"en\">({english})</span>",
+                escape(&Message::new(code).render(Lang::Vi))
+            ),
+            Lang::En => english,
+        }
+    }
+
+    /// The reader's word for a name of the contract (a status, a source, a kind of finding).
+    fn word(&self, code: Code, value: &str) -> String {
+        escape(&Message::new(code).text("value", value).render(self.lang))
+    }
+
     /// The whole statement as one self-contained HTML document.
     pub fn statement_html(&self, header: &Header) -> String {
         let mut out = String::with_capacity(64 * 1024);
         let title = match header.as_of {
-            Some(date) => format!("Báo cáo tại ngày {}", date_vi(date)),
-            None => "Báo cáo toàn bộ hồ sơ".to_owned(),
+            Some(date) => Message::new(codes::ST_TITLE_AS_OF)
+                .date("date", date.year(), date.jiff().month(), date.jiff().day())
+                .render(self.lang),
+            None => Message::new(codes::ST_TITLE_ALL).render(self.lang),
         };
         let _ = write!(
             out,
-            "<!doctype html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n\
+            "<!doctype html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
              <title>acta — {}</title>\n<style>\n{STATEMENT_CSS}</style>\n</head>\n<body>\n",
+            self.lang.tag(),
             escape(&title)
         );
         self.statement_body(header, &mut out);
@@ -275,11 +286,11 @@ impl Report<'_> {
              data-head-seq=\"{}\" data-head-hash=\"{}\">\n<header>\n<h1>{}</h1>\n<dl class=\"statement-header\">\n",
             header.head.seq,
             escape(&header.head.hash),
-            both("Báo cáo tại một thời điểm", "Dated statement")
+            self.label(codes::ST_STATEMENT)
         );
-        for (vi, en, value) in header_lines(self, header) {
+        for (label, value) in header_lines(self, header) {
             // The hash on a line of its own, unbroken, so that it can be read off the paper.
-            let value = if en == "Chain head" {
+            let value = if label == codes::ST_CHAIN_HEAD {
                 format!(
                     "seq <span data-field=\"head-seq\">{}</span><br><code class=\"statement-hash\" data-field=\"head-hash\">{}</code>",
                     header.head.seq,
@@ -288,7 +299,11 @@ impl Report<'_> {
             } else {
                 escape(&value)
             };
-            let _ = writeln!(out, "<div><dt>{}</dt><dd>{value}</dd></div>", both(vi, en));
+            let _ = writeln!(
+                out,
+                "<div><dt>{}</dt><dd>{value}</dd></div>",
+                self.label(label)
+            );
         }
         out.push_str("</dl>\n</header>\n");
         self.plans_html(out);
@@ -302,12 +317,12 @@ impl Report<'_> {
         let _ = writeln!(
             out,
             "<section>\n<h2>{}</h2>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
-            both("1. Tình trạng kế hoạch", "Plan status"),
-            both("Kế hoạch", "Plan"),
-            both("Tên", "Title"),
-            both("Tình trạng", "Status"),
-            both("Từ ngày", "Since"),
-            both("Giai đoạn", "Period"),
+            self.label(codes::ST_PLANS),
+            self.label(codes::ST_PLAN),
+            self.label(codes::ST_TITLE),
+            self.label(codes::ST_STATUS),
+            self.label(codes::ST_SINCE),
+            self.label(codes::ST_PERIOD),
         );
         for plan in &self.plans {
             let status = plan.status.to_string();
@@ -316,8 +331,8 @@ impl Report<'_> {
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}–{}</td></tr>",
                 escape(plan.plan.as_str()),
                 escape(&plan.title),
-                escape(status_vi(&status)),
-                date_vi(plan.status_since),
+                self.word(codes::ST_STATUS_NAME, &status),
+                date_in(self.lang, plan.status_since),
                 plan.period.from_year,
                 plan.period.to_year
             );
@@ -329,15 +344,12 @@ impl Report<'_> {
         let _ = write!(
             out,
             "<section>\n<h2>{}</h2>\n<table class=\"st-numbers\">\n<thead><tr><th>{}</th><th>{}</th>",
-            both(
-                "2. Kinh phí theo năm và nguồn",
-                "Funding by year and source"
-            ),
-            both("Năm ngân sách", "Fiscal year"),
-            both("Nguồn", "Source"),
+            self.label(codes::ST_FUNDING),
+            self.label(codes::ST_FISCAL_YEAR),
+            self.label(codes::ST_SOURCE),
         );
-        for (vi, en) in FIGURE_COLUMNS {
-            let _ = write!(out, "<th>{}</th>", both(vi, en));
+        for code in FIGURE_COLUMNS {
+            let _ = write!(out, "<th>{}</th>", self.label(code));
         }
         out.push_str("</tr></thead>\n<tbody>\n");
         for row in &self.funding.by_year {
@@ -346,7 +358,7 @@ impl Report<'_> {
                 out,
                 "<tr><th scope=\"row\">{}</th><td class=\"st-text\">{}</td>{}</tr>",
                 row.fiscal_year,
-                escape(source_vi(&source)),
+                self.word(codes::ST_SOURCE_NAME, &source),
                 figure_cells(&row.figures)
             );
         }
@@ -356,33 +368,34 @@ impl Report<'_> {
             let _ = writeln!(
                 out,
                 "<tr><th scope=\"row\">{}</th><td class=\"st-text\">{}</td>{}</tr>",
-                both("Cộng theo nguồn", "By source"),
-                escape(source_vi(&source)),
+                self.label(codes::ST_BY_SOURCE),
+                self.word(codes::ST_SOURCE_NAME, &source),
                 figure_cells(&row.figures)
             );
         }
         let _ = write!(
             out,
             "</tbody>\n<tfoot><tr data-testid=\"statement-totals\"><th scope=\"row\" colspan=\"2\">{}</th>{}</tr></tfoot>\n</table>\n",
-            both("Tổng cộng", "Total"),
+            self.label(codes::ST_TOTAL),
             figure_cells(&self.funding.totals)
         );
         let totals = &self.funding.totals;
         let _ = writeln!(
             out,
             "<h3>{}</h3>\n<table class=\"st-in-words\">\n<tbody>",
-            both("Tổng số bằng số và bằng chữ", "Totals in figures and words")
+            self.label(codes::ST_IN_WORDS)
         );
-        for (vi, en, amount) in [
-            ("Kế hoạch", "Planned", totals.planned),
-            ("Được cấp", "Allocated", totals.allocated),
-            ("Giải ngân", "Disbursed", totals.disbursed),
-            ("Tổng kinh phí", "Budget", totals.budget),
+        for (code, amount) in [
+            (codes::ST_PLANNED, totals.planned),
+            (codes::ST_ALLOCATED, totals.allocated),
+            (codes::ST_DISBURSED, totals.disbursed),
+            (codes::ST_BUDGET, totals.budget),
         ] {
+            // The amount in words is Vietnamese, as the documents write it, whatever the language.
             let _ = writeln!(
                 out,
-                "<tr><th scope=\"row\">{}</th><td class=\"st-money\">{}</td><td>{}</td></tr>",
-                both(vi, en),
+                "<tr><th scope=\"row\">{}</th><td class=\"st-money\">{}</td><td lang=\"vi\">{}</td></tr>",
+                self.label(code),
                 escape(&money(amount)),
                 escape(&spell(amount))
             );
@@ -394,22 +407,19 @@ impl Report<'_> {
         let _ = write!(
             out,
             "<section>\n<h2>{}</h2>\n<table class=\"st-numbers st-yearly\">\n<thead><tr>",
-            both("3. Tổng hợp theo năm", "Year by year"),
+            self.label(codes::ST_YEARLY),
         );
-        for (vi, en) in [
-            ("Năm", "Year"),
-            ("Văn bản", "Decisions"),
-            ("Kế hoạch được duyệt", "Plans approved"),
-            (
-                "Tập huấn: lớp / buổi / người",
-                "Training: events / sessions / participants",
-            ),
-            ("Truyền thông", "Outreach"),
-            ("Doanh nghiệp được đánh giá", "Enterprises assessed"),
-            ("Cán bộ", "Staff"),
-            ("Giải ngân", "Disbursed"),
+        for code in [
+            codes::ST_YEAR,
+            codes::ST_DECISIONS,
+            codes::ST_PLANS_APPROVED,
+            codes::ST_TRAINING,
+            codes::ST_OUTREACH,
+            codes::ST_ENTERPRISES,
+            codes::ST_STAFF,
+            codes::ST_DISBURSED,
         ] {
-            let _ = write!(out, "<th>{}</th>", both(vi, en));
+            let _ = write!(out, "<th>{}</th>", self.label(code));
         }
         out.push_str("</tr></thead>\n<tbody>\n");
         for year in &self.yearly.years {
@@ -462,48 +472,52 @@ impl Report<'_> {
             .count();
         let warnings = self.reconciliation.findings.len() - errors;
         let verdict = if self.reconciliation.ok {
-            format!("Khớp: không có lỗi; {warnings} cảnh báo")
+            Message::new(codes::ST_VERDICT_OK).int("warnings", warnings as u64)
         } else {
-            format!("Không khớp: {errors} lỗi, {warnings} cảnh báo")
-        };
+            Message::new(codes::ST_VERDICT_ERRORS)
+                .int("errors", errors as u64)
+                .int("warnings", warnings as u64)
+        }
+        .render(self.lang);
         let _ = write!(
             out,
             "<section>\n<h2>{}</h2>\n<p class=\"st-verdict\" data-ok=\"{}\"><strong>{}</strong></p>\n",
-            both("4. Đối chiếu", "Reconciliation"),
+            self.label(codes::ST_RECONCILIATION),
             self.reconciliation.ok,
             escape(&verdict)
         );
         if self.reconciliation.findings.is_empty() {
-            out.push_str("<p>Không có phát hiện nào.</p>\n</section>\n");
+            let _ = writeln!(
+                out,
+                "<p>{}</p>\n</section>",
+                escape(&Message::new(codes::ST_NO_FINDINGS).render(self.lang))
+            );
             return;
         }
         let _ = write!(out, "<table class=\"st-numbers st-findings\">\n<thead><tr>");
-        for (vi, en) in [
-            ("Mức", "Severity"),
-            ("Phát hiện", "Finding"),
-            ("Kế hoạch", "Plan"),
-            ("Năm", "Year"),
-            ("Theo hồ sơ", "Expected"),
-            ("Thực tế", "Actual"),
-            ("Chênh lệch", "Difference"),
+        for code in [
+            codes::ST_SEVERITY,
+            codes::ST_FINDING,
+            codes::ST_PLAN,
+            codes::ST_YEAR,
+            codes::ST_EXPECTED,
+            codes::ST_ACTUAL,
+            codes::ST_DIFFERENCE,
         ] {
-            let _ = write!(out, "<th>{}</th>", both(vi, en));
+            let _ = write!(out, "<th>{}</th>", self.label(code));
         }
         out.push_str("</tr></thead>\n<tbody>\n");
         for finding in &self.reconciliation.findings {
-            let severity = match finding.severity {
-                Severity::Error => "lỗi",
-                Severity::Warning => "cảnh báo",
-            };
+            let severity = self.word(codes::ST_SEVERITY_NAME, &name_of(&finding.severity));
             let _ = writeln!(
                 out,
                 "<tr class=\"{}\"><td>{severity}</td><td class=\"st-text\">{} <code>{}</code>\
-                 <br><small lang=\"en\">{}</small></td><td><code>{}</code></td><td>{}</td>\
+                 <br><small>{}</small></td><td><code>{}</code></td><td>{}</td>\
                  <td class=\"st-money\">{}</td><td class=\"st-money\">{}</td><td class=\"st-money\">{}</td></tr>",
                 name_of(&finding.severity),
-                escape(finding_vi(finding.kind)),
+                self.word(codes::ST_FINDING_KIND, &name_of(&finding.kind)),
                 name_of(&finding.kind),
-                escape(&finding.message),
+                escape(&finding.message.render(self.lang)),
                 escape(finding.plan.as_str()),
                 finding
                     .year

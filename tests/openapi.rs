@@ -410,12 +410,12 @@ fn every_event_type_has_a_request_schema_with_the_parsers_fields() {
 
     // The top level of a request.
     let unknown = NewEvent::parse(&json!({"zz_unknown": 1}), "", today()).unwrap_err();
-    let top_fields = expected_fields(&unknown.unknown[0].message);
+    let top_fields = expected_fields(&unknown.unknown[0].message.to_string());
     let missing = NewEvent::parse(&json!({}), "", today()).unwrap_err();
     let top_required: BTreeSet<String> = missing
         .invalid
         .iter()
-        .filter(|error| error.message.starts_with("is required"))
+        .filter(|error| error.message.to_string().starts_with("is required"))
         .map(|error| error.field.trim_start_matches('/').to_owned())
         .collect();
 
@@ -435,14 +435,14 @@ fn every_event_type_has_a_request_schema_with_the_parsers_fields() {
             EventData::parse(*event_type, &json!({"zz_unknown": 1}), "/data").unwrap_err();
         assert_eq!(
             keys(&data["properties"]),
-            expected_fields(&unknown.unknown[0].message),
+            expected_fields(&unknown.unknown[0].message.to_string()),
             "the data fields of {event_type}"
         );
         let missing = EventData::parse(*event_type, &json!({}), "/data").err();
         let required: BTreeSet<String> = missing
             .iter()
             .flat_map(|errors| &errors.invalid)
-            .filter(|error| error.message == "is required")
+            .filter(|error| error.message.code() == "field-required")
             .map(|error| error.field.trim_start_matches("/data/").to_owned())
             .collect();
         assert_eq!(

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::{BINARY, Server, acta, client};
+use common::{BINARY, Server, acta, client_in};
 use serde_json::Value;
 
 /// A database holding the Đồng Nai demo, loaded by `acta import`.
@@ -105,7 +105,7 @@ fn the_text_report_opens_with_the_same_header() {
     assert!(text.status.success());
     let text = String::from_utf8(text.stdout).unwrap();
     let header: Vec<&str> = text.lines().take(7).collect();
-    assert_eq!(header[0], "BÁO CÁO TẠI MỘT THỜI ĐIỂM (Statement)");
+    assert_eq!(header[0], "BÁO CÁO TẠI MỘT THỜI ĐIỂM (DATED STATEMENT)");
     assert!(
         header[1].starts_with("  Chương trình (Programme): Chiến lược"),
         "{header:?}"
@@ -120,7 +120,10 @@ fn the_text_report_opens_with_the_same_header() {
         format!("  Đầu chuỗi băm (Chain head): seq {seq}, hash {hash}")
     );
     assert!(header[5].starts_with("  Lập lúc (Produced at): ") && header[5].ends_with(" UTC"));
-    assert!(text.contains("\nPlans\n"), "the tables follow");
+    assert!(
+        text.contains("\n1. Tình trạng kế hoạch\n"),
+        "the tables follow, in Vietnamese"
+    );
 }
 
 // See: issue 19, point 8 — `acta report --json | head -1` panicked (exit 101).
@@ -154,7 +157,8 @@ fn get_statement_answers_the_same_document_for_the_page() {
     let server = Server::start();
     let (status, head) = server.get("/v1/head");
     assert_eq!(status, 200);
-    let response = client()
+    // As the page asks for it in Vietnamese (the test client asks for English by default).
+    let response = client_in(Some("vi"))
         .get(server.url("/v1/statement?as_of=2013-12-31"))
         .bearer_auth(&server.token)
         .send()

@@ -453,10 +453,15 @@ fn a_batch_of_10000_bad_events_answers_a_bounded_body() {
     let batch = json!({"events": vec![event; 10_000]}).to_string();
     let problem = refused(&server, "/v1/events/batch", &batch, 422, "/events/0/type");
     assert!(length(&problem) <= 64 * 1024, "{} bytes", length(&problem));
-    assert_eq!(problem["errors"].as_array().unwrap().len(), 100);
+    // Each entry carries its code and parameters beside its message (the list of the 19 event
+    // types twice, some 1,100 bytes): 64 KiB holds some 58 of them, and detail says so.
+    let listed = problem["errors"].as_array().unwrap().len();
+    assert!((50..100).contains(&listed), "{listed}");
     let detail = problem["detail"].as_str().unwrap();
     assert!(
-        detail.ends_with("(and 9999 more problems); errors lists the first 100 of 10000 problems"),
+        detail.ends_with(&format!(
+            "(and 9999 more problems); errors lists the first {listed} of 10000 problems"
+        )),
         "{detail}"
     );
     // Unknown fields, 10,000 events of them: a 400, as bounded.

@@ -3,6 +3,7 @@
 // so an integer beyond 2^53 − 1 (a national funding sum) arrives as an exact BigInt.
 
 import { parseJson } from './json.js';
+import { language } from './i18n.js';
 
 const TOKEN_KEY = 'acta.token';
 
@@ -43,7 +44,11 @@ export async function request(path, { query = {}, method = 'GET', body, tokenVal
   for (const [name, value] of Object.entries(query)) {
     if (value !== null && value !== undefined && value !== '') url.searchParams.set(name, value);
   }
-  const headers = { Authorization: `Bearer ${tokenValue ?? token.get() ?? ''}` };
+  // The server's messages (errors, findings, warnings) come in the page's language.
+  const headers = {
+    Authorization: `Bearer ${tokenValue ?? token.get() ?? ''}`,
+    'Accept-Language': language(),
+  };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {

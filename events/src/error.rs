@@ -3,6 +3,8 @@
 
 use postgres::error::SqlState;
 
+use acta_messages::Message;
+
 use crate::fields::{FieldError, FieldErrors};
 
 /// Why an append was refused or failed.
@@ -14,10 +16,11 @@ pub enum AppendError {
     /// `422`: something in the request is wrong on its own or refers to what does not exist.
     #[error("the request is not a valid event")]
     Invalid { errors: Vec<FieldError> },
-    /// `409`: the request conflicts with what is stored.
+    /// `409`: the request conflicts with what is stored; `detail` says how (it is also the
+    /// message of the field named).
     #[error("{detail}")]
     Conflict {
-        detail: String,
+        detail: Message,
         errors: Vec<FieldError>,
     },
     /// `500`: the database failed. The message is logged, never sent.
@@ -53,13 +56,13 @@ pub enum AppendError {
 }
 
 impl AppendError {
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, message: impl Into<Message>) -> Self {
         AppendError::Invalid {
             errors: vec![FieldError::new(field, message)],
         }
     }
 
-    pub fn conflict(field: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn conflict(field: impl Into<String>, detail: impl Into<Message>) -> Self {
         let detail = detail.into();
         AppendError::Conflict {
             errors: vec![FieldError::new(field, detail.clone())],

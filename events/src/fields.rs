@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::ops::ControlFlow;
 use std::str::FromStr;
 
+use acta_messages::{Message, codes};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -18,19 +19,33 @@ use crate::types::{
 };
 
 /// One offending field: a JSON Pointer into the request body (or a query parameter's name) and
-/// what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// what is wrong with it, as a code and parameters: the edge renders it in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub message: String,
+    pub message: Message,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, message: impl Into<Message>) -> Self {
         FieldError {
             field: field.into(),
             message: message.into(),
         }
+    }
+}
+
+/// `{"field","code","params","message"}`, the message in English (the HTTP edge renders its own
+/// in the language asked).
+impl Serialize for FieldError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut entry = serializer.serialize_struct("FieldError", 4)?;
+        entry.serialize_field("field", &self.field)?;
+        entry.serialize_field("code", self.message.code())?;
+        entry.serialize_field("params", &self.message.params_json())?;
+        entry.serialize_field("message", &self.message.to_string())?;
+        entry.end()
     }
 }
 
@@ -48,7 +63,7 @@ impl FieldErrors {
         self.unknown.is_empty() && self.invalid.is_empty()
     }
 
-    pub fn invalid(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    pub fn invalid(&mut self, field: impl Into<String>, message: impl Into<Message>) {
         self.invalid.push(FieldError::new(field, message));
     }
 
@@ -83,28 +98,26 @@ impl Text {
     }
 
     /// Checks `text` against the rules of a text field without keeping it.
-    pub(crate) fn check(text: &str) -> Result<(), String> {
+    pub(crate) fn check(text: &str) -> Result<(), Message> {
         if let Some(control) = text
             .chars()
             .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
         {
-            return Err(format!(
-                "must not contain control characters (found U+{:04X})",
-                control as u32
-            ));
+            return Err(Message::new(codes::TEXT_CONTROL_CHARACTER)
+                .text("character", format!("U+{:04X}", control as u32)));
         }
         let length = text.trim().chars().count();
         if length == 0 || length > TEXT_CHARS_MAX {
-            return Err(format!(
-                "must be 1..={TEXT_CHARS_MAX} characters after trimming white space, got {length}"
-            ));
+            return Err(Message::new(codes::TEXT_LENGTH)
+                .int("maximum", TEXT_CHARS_MAX as u64)
+                .int("length", length as u64));
         }
         Ok(())
     }
 }
 
 impl FromStr for Text {
-    type Err = String;
+    type Err = Message;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         Text::check(text)?;
@@ -219,10 +232,8 @@ pub fn refuse_format_characters(value: &Value, pointer: &str, errors: &mut Field
         if named == FORMAT_CHARACTERS_NAMED_MAX {
             errors.invalid(
                 pointer,
-                format!(
-                    "holds more format characters than the first \
-                     {FORMAT_CHARACTERS_NAMED_MAX} named"
-                ),
+                Message::new(codes::TOO_MANY_FORMAT_CHARACTERS)
+                    .int("maximum", FORMAT_CHARACTERS_NAMED_MAX as u64),
             );
             return ControlFlow::Break(());
         }
@@ -278,17 +289,15 @@ fn scan_for_format_characters<'v>(
     value: &'v Value,
     path: &Path<'_, 'v>,
     depth: usize,
-    found: &mut dyn FnMut(&Path<'_, 'v>, String) -> ControlFlow<()>,
+    found: &mut dyn FnMut(&Path<'_, 'v>, Message) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
     let descend = depth < JSON_DEPTH_MAX;
     match value {
         Value::String(text) => {
             if let Some((position, c)) = format_character(text) {
-                let message = format!(
-                    "contains U+{:04X}, an invisible format character, at character \
-                     {position}: texts may not hold format characters (Unicode category Cf)",
-                    u32::from(c)
-                );
+                let message = Message::new(codes::TEXT_FORMAT_CHARACTER)
+                    .text("character", format!("U+{:04X}", u32::from(c)))
+                    .int("position", position as u64);
                 found(path, message)?;
             }
         }
@@ -301,12 +310,9 @@ fn scan_for_format_characters<'v>(
             for (name, item) in entries {
                 let below = Path::Name(path, name);
                 if let Some((position, c)) = format_character(name) {
-                    let message = format!(
-                        "this name contains U+{:04X}, an invisible format character, at \
-                         character {position}: names may not hold format characters \
-                         (Unicode category Cf)",
-                        u32::from(c)
-                    );
+                    let message = Message::new(codes::NAME_FORMAT_CHARACTER)
+                        .text("character", format!("U+{:04X}", u32::from(c)))
+                        .int("position", position as u64);
                     found(&below, message)?;
                 }
                 scan_for_format_characters(item, &below, depth + 1, found)?;
@@ -356,17 +362,14 @@ impl<'a, 'e> ObjectReader<'a, 'e> {
         errors: &'e mut FieldErrors,
     ) -> Option<Self> {
         let Value::Object(object) = value else {
-            errors.invalid(
-                pointer,
-                format!("must be a JSON object, got {}", kind_of(value)),
-            );
+            errors.invalid(pointer, Message::new(codes::NOT_A_JSON_OBJECT).got(value));
             return None;
         };
         for name in object.keys() {
             if !known.contains(&name.as_str()) {
                 errors.unknown.push(FieldError::new(
                     format!("{pointer}/{}", pointer_token(name)),
-                    format!("unknown field; expected one of: {}", known.join(", ")),
+                    Message::new(codes::UNKNOWN_FIELD).text("expected", known.join(", ")),
                 ));
             }
         }
@@ -399,12 +402,12 @@ impl<'a, 'e> ObjectReader<'a, 'e> {
     pub fn required<T>(
         &mut self,
         name: &str,
-        parse: impl FnOnce(&Value) -> Result<T, String>,
+        parse: impl FnOnce(&Value) -> Result<T, Message>,
     ) -> Option<T> {
         match self.raw(name) {
             None => {
                 let pointer = self.pointer_of(name);
-                self.errors.invalid(pointer, "is required");
+                self.errors.invalid(pointer, codes::FIELD_REQUIRED);
                 None
             }
             Some(value) => self.parse_present(name, value, parse),
@@ -415,7 +418,7 @@ impl<'a, 'e> ObjectReader<'a, 'e> {
     pub fn optional<T>(
         &mut self,
         name: &str,
-        parse: impl FnOnce(&Value) -> Result<T, String>,
+        parse: impl FnOnce(&Value) -> Result<T, Message>,
     ) -> Option<T> {
         let value = self.raw(name)?;
         self.parse_present(name, value, parse)
@@ -443,7 +446,7 @@ impl<'a, 'e> ObjectReader<'a, 'e> {
         &mut self,
         name: &str,
         value: &Value,
-        parse: impl FnOnce(&Value) -> Result<T, String>,
+        parse: impl FnOnce(&Value) -> Result<T, Message>,
     ) -> Option<T> {
         match parse(value) {
             Ok(parsed) => Some(parsed),
@@ -456,120 +459,108 @@ impl<'a, 'e> ObjectReader<'a, 'e> {
     }
 }
 
-/// What a JSON value is, for error messages.
-pub fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(number) if number.is_f64() => "a float",
-        Value::Number(number) if number.is_i64() && number.as_i64() < Some(0) => {
-            "a negative integer"
-        }
-        Value::Number(_) => "an integer",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-pub fn string(value: &Value) -> Result<&str, String> {
+pub fn string(value: &Value) -> Result<&str, Message> {
     value
         .as_str()
-        .ok_or_else(|| format!("must be a string, got {}", kind_of(value)))
+        .ok_or_else(|| Message::new(codes::NOT_A_STRING).got(value))
 }
 
-pub fn text(value: &Value) -> Result<Text, String> {
+pub fn text(value: &Value) -> Result<Text, Message> {
     string(value)?.parse()
 }
 
-pub fn parsed<T: FromStr<Err = String>>(value: &Value) -> Result<T, String> {
+pub fn parsed<T: FromStr<Err = Message>>(value: &Value) -> Result<T, Message> {
     string(value)?.parse()
 }
 
 /// A JSON integer within `minimum..=2^53 − 1`.
-pub fn integer_at_least(minimum: u64) -> impl Fn(&Value) -> Result<u64, String> {
+pub fn integer_at_least(minimum: u64) -> impl Fn(&Value) -> Result<u64, Message> {
     move |value| {
         let Value::Number(number) = value else {
-            return Err(format!("must be an integer, got {}", kind_of(value)));
+            return Err(Message::new(codes::NOT_AN_INTEGER).got(value));
         };
         if number.is_f64() {
-            return Err(format!("must be an integer, got a float ({number})"));
+            return Err(Message::new(codes::FLOAT_NOT_INTEGER).text("value", number.to_string()));
         }
         match number.as_u64() {
             Some(n) if (minimum..=JSON_SAFE_INTEGER_MAX).contains(&n) => Ok(n),
-            _ => Err(format!(
-                "must be an integer within {minimum}..={JSON_SAFE_INTEGER_MAX}, got {number}"
-            )),
+            _ => Err(Message::new(codes::INTEGER_OUT_OF_RANGE)
+                .int("minimum", minimum)
+                .int("maximum", JSON_SAFE_INTEGER_MAX)
+                .text("value", number.to_string())),
         }
     }
 }
 
-pub fn year(value: &Value) -> Result<i16, String> {
+pub fn year(value: &Value) -> Result<i16, Message> {
     let Value::Number(number) = value else {
-        return Err(format!(
-            "must be a year (an integer), got {}",
-            kind_of(value)
-        ));
+        return Err(Message::new(codes::YEAR_NOT_INTEGER).got(value));
     };
     number
         .as_i64()
         .filter(|y| (i64::from(YEAR_MIN)..=i64::from(YEAR_MAX)).contains(y))
         .and_then(|y| i16::try_from(y).ok())
-        .ok_or_else(|| format!("must be a year within {YEAR_MIN}..={YEAR_MAX}, got {number}"))
+        .ok_or_else(|| {
+            Message::new(codes::YEAR_OUT_OF_RANGE)
+                .int("minimum", YEAR_MIN)
+                .int("maximum", YEAR_MAX)
+                .text("value", number.to_string())
+        })
 }
 
-pub fn amount(value: &Value) -> Result<Amount, String> {
+pub fn amount(value: &Value) -> Result<Amount, Message> {
     let Value::Number(number) = value else {
-        return Err(format!(
-            "must be an integer number of đồng, got {}",
-            kind_of(value)
-        ));
+        return Err(Message::new(codes::AMOUNT_NOT_INTEGER).got(value));
     };
     if number.is_f64() {
-        return Err(format!(
-            "must be an integer number of đồng, got a float ({number})"
-        ));
+        return Err(Message::new(codes::AMOUNT_FLOAT).text("value", number.to_string()));
     }
     match number.as_u64() {
         Some(dong) => Amount::new(dong),
-        None => Err(format!(
-            "an amount is whole đồng with 0 < amount <= {JSON_SAFE_INTEGER_MAX}, got {number}"
-        )),
+        None => Err(Message::new(codes::AMOUNT_OUT_OF_RANGE)
+            .int("maximum", JSON_SAFE_INTEGER_MAX)
+            .text("value", number.to_string())),
     }
 }
 
-pub fn boolean(value: &Value) -> Result<bool, String> {
+pub fn boolean(value: &Value) -> Result<bool, Message> {
     value
         .as_bool()
-        .ok_or_else(|| format!("must be true or false, got {}", kind_of(value)))
+        .ok_or_else(|| Message::new(codes::NOT_A_BOOLEAN).got(value))
 }
 
-pub fn plan_key(value: &Value) -> Result<PlanKey, String> {
+pub fn plan_key(value: &Value) -> Result<PlanKey, Message> {
     parsed(value)
 }
 
-pub fn indicator(value: &Value) -> Result<IndicatorKey, String> {
+pub fn indicator(value: &Value) -> Result<IndicatorKey, Message> {
     parsed(value)
 }
 
-pub fn event_id(value: &Value) -> Result<EventId, String> {
+pub fn event_id(value: &Value) -> Result<EventId, Message> {
     parsed(value)
 }
 
-pub fn date(value: &Value) -> Result<CivilDate, String> {
+pub fn date(value: &Value) -> Result<CivilDate, Message> {
     parsed(value)
 }
 
 /// Most entries an array or map inside `data` may hold.
 pub const COLLECTION_ENTRIES_MAX: usize = 1000;
 
+fn too_many_entries() -> Message {
+    Message::new(codes::TOO_MANY_ENTRIES).int("maximum", COLLECTION_ENTRIES_MAX as u64)
+}
+
 /// An array of texts, each checked; the pointer of the first bad entry is reported.
 pub fn text_list(value: &Value) -> Result<Vec<Text>, Inner> {
     let Value::Array(items) = value else {
-        return Err(format!("must be an array of strings, got {}", kind_of(value)).into());
+        return Err(Message::new(codes::NOT_AN_ARRAY_OF_STRINGS)
+            .got(value)
+            .into());
     };
     if items.len() > COLLECTION_ENTRIES_MAX {
-        return Err(format!("must hold at most {COLLECTION_ENTRIES_MAX} entries").into());
+        return Err(too_many_entries().into());
     }
     items
         .iter()
@@ -586,22 +577,18 @@ pub fn text_list(value: &Value) -> Result<Vec<Text>, Inner> {
 /// A map of names to counts (`participants_by_group`).
 pub fn count_map(value: &Value) -> Result<BTreeMap<Text, u64>, Inner> {
     let Value::Object(entries) = value else {
-        return Err(format!(
-            "must be an object of names to integers, got {}",
-            kind_of(value)
-        )
-        .into());
+        return Err(Message::new(codes::NOT_A_COUNT_MAP).got(value).into());
     };
     if entries.len() > COLLECTION_ENTRIES_MAX {
-        return Err(format!("must hold at most {COLLECTION_ENTRIES_MAX} entries").into());
+        return Err(too_many_entries().into());
     }
     entries
         .iter()
         .map(|(name, count)| {
             let at = || format!("/{}", pointer_token(name));
-            let key: Text = name.parse().map_err(|message| Inner {
+            let key: Text = name.parse().map_err(|reason| Inner {
                 at: at(),
-                message: format!("this name: {message}"),
+                message: Message::new(codes::MAP_NAME_INVALID).message("reason", reason),
             })?;
             let count =
                 integer_at_least(0)(count).map_err(|message| Inner { at: at(), message })?;
@@ -615,11 +602,11 @@ pub fn count_map(value: &Value) -> Result<BTreeMap<Text, u64>, Inner> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inner {
     pub at: String,
-    pub message: String,
+    pub message: Message,
 }
 
-impl From<String> for Inner {
-    fn from(message: String) -> Inner {
+impl From<Message> for Inner {
+    fn from(message: Message) -> Inner {
         Inner {
             at: String::new(),
             message,
@@ -741,14 +728,14 @@ mod tests {
             "colour": {"x": "\u{200B}"}
         });
         let mut errors = FieldErrors::default();
-        errors.invalid("/events/2/plan", "must match the pattern");
+        errors.invalid("/events/2/plan", codes::FIELD_REQUIRED);
         errors
             .unknown
-            .push(FieldError::new("/events/2/colour", "unknown field"));
+            .push(FieldError::new("/events/2/colour", codes::FIELD_REQUIRED));
         refuse_format_characters(&body, "/events/2", &mut errors);
-        let found: Vec<(&str, &str)> = errors.invalid[1..]
+        let found: Vec<(&str, String)> = errors.invalid[1..]
             .iter()
-            .map(|error| (error.field.as_str(), error.message.as_str()))
+            .map(|error| (error.field.as_str(), error.message.to_string()))
             .collect();
         let fields: Vec<&str> = found.iter().map(|(field, _)| *field).collect();
         assert_eq!(
@@ -790,9 +777,11 @@ mod tests {
         let mut errors = FieldErrors::default();
         for index in 0..count {
             let field = format!("/data/k{index}");
-            errors.unknown.push(FieldError::new(field, "unknown field"));
+            errors
+                .unknown
+                .push(FieldError::new(field, codes::FIELD_REQUIRED));
         }
-        errors.invalid("/basis", "must hold at most 1000 entries");
+        errors.invalid("/basis", too_many_entries());
         let started = std::time::Instant::now();
         refuse_format_characters(&body, "", &mut errors);
         // Nothing inside an unknown field is named, and of the entries of `basis` (not the
@@ -803,7 +792,10 @@ mod tests {
         assert_eq!(errors.invalid[100].field, "/basis/99");
         assert_eq!(
             errors.invalid[101],
-            FieldError::new("", "holds more format characters than the first 100 named")
+            FieldError::new(
+                "",
+                Message::new(codes::TOO_MANY_FORMAT_CHARACTERS).int("maximum", 100)
+            )
         );
         assert!(started.elapsed() < std::time::Duration::from_secs(20));
     }
@@ -886,7 +878,7 @@ mod tests {
             errors.unknown,
             vec![FieldError::new(
                 "/data/colour",
-                "unknown field; expected one of: a, b"
+                Message::new(codes::UNKNOWN_FIELD).text("expected", "a, b")
             )]
         );
         let fields: Vec<_> = errors.invalid.iter().map(|e| e.field.as_str()).collect();

@@ -1,6 +1,7 @@
 //! Request-shaped events (CONTRACT §2 "Request shape"): what a client sends, read into a
 //! validated [`NewEvent`] before anything touches the log.
 
+use acta_messages::{Message, codes};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -137,9 +138,9 @@ impl NewEvent {
         let latest_date = today.tomorrow();
         let not_in_future = |date: CivilDate| {
             if date > latest_date {
-                Err(format!(
-                    "{date} is in the future: the latest date accepted today is {latest_date}"
-                ))
+                Err(Message::new(codes::DATE_IN_FUTURE)
+                    .text("date", date.to_string())
+                    .text("latest", latest_date.to_string()))
             } else {
                 Ok(date)
             }
@@ -163,8 +164,7 @@ impl NewEvent {
         let data_json = r.raw("data").cloned();
         let data = match (&data_json, event_type) {
             (None, _) => {
-                r.errors()
-                    .invalid(&data_pointer, "is required ({} where no field is needed)");
+                r.errors().invalid(&data_pointer, codes::DATA_REQUIRED);
                 None
             }
             (Some(data_json), Some(event_type)) => {
@@ -182,7 +182,7 @@ impl NewEvent {
                 if !data_json.is_object() {
                     r.errors().invalid(
                         &data_pointer,
-                        format!("must be a JSON object, got {}", fields::kind_of(data_json)),
+                        Message::new(codes::NOT_A_JSON_OBJECT).got(data_json),
                     );
                 }
                 None
@@ -200,7 +200,10 @@ impl NewEvent {
         let accepted = data_json.as_ref().filter(|_| data.is_some());
         let data_canonical = match accepted.map(crate::jcs::canonical_json) {
             Some(Err(float)) => {
-                r.errors().invalid(&data_pointer, float.to_string());
+                r.errors().invalid(
+                    &data_pointer,
+                    Message::new(codes::FLOAT_IN_DATA).text("value", float.0),
+                );
                 None
             }
             canonical => canonical.and_then(Result::ok),
@@ -249,7 +252,7 @@ impl NewEvent {
             let text = fields::string(value)?;
             match text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
                 true => Ok(text.to_owned()),
-                false => Err("must be 64 lowercase hex digits".to_owned()),
+                false => Err(Message::new(codes::HASH_FORMAT)),
             }
         };
         let seq = r.required("seq", fields::integer_at_least(1));
@@ -259,7 +262,7 @@ impl NewEvent {
         let prev_hash = r.required("prev_hash", hash);
         let hash = r.required("hash", hash);
         if !r.has("id") {
-            r.errors().invalid("/id", "is required in a restored event");
+            r.errors().invalid("/id", codes::RESTORED_NEEDS_ID);
         }
         let Value::Object(object) = body else {
             unreachable!("ObjectReader accepted an object")
@@ -309,18 +312,14 @@ impl NewEvent {
             return Err(errors);
         };
         let checked = r.required("events", |value| match value {
-            Value::Array(items) if items.is_empty() => {
-                Err("must hold at least one event".to_owned())
+            Value::Array(items) if items.is_empty() => Err(Message::new(codes::BATCH_EMPTY)),
+            Value::Array(items) if items.len() > BATCH_EVENTS_MAX => {
+                Err(Message::new(codes::BATCH_TOO_LARGE)
+                    .int("maximum", BATCH_EVENTS_MAX as u64)
+                    .int("count", items.len() as u64))
             }
-            Value::Array(items) if items.len() > BATCH_EVENTS_MAX => Err(format!(
-                "must hold at most {BATCH_EVENTS_MAX} events, got {}",
-                items.len()
-            )),
             Value::Array(_) => Ok(()),
-            other => Err(format!(
-                "must be an array of events, got {}",
-                fields::kind_of(other)
-            )),
+            other => Err(Message::new(codes::NOT_AN_ARRAY_OF_EVENTS).got(other)),
         });
         let items = match (checked, r.raw("events")) {
             (Some(()), Some(Value::Array(items))) => items.as_slice(),
@@ -331,7 +330,8 @@ impl NewEvent {
             if json_length(item) > EVENT_JSON_BYTES_MAX {
                 errors.invalid(
                     format!("/events/{index}"),
-                    format!("one event may be at most {EVENT_JSON_BYTES_MAX} bytes of JSON"),
+                    Message::new(codes::EVENT_TOO_LARGE)
+                        .int("maximum", EVENT_JSON_BYTES_MAX as u64),
                 );
                 continue;
             }

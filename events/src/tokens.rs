@@ -53,17 +53,18 @@ impl Role {
 }
 
 impl FromStr for Role {
-    type Err = String;
+    type Err = acta_messages::Message;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text {
             "admin" => Ok(Role::Admin),
             "recorder" => Ok(Role::Recorder),
             "auditor" => Ok(Role::Auditor),
-            _ => Err(format!(
-                "must be \"admin\", \"recorder\" or \"auditor\", got {}",
-                crate::fields::quoted(text)
-            )),
+            _ => Err(
+                acta_messages::Message::new(acta_messages::codes::NOT_ONE_OF)
+                    .text("expected", "\"admin\", \"recorder\", \"auditor\"")
+                    .text("value", crate::fields::quoted(text)),
+            ),
         }
     }
 }
@@ -365,7 +366,10 @@ impl Tokens {
         }
         let role = role
             .parse()
-            .map_err(|problem| StoreError::Corrupt { seq: 0, problem })?;
+            .map_err(|problem: acta_messages::Message| StoreError::Corrupt {
+                seq: 0,
+                problem: problem.to_string(),
+            })?;
         let caller = Caller { name, role };
         self.valid
             .write()

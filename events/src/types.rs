@@ -4,6 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use acta_messages::{Message, codes};
 use serde::{Serialize, Serializer};
 
 use crate::quote::quoted;
@@ -51,18 +52,15 @@ impl std::borrow::Borrow<str> for PlanKey {
 }
 
 impl FromStr for PlanKey {
-    type Err = String;
+    type Err = Message;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         if Self::is_valid(text) {
             Ok(PlanKey(text.to_owned()))
         } else {
-            Err(format!(
-                "must match ^[a-z0-9][a-z0-9-]{{0,63}}$ (lowercase letters, digits and '-', \
-                 at most {} characters), got {}",
-                Self::CHARS_MAX,
-                quoted(text)
-            ))
+            Err(Message::new(codes::PLAN_KEY_PATTERN)
+                .int("maximum", Self::CHARS_MAX as u64)
+                .text("value", quoted(text)))
         }
     }
 }
@@ -97,17 +95,13 @@ impl IndicatorKey {
 }
 
 impl FromStr for IndicatorKey {
-    type Err = String;
+    type Err = Message;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         if Self::is_valid(text) {
             Ok(IndicatorKey(text.to_owned()))
         } else {
-            Err(format!(
-                "must match ^[a-z][a-z_]*(\\.[a-z][a-z_]*)*$ (e.g. training.participants), \
-                 got {}",
-                quoted(text)
-            ))
+            Err(Message::new(codes::INDICATOR_PATTERN).text("value", quoted(text)))
         }
     }
 }
@@ -123,15 +117,19 @@ impl fmt::Display for IndicatorKey {
 pub struct CivilDate(jiff::civil::Date);
 
 impl CivilDate {
-    pub fn new(year: i16, month: i8, day: i8) -> Result<Self, String> {
+    pub fn new(year: i16, month: i8, day: i8) -> Result<Self, Message> {
         if !(YEAR_MIN..=YEAR_MAX).contains(&year) {
-            return Err(format!(
-                "year must be within {YEAR_MIN}..={YEAR_MAX}, got {year}"
-            ));
+            return Err(Message::new(codes::DATE_YEAR_RANGE)
+                .int("minimum", YEAR_MIN)
+                .int("maximum", YEAR_MAX)
+                .int("year", year));
         }
         jiff::civil::Date::new(year, month, day)
             .map(CivilDate)
-            .map_err(|_| format!("{year:04}-{month:02}-{day:02} is not a day of the calendar"))
+            .map_err(|_| {
+                Message::new(codes::DATE_NOT_IN_CALENDAR)
+                    .text("date", format!("{year:04}-{month:02}-{day:02}"))
+            })
     }
 
     pub fn year(self) -> i16 {
@@ -161,7 +159,7 @@ impl From<jiff::civil::Date> for CivilDate {
 }
 
 impl FromStr for CivilDate {
-    type Err = String;
+    type Err = Message;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let bytes = text.as_bytes();
@@ -174,23 +172,20 @@ impl FromStr for CivilDate {
                 .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
         if !shape_ok {
             return Err(match day_month_year_hint(text) {
-                Some(hint) => format!(
-                    "dates are written YYYY-MM-DD: write {hint}, not {}",
-                    quoted(text)
-                ),
-                None => format!(
-                    "dates are written YYYY-MM-DD (e.g. 2011-12-07), got {}",
-                    quoted(text)
-                ),
+                Some(hint) => Message::new(codes::DATE_FORMAT_HINT)
+                    .text("hint", hint)
+                    .text("value", quoted(text)),
+                None => Message::new(codes::DATE_FORMAT).text("value", quoted(text)),
             });
         }
         let number = |range: std::ops::Range<usize>| -> i16 {
             text[range].parse().expect("checked to be ASCII digits")
         };
         let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-        let month =
-            i8::try_from(month).map_err(|_| format!("{} has no such month", quoted(text)))?;
-        let day = i8::try_from(day).map_err(|_| format!("{} has no such day", quoted(text)))?;
+        let month = i8::try_from(month)
+            .map_err(|_| Message::new(codes::DATE_NO_SUCH_MONTH).text("value", quoted(text)))?;
+        let day = i8::try_from(day)
+            .map_err(|_| Message::new(codes::DATE_NO_SUCH_DAY).text("value", quoted(text)))?;
         Self::new(year, month, day)
     }
 }
@@ -265,11 +260,11 @@ impl Serialize for CivilDate {
 pub struct Amount(u64);
 
 impl Amount {
-    pub fn new(dong: u64) -> Result<Self, String> {
+    pub fn new(dong: u64) -> Result<Self, Message> {
         if dong == 0 || dong > JSON_SAFE_INTEGER_MAX {
-            Err(format!(
-                "an amount is whole đồng with 0 < amount <= {JSON_SAFE_INTEGER_MAX}, got {dong}"
-            ))
+            Err(Message::new(codes::AMOUNT_OUT_OF_RANGE)
+                .int("maximum", JSON_SAFE_INTEGER_MAX)
+                .text("value", dong.to_string()))
         } else {
             Ok(Amount(dong))
         }
@@ -295,7 +290,7 @@ impl EventId {
 }
 
 impl FromStr for EventId {
-    type Err = String;
+    type Err = Message;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         // `Ulid::from_string` accepts lowercase too; the contract's ids are as the server
@@ -308,10 +303,7 @@ impl FromStr for EventId {
                 .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
         match ulid::Ulid::from_string(text) {
             Ok(ulid) if canonical => Ok(EventId(ulid)),
-            _ => Err(format!(
-                "must be a ULID: 26 characters of Crockford base32 in upper case, got {}",
-                quoted(text)
-            )),
+            _ => Err(Message::new(codes::EVENT_ID_FORMAT).text("value", quoted(text))),
         }
     }
 }
@@ -349,17 +341,14 @@ impl DatePrecision {
 }
 
 impl FromStr for DatePrecision {
-    type Err = String;
+    type Err = Message;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text {
             "day" => Ok(DatePrecision::Day),
             "month" => Ok(DatePrecision::Month),
             "year" => Ok(DatePrecision::Year),
-            _ => Err(format!(
-                "must be \"day\", \"month\" or \"year\", got {}",
-                quoted(text)
-            )),
+            _ => Err(Message::new(codes::DATE_PRECISION).text("value", quoted(text))),
         }
     }
 }
@@ -439,7 +428,7 @@ impl Instant {
 }
 
 impl FromStr for Instant {
-    type Err = String;
+    type Err = Message;
 
     /// Accepts any RFC 3339 instant (with `Z` or an offset); a bare date `YYYY-MM-DD` is read as
     /// the end of that day in UTC, which is what "as known on that day" means.
@@ -451,22 +440,14 @@ impl FromStr for Instant {
             let end_of_day = date.jiff().at(23, 59, 59, 999_000_000);
             return end_of_day
                 .to_zoned(jiff::tz::TimeZone::UTC)
-                .map_err(|error| error.to_string())
-                .and_then(|zoned| {
-                    Instant::truncated(zoned.timestamp())
-                        .ok_or_else(|| format!("{} is too late an instant", quoted(text)))
-                });
+                .ok()
+                .and_then(|zoned| Instant::truncated(zoned.timestamp()))
+                .ok_or_else(|| Message::new(codes::INSTANT_TOO_LATE).text("value", quoted(text)));
         }
         text.parse::<jiff::Timestamp>()
             .ok()
             .and_then(Instant::truncated)
-            .ok_or_else(|| {
-                format!(
-                    "must be an RFC 3339 instant such as 2026-11-28T20:15:00.123Z (or a date \
-                     YYYY-MM-DD, read as the end of that day in UTC), got {}",
-                    quoted(text)
-                )
-            })
+            .ok_or_else(|| Message::new(codes::INSTANT_FORMAT).text("value", quoted(text)))
     }
 }
 
@@ -538,7 +519,7 @@ mod tests {
             assert!(bad.parse::<CivilDate>().is_err(), "{bad}");
         }
         let hint = "07/12/2011".parse::<CivilDate>().unwrap_err();
-        assert!(hint.contains("write 2011-12-07"), "{hint}");
+        assert!(hint.to_string().contains("write 2011-12-07"), "{hint}");
     }
 
     #[test]

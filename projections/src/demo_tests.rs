@@ -184,7 +184,8 @@ fn reconciliation_has_exactly_the_two_errors_of_the_report() {
             (Some(2014), 440, Some(0))
         );
         assert!(
-            words.message.contains("1.198.085.000 ₫") && words.message.contains("1.276.000.000 ₫"),
+            words.message.to_string().contains("1.198.085.000 ₫")
+                && words.message.to_string().contains("1.276.000.000 ₫"),
             "{}",
             words.message
         );

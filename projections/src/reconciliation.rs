@@ -1,10 +1,10 @@
 //! Reconciliation (CONTRACT §3.4): where the record disagrees with itself.
 
-use acta_events::catalogue::Source;
 use acta_events::{EventId, PlanKey};
+use acta_messages::{Message, codes};
 use serde::Serialize;
 
-use crate::aggregate::{Aggregate, ListKind, saturating_i64};
+use crate::aggregate::{Aggregate, ListKind};
 use crate::cells::IndicatorCellKey;
 use crate::compact::{
     CellIndex, FundingMetric, Metric, Payload, PlanIndex, TotalClaim, WordsReading,
@@ -14,7 +14,6 @@ use crate::funding::FundingSums;
 use crate::plans::PlanSet;
 use crate::query::{Query, Visibility};
 use crate::record::Record;
-use crate::vnd;
 
 /// `GET /v1/reconciliation`. Fields in byte order of their names, as every answer's keys (see
 /// `Funding`).
@@ -65,6 +64,10 @@ pub enum Severity {
 pub struct Finding {
     /// `null` for `words_unreadable`.
     pub actual: Option<i128>,
+    /// What the finding says, as a code and parameters (`code`, `params`); the text is rendered
+    /// at the edge, in the language the reader asks for, and added there as `message`.
+    #[serde(rename = "code", serialize_with = "code_of")]
+    pub message: Message,
     /// `null` for `words_unreadable`.
     pub difference: Option<i128>,
     /// The event the finding is about: the `total.reported` (total and words findings), the
@@ -77,13 +80,23 @@ pub struct Finding {
     /// contract's example; clients ignore keys they do not know.
     pub indicator: Option<String>,
     pub kind: FindingKind,
-    pub message: String,
+    /// The same message, serialized as its `params` (the field above gives its `code`).
+    #[serde(rename = "params", serialize_with = "params_of")]
+    pub params: Message,
     pub plan: PlanKey,
     pub severity: Severity,
     /// The training's year (breakdown), the fiscal year (overspend, disbursed without
     /// allocation), the target's year (target missed); `null` for total and words findings,
     /// whose claim may cover a range of years.
     pub year: Option<i16>,
+}
+
+fn code_of<S: serde::Serializer>(message: &Message, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(message.code())
+}
+
+fn params_of<S: serde::Serializer>(message: &Message, serializer: S) -> Result<S::Ok, S::Error> {
+    message.params_json().serialize(serializer)
 }
 
 impl Finding {
@@ -107,7 +120,7 @@ struct FindingDraft {
     indicator: Option<String>,
     expected: i128,
     actual: Option<i128>,
-    message: String,
+    message: Message,
 }
 
 impl Record {
@@ -135,6 +148,7 @@ impl Record {
                 expected: draft.expected,
                 actual: draft.actual,
                 difference: draft.actual.map(|actual| actual - draft.expected),
+                params: draft.message.clone(),
                 message: draft.message,
             })
             .collect();
@@ -159,8 +173,7 @@ impl Record {
             let event = self.identity(reference).id;
             let plan_key = &self.plan_at(reference.plan).key;
             let is_money = matches!(claim.metric, Metric::Funding(_));
-            let shown = |amount: i128| show(is_money, amount);
-            let described = describe_claim(claim, plan_key);
+            let claimed = |code| describe_claim(code, claim, plan_key);
             let amount = i128::from(claim.amount);
             match claim.words {
                 WordsReading::Absent => {}
@@ -175,13 +188,15 @@ impl Record {
                         indicator: Some(claim.metric_name.clone()),
                         expected: amount,
                         actual: Some(words),
-                        message: format!(
-                            "The amount in words of {described} reads as {}, not {} \
-                             (difference {}).",
-                            shown(words),
-                            shown(amount),
-                            shown(words - amount)
-                        ),
+                        message: show(
+                            claimed(codes::FINDING_WORDS_MISMATCH),
+                            is_money,
+                            "words",
+                            words,
+                        )
+                        .and(is_money, "amount", amount)
+                        .and(is_money, "difference", words - amount)
+                        .0,
                     });
                 }
                 WordsReading::Unreadable => drafts.push(FindingDraft {
@@ -192,11 +207,13 @@ impl Record {
                     indicator: Some(claim.metric_name.clone()),
                     expected: amount,
                     actual: None,
-                    message: format!(
-                        "The amount in words of {described} cannot be read as a Vietnamese \
-                         number; the figure given is {}.",
-                        shown(amount)
-                    ),
+                    message: show(
+                        claimed(codes::FINDING_WORDS_UNREADABLE),
+                        is_money,
+                        "amount",
+                        amount,
+                    )
+                    .0,
                 }),
             }
             let computed = self.claimed_metric(aggregate, claim, reference.plan);
@@ -209,13 +226,15 @@ impl Record {
                     indicator: Some(claim.metric_name.clone()),
                     expected: amount,
                     actual: Some(computed),
-                    message: format!(
-                        "{} is {}, but the record gives {} (difference {}).",
-                        capitalise(&described),
-                        shown(amount),
-                        shown(computed),
-                        shown(computed - amount)
-                    ),
+                    message: show(
+                        claimed(codes::FINDING_TOTAL_MISMATCH),
+                        is_money,
+                        "reported",
+                        amount,
+                    )
+                    .and(is_money, "computed", computed)
+                    .and(is_money, "difference", computed - amount)
+                    .0,
                 });
             }
         }
@@ -288,13 +307,15 @@ impl Record {
                 indicator: None,
                 expected: participants,
                 actual: Some(group_sum),
-                message: format!(
-                    "The training of {} on plan {} states {participants} participants, but its \
-                     groups add up to {group_sum} (difference {}).",
-                    state.day.to_civil(),
-                    self.plan_at(reference.plan).key,
-                    group_sum - participants
-                ),
+                message: {
+                    let date = state.day.to_civil();
+                    Message::new(codes::FINDING_BREAKDOWN_MISMATCH)
+                        .date("date", date.year(), date.jiff().month(), date.jiff().day())
+                        .text("plan", self.plan_at(reference.plan).key.as_str())
+                        .int("participants", participants)
+                        .int("group_sum", group_sum)
+                        .int("difference", group_sum - participants)
+                },
             });
         }
     }
@@ -317,27 +338,24 @@ impl Record {
                 };
                 let key = self.tables.cells.funding.key(cell);
                 let plan_key = &self.plan_at(plan).key;
-                let disbursed = money(sums.disbursed);
-                let source = source_words(key.source);
+                let about = |code| {
+                    Message::new(code)
+                        .text("plan", plan_key.as_str())
+                        .word("source", key.source.as_str(), codes::SOURCE)
+                        .int("fiscal_year", key.fiscal_year)
+                        .money("disbursed", sums.disbursed)
+                };
                 let (kind, message) = if sums.allocated == 0 {
                     (
                         FindingKind::DisbursedWithoutAllocation,
-                        format!(
-                            "Plan {plan_key} disbursed {disbursed} of {source} funds for fiscal \
-                             year {}, where nothing was allocated.",
-                            key.fiscal_year
-                        ),
+                        about(codes::FINDING_DISBURSED_WITHOUT_ALLOCATION),
                     )
                 } else {
                     (
                         FindingKind::Overspend,
-                        format!(
-                            "Plan {plan_key} disbursed {disbursed} of {source} funds for fiscal \
-                             year {}, more than the {} allocated (overspent by {}).",
-                            key.fiscal_year,
-                            money(sums.allocated),
-                            money(sums.disbursed - sums.allocated)
-                        ),
+                        about(codes::FINDING_OVERSPEND)
+                            .money("allocated", sums.allocated)
+                            .money("overspent", sums.disbursed - sums.allocated),
                     )
                 };
                 drafts.push(FindingDraft {
@@ -411,57 +429,51 @@ impl Record {
                 indicator: Some(name.to_owned()),
                 expected,
                 actual: Some(actual),
-                message: format!(
-                    "Plan {} reached {actual} of its {year} target of {expected} for {name} \
-                     (short by {}).",
-                    self.plan_at(plan).key,
-                    expected - actual
-                ),
+                message: Message::new(codes::FINDING_TARGET_MISSED)
+                    .text("plan", self.plan_at(plan).key.as_str())
+                    .text("indicator", name)
+                    .int("year", year)
+                    .int("target", expected)
+                    .int("actual", actual)
+                    .int("short", expected - actual),
             });
         }
     }
 }
 
-fn describe_claim(claim: &TotalClaim, plan: &PlanKey) -> String {
+/// A total or words finding's message with what the claim is: its metric, its plan and the
+/// years it covers.
+fn describe_claim(code: acta_messages::Code, claim: &TotalClaim, plan: &PlanKey) -> Message {
     let years = match (claim.from_year, claim.to_year) {
-        (Some(from), Some(to)) if from == to => format!(" for {from}"),
-        (Some(from), Some(to)) => format!(" for {from}–{to}"),
-        (Some(from), None) => format!(" from {from} on"),
-        (None, Some(to)) => format!(" up to {to}"),
-        (None, None) => String::new(),
+        (Some(from), Some(to)) if from == to => Message::new(codes::YEARS_ONE).int("year", from),
+        (Some(from), Some(to)) => Message::new(codes::YEARS_RANGE)
+            .int("from_year", from)
+            .int("to_year", to),
+        (Some(from), None) => Message::new(codes::YEARS_FROM).int("from_year", from),
+        (None, Some(to)) => Message::new(codes::YEARS_UP_TO).int("to_year", to),
+        (None, None) => Message::new(codes::YEARS_ALL),
     };
-    format!(
-        "the total of {} reported on plan {plan}{years}",
-        claim.metric_name
-    )
+    Message::new(code)
+        .text("metric", claim.metric_name.as_str())
+        .text("plan", plan.as_str())
+        .message("years", years)
 }
 
-fn capitalise(text: &str) -> String {
-    let mut characters = text.chars();
-    match characters.next() {
-        Some(first) => first.to_uppercase().chain(characters).collect(),
-        None => String::new(),
-    }
+/// A message being given figures: money in đồng for funding metrics, a plain count for
+/// indicator metrics.
+struct Shown(Message);
+
+fn show(message: Message, is_money: bool, name: &'static str, amount: i128) -> Shown {
+    Shown(message).and(is_money, name, amount)
 }
 
-fn money(amount: i128) -> String {
-    vnd::format_dong(saturating_i64(amount))
-}
-
-/// Money in đồng for funding metrics; a plain count for indicator metrics.
-fn show(is_money: bool, amount: i128) -> String {
-    if is_money {
-        money(amount)
-    } else {
-        amount.to_string()
-    }
-}
-
-fn source_words(source: Source) -> &'static str {
-    match source {
-        Source::Central => "central",
-        Source::Local => "local",
-        Source::Other => "other",
+impl Shown {
+    fn and(self, is_money: bool, name: &'static str, amount: i128) -> Shown {
+        Shown(if is_money {
+            self.0.money(name, amount)
+        } else {
+            self.0.int(name, amount)
+        })
     }
 }
 
@@ -526,9 +538,24 @@ mod tests {
                 "kind": "total_mismatch", "severity": "error", "event": claim.to_string(),
                 "plan": "prog", "year": null, "indicator": "funding.budget",
                 "expected": 6_000, "actual": 5_000, "difference": -1_000,
-                "message": "The total of funding.budget reported on plan prog for 2011–2012 \
-                            is 6.000 ₫, but the record gives 5.000 ₫ (difference -1.000 ₫).",
+                "code": "finding-total_mismatch",
+                "params": {"metric": "funding.budget", "plan": "prog",
+                           "years": {"code": "years-range",
+                                     "params": {"from_year": 2011, "to_year": 2012}},
+                           "reported": 6_000, "computed": 5_000, "difference": -1_000},
             }]})
+        );
+        assert_eq!(
+            reconciliation.findings[0].message.to_string(),
+            "The total of funding.budget reported on plan prog for 2011–2012 is 6.000 ₫, but \
+             the record gives 5.000 ₫ (difference -1.000 ₫)."
+        );
+        assert_eq!(
+            reconciliation.findings[0]
+                .message
+                .render(acta_messages::Lang::Vi),
+            "Tổng funding.budget báo cáo cho kế hoạch prog giai đoạn 2011–2012 là 6.000 ₫, nhưng \
+             số liệu ghi nhận là 5.000 ₫ (chênh lệch -1.000 ₫)."
         );
     }
 
@@ -609,7 +636,10 @@ mod tests {
         assert_eq!(finding.event, claim);
         assert_eq!((finding.expected, finding.actual), (60, Some(50)));
         assert!(
-            finding.message.contains("is 60, but the record gives 50"),
+            finding
+                .message
+                .to_string()
+                .contains("is 60, but the record gives 50"),
             "{}",
             finding.message
         );
@@ -633,7 +663,7 @@ mod tests {
             (5_000, Some(4_000), Some(-1_000))
         );
         assert_eq!(
-            finding.message,
+            finding.message.to_string(),
             "The amount in words of the total of funding.budget reported on plan prog for \
              2011–2012 reads as 4.000 ₫, not 5.000 ₫ (difference -1.000 ₫)."
         );
@@ -699,7 +729,7 @@ mod tests {
             (160, Some(156), Some(-4))
         );
         assert_eq!(
-            finding.message,
+            finding.message.to_string(),
             "The training of 2010-12-31 on plan p states 160 participants, but its groups add \
              up to 156 (difference -4)."
         );
@@ -751,7 +781,7 @@ mod tests {
             (100, Some(120), Some(20))
         );
         assert_eq!(
-            finding.message,
+            finding.message.to_string(),
             "Plan p disbursed 120 ₫ of local funds for fiscal year 2011, more than the 100 ₫ \
              allocated (overspent by 20 ₫)."
         );
@@ -784,7 +814,7 @@ mod tests {
             (0, Some(40), Some(40))
         );
         assert_eq!(
-            finding.message,
+            finding.message.to_string(),
             "Plan p disbursed 40 ₫ of central funds for fiscal year 2011, where nothing was \
              allocated."
         );
@@ -836,9 +866,13 @@ mod tests {
                 json!({"kind": "target_missed", "severity": "warning",
                        "event": target.to_string(), "plan": "p", "year": 2014,
                        "indicator": "outreach.radio", "expected": 4, "actual": 3,
-                       "difference": -1,
-                       "message": "Plan p reached 3 of its 2014 target of 4 for outreach.radio \
-                                   (short by 1)."})
+                       "difference": -1, "code": "finding-target_missed",
+                       "params": {"plan": "p", "indicator": "outreach.radio", "year": 2014,
+                                  "target": 4, "actual": 3, "short": 1}})
+            );
+            assert_eq!(
+                reconciliation.findings[0].message.to_string(),
+                "Plan p reached 3 of its 2014 target of 4 for outreach.radio (short by 1)."
             );
         }
         // Reaching the target clears it.

@@ -68,6 +68,7 @@ fn the_seed_reports_words_raise_a_words_mismatch_with_the_amount_they_give() {
     assert!(
         finding
             .message
+            .to_string()
             .contains("reads as 1.198.085.000 ₫, not 1.276.000.000 ₫"),
         "{}",
         finding.message

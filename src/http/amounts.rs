@@ -2,6 +2,7 @@
 //! digits, or words), read by the same reader reconciliation uses, answered as the integer
 //! with its figures and words, so the page can show what it understood before it sends.
 
+use acta_messages::{Message, codes};
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -19,27 +20,19 @@ const AMOUNT_DONG_MAX: u64 = (1 << 53) - 1;
 
 pub async fn read(params: QueryParams) -> Result<Response, ApiError> {
     let text = params.take(&["text"])?[0]
-        .ok_or_else(|| ApiError::invalid_parameter("text", "required: the amount as typed"))?;
+        .ok_or_else(|| ApiError::invalid_parameter("text", codes::AMOUNT_TEXT_REQUIRED))?;
     if text.chars().count() > AMOUNT_TEXT_CHARS_MAX {
         return Err(ApiError::invalid_parameter(
             "text",
-            format!("longer than {AMOUNT_TEXT_CHARS_MAX} characters"),
+            Message::new(codes::AMOUNT_TEXT_TOO_LONG).int("maximum", AMOUNT_TEXT_CHARS_MAX as u64),
         ));
     }
-    let amount = read_amount(text).ok_or_else(|| {
-        ApiError::invalid_parameter(
-            "text",
-            "not an amount: write digits, grouped or not (587.000.000, 587 000 000), or words \
-             (năm trăm tám mươi bảy triệu đồng)",
-        )
-    })?;
+    let amount = read_amount(text)
+        .ok_or_else(|| ApiError::invalid_parameter("text", codes::AMOUNT_TEXT_UNREADABLE))?;
     if amount > AMOUNT_DONG_MAX {
         return Err(ApiError::invalid_parameter(
             "text",
-            format!(
-                "larger than {}, the most an event may carry",
-                format_dong(AMOUNT_DONG_MAX as i64)
-            ),
+            Message::new(codes::AMOUNT_TEXT_TOO_LARGE).money("maximum", AMOUNT_DONG_MAX),
         ));
     }
     // At most 2^53 − 1 here, so the conversion to i64 is exact.

@@ -2,6 +2,7 @@
 //! before anything else; the route decides the role it needs, checked next — before the body
 //! is read, so a refused request costs nothing and changes nothing.
 
+use acta_messages::{Message, codes};
 use axum::extract::{Path, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
@@ -184,8 +185,11 @@ pub async fn revoke_token(
 fn token_error(error: TokenError) -> ApiError {
     match error {
         TokenError::NameTaken(name) => ApiError::Conflict {
-            detail: format!("a token named {name} exists (names of revoked tokens stay taken)"),
-            errors: vec![acta_events::FieldError::new("/name", "is in use")],
+            detail: Message::new(codes::DETAIL_TOKEN_NAME_TAKEN).text("name", name),
+            errors: vec![acta_events::FieldError::new(
+                "/name",
+                codes::TOKEN_NAME_TAKEN,
+            )],
         },
         TokenError::NoSuchName(name) => ApiError::NotFound(format!(
             "no active token is named {}",

@@ -2,6 +2,7 @@
 //! proofs"): `GET /v1/checkpoint`, `/v1/checkpoint/key`, `/v1/proof/inclusion` and
 //! `/v1/proof/consistency`.
 
+use acta_messages::{Message, codes};
 use axum::Json;
 use axum::extract::State;
 use axum::http::header;
@@ -22,9 +23,10 @@ use crate::checkpoints::{CheckpointFailure, Checkpoints};
 impl From<CheckpointFailure> for ApiError {
     fn from(failure: CheckpointFailure) -> ApiError {
         match failure {
-            CheckpointFailure::OutOfRange { parameter, message } => {
-                ApiError::invalid_parameter(parameter, message)
-            }
+            CheckpointFailure::OutOfRange { parameter, message } => ApiError::invalid_parameter(
+                parameter,
+                Message::new(codes::PARAMETER_MALFORMED).text("reason", message),
+            ),
             CheckpointFailure::Store(error) => error.into(),
             CheckpointFailure::NotReady(message) => ApiError::Busy(message),
             CheckpointFailure::LogShrank(cause) => ApiError::Internal(cause),
@@ -52,7 +54,7 @@ fn count(name: &str, text: Option<&str>) -> Result<Option<u64>, ApiError> {
             .ok_or_else(|| {
                 ApiError::invalid_parameter(
                     name,
-                    format!("must be an integer ≥ 1, got {}", quoted(text)),
+                    Message::new(codes::INTEGER_AT_LEAST_ONE).text("value", quoted(text)),
                 )
             })
     })
@@ -60,7 +62,7 @@ fn count(name: &str, text: Option<&str>) -> Result<Option<u64>, ApiError> {
 }
 
 fn required(name: &str, value: Option<u64>) -> Result<u64, ApiError> {
-    value.ok_or_else(|| ApiError::invalid_parameter(name, "is required"))
+    value.ok_or_else(|| ApiError::invalid_parameter(name, codes::FIELD_REQUIRED))
 }
 
 /// The head as a signed note (C2SP tlog-checkpoint), as plain text.

@@ -1,6 +1,7 @@
 //! The event log's endpoints: append one, append a batch, page through, read one, the head and
 //! the chain's verification.
 
+use acta_messages::{Message, codes};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -30,6 +31,7 @@ pub async fn append_one(
 ) -> Result<Response, ApiError> {
     let today = state.now().date_utc().into();
     let event = NewEvent::parse(&body, "", today).map_err(AppendError::from_fields)?;
+    let sent_id = body.get("id").is_some();
     let outcome = append(
         &state,
         AppendRequest {
@@ -45,7 +47,23 @@ pub async fn append_one(
         .into_iter()
         .next()
         .expect("one event in, one out");
-    Ok((status, Json(stored.to_json())).into_response())
+    // What reconciliation would flag about this act, told now (src/http/warnings.rs); the key
+    // is there only when there is something to tell, so a clean act's answer is the stored
+    // event exactly. A repeat (200) is answered as first stored, exactly (CONTRACT §2).
+    let warnings = match status {
+        StatusCode::CREATED => {
+            let lang = super::problem::language();
+            super::warnings::of_append(&state, &stored, sent_id, lang).await?
+        }
+        _ => Vec::new(),
+    };
+    let mut answer = stored.to_json();
+    if !warnings.is_empty()
+        && let Value::Object(fields) = &mut answer
+    {
+        fields.insert("warnings".into(), Value::Array(warnings));
+    }
+    Ok((status, Json(answer)).into_response())
 }
 
 pub async fn append_batch(
@@ -122,7 +140,7 @@ pub async fn list(
         Some(text) => text.parse::<u64>().map_err(|_| {
             ApiError::invalid_parameter(
                 "after",
-                format!("must be a seq (an integer ≥ 0), got {}", quoted(text)),
+                Message::new(codes::AFTER_NOT_SEQ).text("value", quoted(text)),
             )
         })?,
     };
@@ -135,10 +153,9 @@ pub async fn list(
             .ok_or_else(|| {
                 ApiError::invalid_parameter(
                     "limit",
-                    format!(
-                        "must be an integer within 1..={PAGE_EVENTS_MAX}, got {}",
-                        quoted(text)
-                    ),
+                    Message::new(codes::LIMIT_RANGE)
+                        .int("maximum", PAGE_EVENTS_MAX)
+                        .text("value", quoted(text)),
                 )
             })?,
     };

@@ -1,6 +1,7 @@
 //! Extractors that turn a request into checked values, rejecting with the contract's
 //! problem+json rather than axum's plain-text rejections.
 
+use acta_messages::{Message, codes};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts};
@@ -37,7 +38,11 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 } else if let Some(timed_out) = super::serve::find_body_timeout(&rejection) {
                     ApiError::RequestTimeout(timed_out.to_string())
                 } else {
-                    ApiError::malformed_body(rejection.body_text())
+                    let reason = rejection.body_text();
+                    ApiError::malformed_body(
+                        Message::new(codes::JSON_SYNTAX).text("reason", reason.as_str()),
+                        reason,
+                    )
                 }
             })?;
         let value = acta_events::json::parse(&bytes)?;
@@ -69,7 +74,13 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
         let axum::extract::Query(pairs) =
             axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state)
                 .await
-                .map_err(|rejection| ApiError::invalid_parameter("", rejection.body_text()))?;
+                .map_err(|rejection| {
+                    ApiError::invalid_parameter(
+                        "",
+                        Message::new(codes::PARAMETER_MALFORMED)
+                            .text("reason", rejection.body_text()),
+                    )
+                })?;
         Ok(QueryParams(pairs))
     }
 }
@@ -82,11 +93,11 @@ impl QueryParams {
             let Some(index) = known.iter().position(|k| k == name) else {
                 return Err(ApiError::invalid_parameter(
                     &acta_events::fields::cut(name),
-                    format!("unknown parameter; this path accepts: {}", known.join(", ")),
+                    Message::new(codes::PARAMETER_UNKNOWN).text("expected", known.join(", ")),
                 ));
             };
             if values[index].replace(value.as_str()).is_some() {
-                return Err(ApiError::invalid_parameter(name, "given more than once"));
+                return Err(ApiError::invalid_parameter(name, codes::PARAMETER_REPEATED));
             }
         }
         Ok(values)

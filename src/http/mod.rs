@@ -8,6 +8,7 @@ mod checkpoint;
 mod events;
 mod ops;
 mod projections;
+mod warnings;
 mod web;
 pub use events::verify_json as events_verify_json;
 pub mod extract;
@@ -108,5 +109,8 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             ops::access_log,
         ))
+        // Outermost: every answer, refusals of the token middleware included, is rendered in
+        // the language the request asked for.
+        .layer(axum::middleware::from_fn(problem::with_language))
         .with_state(state)
 }

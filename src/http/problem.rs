@@ -7,6 +7,40 @@ use serde::Serialize;
 
 use acta_events::json::JsonError;
 use acta_events::{AppendError, FieldError, StoreError};
+use acta_messages::{Arg, Lang, Message, codes};
+
+tokio::task_local! {
+    /// The language the request asked for (`Accept-Language`), set for the whole of its
+    /// handling by [`with_language`]; answers rendered outside a request are Vietnamese.
+    static LANGUAGE: Lang;
+}
+
+/// The language of the request being answered.
+pub fn language() -> Lang {
+    LANGUAGE.try_with(|lang| *lang).unwrap_or_default()
+}
+
+/// Middleware, outermost: reads `Accept-Language` (`vi` by default) and answers the request
+/// with it in scope, so that every message of the answer is rendered in that language; the
+/// answer says which in `Content-Language` and `Vary`.
+pub async fn with_language(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let header = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok());
+    let lang = Lang::from_accept_language(header);
+    let mut response = LANGUAGE.scope(lang, next.run(request)).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
+    headers.append(header::VARY, HeaderValue::from_static("accept-language"));
+    response
+}
 
 /// The media type of every error response.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
@@ -32,7 +66,7 @@ pub enum ApiError {
     /// `400`: the body is not JSON, nests too deep, or has fields the contract does not know.
     #[error("{detail}")]
     BadRequest {
-        detail: String,
+        detail: Message,
         errors: Vec<FieldError>,
     },
     /// `401`: no token, or a token that is not valid.
@@ -50,7 +84,7 @@ pub enum ApiError {
     /// `409`: conflict with what is stored.
     #[error("{detail}")]
     Conflict {
-        detail: String,
+        detail: Message,
         errors: Vec<FieldError>,
     },
     /// `413`: the body is larger than the path accepts.
@@ -73,7 +107,7 @@ pub enum ApiError {
     /// `422`: everything else that is wrong with the request.
     #[error("{detail}")]
     Unprocessable {
-        detail: String,
+        detail: Message,
         errors: Vec<FieldError>,
     },
     /// `503`: the service is shutting down.
@@ -101,17 +135,17 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn invalid_parameter(name: &str, message: impl Into<String>) -> Self {
+    pub fn invalid_parameter(name: &str, message: impl Into<Message>) -> Self {
         ApiError::Unprocessable {
-            detail: format!("query parameter {name} is invalid"),
+            detail: Message::new(codes::DETAIL_PARAMETER).text("name", name),
             errors: vec![FieldError::new(name, message)],
         }
     }
 
-    pub fn malformed_body(message: impl Into<String>) -> Self {
-        let message = message.into();
+    /// `400` for a body that is not JSON; `message` says why (serde_json's words, in English).
+    pub fn malformed_body(message: Message, reason: impl Into<String>) -> Self {
         ApiError::BadRequest {
-            detail: format!("the body is not valid JSON: {message}"),
+            detail: Message::new(codes::DETAIL_NOT_JSON).text("reason", reason),
             errors: vec![FieldError::new("", message)],
         }
     }
@@ -171,17 +205,42 @@ struct ProblemBody<'a> {
     title: &'a str,
     status: u16,
     detail: String,
-    errors: &'a [FieldError],
+    errors: &'a [ProblemEntry],
+}
+
+/// One entry of `errors`: the field, the stable code and its parameters, and the message in the
+/// language asked.
+#[derive(Debug, Clone, Serialize)]
+struct ProblemEntry {
+    code: &'static str,
+    field: String,
+    message: String,
+    params: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ProblemEntry {
+    fn of(error: &FieldError, lang: Lang) -> Self {
+        ProblemEntry {
+            field: error.field.clone(),
+            code: error.message.code(),
+            params: error.message.params_json(),
+            message: error.message.render(lang),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let lang = language();
         let detail = match &self {
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 "the server failed to handle the request; it has been logged".to_owned()
             }
+            ApiError::BadRequest { detail, .. }
+            | ApiError::Conflict { detail, .. }
+            | ApiError::Unprocessable { detail, .. } => detail.render(lang),
             other => other.to_string(),
         };
         let errors = match &self {
@@ -191,7 +250,19 @@ impl IntoResponse for ApiError {
             _ => &[],
         };
         let title = status.canonical_reason().unwrap_or("Error");
-        let (detail, errors) = bounded(self.problem_type(), title, detail, errors);
+        let entries: Vec<ProblemEntry> = errors
+            .iter()
+            .take(ERRORS_LISTED_MAX + 1)
+            .map(|error| ProblemEntry::of(error, lang))
+            .collect();
+        let (detail, errors) = bounded(
+            self.problem_type(),
+            title,
+            detail,
+            &entries,
+            errors.len(),
+            lang,
+        );
         let body = ProblemBody {
             problem_type: self.problem_type(),
             title,
@@ -232,18 +303,20 @@ fn bounded(
     problem_type: &str,
     title: &str,
     detail: String,
-    errors: &[FieldError],
-) -> (String, Vec<FieldError>) {
+    errors: &[ProblemEntry],
+    total: usize,
+    lang: Lang,
+) -> (String, Vec<ProblemEntry>) {
     let cut = |text: &str| match text.char_indices().nth(PROBLEM_TEXT_CHARS_MAX) {
         None => text.to_owned(),
         Some((end, _)) => format!("{}…", &text[..end]),
     };
     let mut detail = cut(&detail);
     let left_out_note = |listed: usize| {
-        format!(
-            "; errors lists the first {listed} of {} problems",
-            errors.len()
-        )
+        Message::new(codes::DETAIL_LEFT_OUT)
+            .int("listed", listed as u64)
+            .int("total", total as u64)
+            .render(lang)
     };
     // The body without entries, with the longest note it may carry: an upper bound.
     let fixed = json_bytes(&ProblemBody {
@@ -256,7 +329,12 @@ fn bounded(
     let mut used = fixed;
     let mut listed = Vec::new();
     for error in errors.iter().take(ERRORS_LISTED_MAX) {
-        let entry = FieldError::new(cut(&error.field), cut(&error.message));
+        let entry = ProblemEntry {
+            field: cut(&error.field),
+            message: cut(&error.message),
+            params: cut_params(&error.params, &cut),
+            ..error.clone()
+        };
         // One more for the comma between entries.
         used += json_bytes(&entry) + 1;
         if used > PROBLEM_BODY_BYTES_MAX {
@@ -264,10 +342,34 @@ fn bounded(
         }
         listed.push(entry);
     }
-    if listed.len() < errors.len() {
+    if listed.len() < total {
         detail.push_str(&left_out_note(listed.len()));
     }
     (detail, listed)
+}
+
+/// `params` with every text in it (an inner message's too) cut by `cut`.
+fn cut_params(
+    params: &serde_json::Map<String, serde_json::Value>,
+    cut: &impl Fn(&str) -> String,
+) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::Value;
+    fn cut_value(value: &Value, cut: &impl Fn(&str) -> String) -> Value {
+        match value {
+            Value::String(text) => Value::String(cut(text)),
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(name, value)| (name.clone(), cut_value(value, cut)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    params
+        .iter()
+        .map(|(name, value)| (name.clone(), cut_value(value, cut)))
+        .collect()
 }
 
 /// The length of `value` as JSON.
@@ -279,7 +381,7 @@ impl From<AppendError> for ApiError {
     fn from(error: AppendError) -> Self {
         match error {
             AppendError::UnknownFields { errors } => ApiError::BadRequest {
-                detail: "the request has fields the contract does not know".into(),
+                detail: codes::DETAIL_UNKNOWN_FIELDS.into(),
                 errors,
             },
             AppendError::Invalid { errors } => ApiError::Unprocessable {
@@ -301,13 +403,18 @@ impl From<JsonError> for ApiError {
     fn from(error: JsonError) -> Self {
         match &error {
             JsonError::DuplicateKey { pointer } => ApiError::BadRequest {
-                detail: format!(
-                    "{pointer}: the body sends this key twice in one object, so what it means \
-                     depends on which one a reader keeps"
-                ),
-                errors: vec![FieldError::new(error.field(), error.message())],
+                detail: Message::new(codes::DETAIL_DUPLICATE_KEY).text("field", pointer.as_str()),
+                errors: vec![FieldError::new(error.field(), codes::JSON_DUPLICATE_KEY)],
             },
-            JsonError::Syntax(_) | JsonError::TooDeep => ApiError::malformed_body(error.message()),
+            JsonError::Syntax(reason) => ApiError::malformed_body(
+                Message::new(codes::JSON_SYNTAX).text("reason", reason.as_str()),
+                reason.as_str(),
+            ),
+            JsonError::TooDeep => {
+                let message = Message::new(codes::JSON_TOO_DEEP)
+                    .int("maximum", acta_events::json::JSON_DEPTH_MAX as u64);
+                ApiError::malformed_body(message.clone(), message.render(language()))
+            }
         }
     }
 }
@@ -325,25 +432,20 @@ impl From<StoreError> for ApiError {
 }
 
 /// A one-line `detail` for a list of field errors.
-fn summarise(errors: &[FieldError]) -> String {
+fn summarise(errors: &[FieldError]) -> Message {
+    let field = |pointer: &str| match pointer {
+        "" => Arg::Message(Box::new(Message::new(codes::THE_BODY))),
+        pointer => Arg::Text(pointer.to_owned()),
+    };
     match errors {
-        [] => "the request is not valid".to_owned(),
-        [only] => format!("{}: {}", pointer_label(&only.field), only.message),
-        [first, rest @ ..] => format!(
-            "{}: {} (and {} more problem{})",
-            pointer_label(&first.field),
-            first.message,
-            rest.len(),
-            if rest.len() == 1 { "" } else { "s" }
-        ),
-    }
-}
-
-fn pointer_label(pointer: &str) -> &str {
-    if pointer.is_empty() {
-        "the body"
-    } else {
-        pointer
+        [] => codes::DETAIL_INVALID.into(),
+        [only] => Message::new(codes::DETAIL_ONE)
+            .arg_as("field", field(&only.field))
+            .message("message", only.message.clone()),
+        [first, rest @ ..] => Message::new(codes::DETAIL_MANY)
+            .arg_as("field", field(&first.field))
+            .message("message", first.message.clone())
+            .int("more", rest.len() as u64),
     }
 }
 
@@ -353,23 +455,38 @@ mod tests {
     use http_body_util::BodyExt;
     use serde_json::Value;
 
+    /// A message whose text is `text`, whatever the language.
+    fn saying(text: &str) -> Message {
+        Message::new(codes::PARAMETER_MALFORMED).text("reason", text)
+    }
+
     fn errors(count: usize, message: &str) -> Vec<FieldError> {
         (0..count)
-            .map(|index| FieldError::new(format!("/events/{index}/type"), message))
+            .map(|index| FieldError::new(format!("/events/{index}/type"), saying(message)))
             .collect()
     }
 
+    fn bounded_en(detail: String, errors: &[FieldError]) -> (String, Vec<ProblemEntry>) {
+        let entries: Vec<ProblemEntry> = errors
+            .iter()
+            .map(|error| ProblemEntry::of(error, Lang::En))
+            .collect();
+        bounded("t", "T", detail, &entries, errors.len(), Lang::En)
+    }
+
+    /// The answer to a request that asked for English.
     async fn rendered(error: ApiError) -> (usize, Value) {
-        let body = error.into_response().into_body().collect().await.unwrap();
+        let response = LANGUAGE.sync_scope(Lang::En, || error.into_response());
+        let body = response.into_body().collect().await.unwrap();
         let bytes = body.to_bytes();
         (bytes.len(), serde_json::from_slice(&bytes).unwrap())
     }
 
     #[test]
     fn at_most_100_entries_are_listed_and_detail_says_how_many_there_were() {
-        let (detail, listed) = bounded("t", "T", "bad".into(), &errors(ERRORS_LISTED_MAX, "m"));
+        let (detail, listed) = bounded_en("bad".into(), &errors(ERRORS_LISTED_MAX, "m"));
         assert_eq!((detail.as_str(), listed.len()), ("bad", ERRORS_LISTED_MAX));
-        let (detail, listed) = bounded("t", "T", "bad".into(), &errors(ERRORS_LISTED_MAX + 1, "m"));
+        let (detail, listed) = bounded_en("bad".into(), &errors(ERRORS_LISTED_MAX + 1, "m"));
         assert_eq!(listed.len(), ERRORS_LISTED_MAX);
         assert_eq!(detail, "bad; errors lists the first 100 of 101 problems");
     }
@@ -377,19 +494,21 @@ mod tests {
     #[test]
     fn each_text_is_cut_at_1024_characters() {
         let edge = "ệ".repeat(PROBLEM_TEXT_CHARS_MAX);
-        let (detail, listed) = bounded("t", "T", edge.clone(), &errors(1, &edge));
+        let (detail, listed) = bounded_en(edge.clone(), &errors(1, &edge));
         assert_eq!(
             (detail.as_str(), listed[0].message.as_str()),
             (&*edge, &*edge)
         );
         let over = format!("{edge}x");
-        let (detail, listed) = bounded("t", "T", over.clone(), &[FieldError::new(&over, &over)]);
+        let (detail, listed) = bounded_en(over.clone(), &[FieldError::new(&over, saying(&over))]);
         let cut = format!("{edge}…");
         assert_eq!(detail, cut);
         assert_eq!(
             (listed[0].field.as_str(), listed[0].message.as_str()),
             (&*cut, &*cut)
         );
+        // So is every text among the parameters.
+        assert_eq!(listed[0].params["reason"], cut);
     }
 
     #[tokio::test]
@@ -397,9 +516,9 @@ mod tests {
         // The worst case for JSON: every character of every text escaped as six bytes.
         let worst = "\u{1}".repeat(10 * PROBLEM_TEXT_CHARS_MAX);
         let error = ApiError::Unprocessable {
-            detail: worst.clone(),
+            detail: saying(&worst),
             errors: (0..10_000)
-                .map(|_| FieldError::new(&worst, &worst))
+                .map(|_| FieldError::new(&worst, saying(&worst)))
                 .collect(),
         };
         let (bytes, body) = rendered(error).await;
@@ -415,7 +534,7 @@ mod tests {
         );
         // An ordinary answer is listed whole.
         let (_, body) = rendered(ApiError::Unprocessable {
-            detail: "d".into(),
+            detail: saying("d"),
             errors: errors(3, "m"),
         })
         .await;

@@ -142,7 +142,9 @@ fn respond(
     };
     let body = if query.as_of.is_none() && query.known_at.is_none() {
         let plan = query.plan.as_ref().map_or("", PlanKey::as_str);
-        let key = format!("{endpoint}.{extension}?plan={plan}");
+        // Messages are in the language asked for: each language's answer is kept on its own.
+        let lang = super::problem::language().tag();
+        let key = format!("{endpoint}.{extension}?plan={plan}&lang={lang}");
         state
             .live
             .answer_now(&key, query.today, |record| answer(record, query))?
@@ -254,16 +256,20 @@ pub async fn reconciliation(
     params: QueryParams,
 ) -> Result<Response, ApiError> {
     let (query, format) = read_query(&state, &params, &headers, true)?;
-    respond(
-        &state,
-        "reconciliation",
-        &query,
-        format,
-        |record, query| match format {
-            Format::Json => render(&record.reconciliation(query), &RECONCILIATION_SIZE),
-            Format::Csv => spreadsheet::reconciliation(&record.reconciliation(query).findings),
-        },
-    )
+    let lang = super::problem::language();
+    respond(&state, "reconciliation", &query, format, |record, query| {
+        let reconciliation = record.reconciliation(query);
+        match format {
+            Format::Json => render(
+                &crate::findings::ReconciliationIn {
+                    reconciliation,
+                    lang,
+                },
+                &RECONCILIATION_SIZE,
+            ),
+            Format::Csv => spreadsheet::reconciliation(&reconciliation.findings, lang),
+        }
+    })
 }
 
 #[cfg(test)]

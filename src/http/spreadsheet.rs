@@ -45,7 +45,7 @@ impl Format {
             Some("csv") => Ok(Format::Csv),
             Some(_) => Err(ApiError::invalid_parameter(
                 "format",
-                "must be \"json\" or \"csv\"",
+                acta_messages::codes::FORMAT_JSON_OR_CSV,
             )),
             None if accept_prefers_csv(headers) => Ok(Format::Csv),
             None => Ok(Format::Json),
@@ -291,7 +291,7 @@ pub fn yearly(summary: &YearlySummary<'_>) -> Result<Bytes, ApiError> {
 }
 
 /// `GET /v1/reconciliation`: one row per finding; `null` is an empty cell.
-pub fn reconciliation(findings: &[Finding]) -> Result<Bytes, ApiError> {
+pub fn reconciliation(findings: &[Finding], lang: acta_messages::Lang) -> Result<Bytes, ApiError> {
     let mut table = Table::new(&[
         "kind",
         "severity",
@@ -315,7 +315,7 @@ pub fn reconciliation(findings: &[Finding]) -> Result<Bytes, ApiError> {
             optional_number(finding.actual),
             optional_number(finding.difference),
             number(finding.event),
-            text(&finding.message),
+            text(&finding.message.render(lang)),
         ]);
     }
     table.finish()

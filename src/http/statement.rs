@@ -41,7 +41,7 @@ pub async fn statement(
     };
     let html = {
         let record = state.record();
-        Report::of(&record, &query).statement_html(&header)
+        Report::of(&record, &query, super::problem::language()).statement_html(&header)
     };
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }

@@ -7,6 +7,7 @@
 //! stops reading stops the stream where it is, and the accept loop's write timeout cuts its
 //! connection (docs/API.md, "The event stream"). Nothing is buffered per client beyond a page.
 
+use acta_messages::{Message, codes};
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -37,13 +38,10 @@ pub const RECONNECT_AFTER_MS: u64 = 1000;
 /// Reads `text` as a position in the log for `field` (`after` or `Last-Event-ID`).
 fn read_seq(field: &str, text: &str) -> Result<u64, ApiError> {
     let malformed = || ApiError::BadRequest {
-        detail: format!("{field} must be a seq: a whole number, 0 or more"),
+        detail: Message::new(codes::DETAIL_SEQ_FORMAT).text("field", field),
         errors: vec![FieldError::new(
             field,
-            format!(
-                "must be a whole number, 0 or more, got {}",
-                acta_events::fields::quoted(text)
-            ),
+            Message::new(codes::SEQ_FORMAT).text("value", acta_events::fields::quoted(text)),
         )],
     };
     if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
@@ -81,14 +79,13 @@ pub async fn events_stream(
     .await?;
     if after > head.seq {
         return Err(ApiError::BadRequest {
-            detail: format!(
-                "{field} is {after}, beyond the head of the log (seq {}): nothing was stored \
-                 there",
-                head.seq
-            ),
+            detail: Message::new(codes::DETAIL_SEQ_BEYOND_HEAD)
+                .text("field", field)
+                .int("after", after)
+                .int("head_seq", head.seq),
             errors: vec![FieldError::new(
                 field,
-                format!("must be at most the head's seq, {}", head.seq),
+                Message::new(codes::SEQ_BEYOND_HEAD).int("head_seq", head.seq),
             )],
         });
     }

@@ -24,16 +24,17 @@ macro_rules! string_enum {
         }
 
         impl FromStr for $name {
-            type Err = String;
+            type Err = acta_messages::Message;
 
             fn from_str(text: &str) -> Result<Self, Self::Err> {
                 match text {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(format!(
-                        "must be one of {}, got {}",
-                        [$($text),+].map(|t| format!("\"{t}\"")).join(", "),
-                        $crate::fields::quoted(text)
-                    )),
+                    _ => Err(acta_messages::Message::new(acta_messages::codes::NOT_ONE_OF)
+                        .text(
+                            "expected",
+                            [$($text),+].map(|t| format!("\"{t}\"")).join(", "),
+                        )
+                        .text("value", $crate::fields::quoted(text))),
                 }
             }
         }

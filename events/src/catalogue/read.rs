@@ -2,6 +2,7 @@
 //! problem listed with its JSON Pointer. Unknown fields are refused (the same as serde's
 //! `deny_unknown_fields`, but listed all at once).
 
+use acta_messages::{Message, codes};
 use serde_json::Value;
 
 use super::data::{
@@ -255,8 +256,10 @@ fn read_total_reported(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
         && from > to
     {
         let pointer = r.pointer_of("to_year");
-        r.errors()
-            .invalid(pointer, format!("must not be before from_year ({from})"));
+        r.errors().invalid(
+            pointer,
+            Message::new(codes::BEFORE_FROM_YEAR).int("from_year", from),
+        );
     }
     Some(EventData::TotalReported(TotalReported {
         metric: metric?,
@@ -274,16 +277,12 @@ fn read_event_corrected(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
     let reason = r.required("reason", text);
     let replacement = r.optional("data", |value| match value {
         Value::Object(_) => Ok(value.clone()),
-        other => Err(format!("must be an object, got {}", fields::kind_of(other))),
+        other => Err(Message::new(codes::NOT_AN_OBJECT).got(other)),
     });
     let occurred_on = r.optional("occurred_on", fields::date);
     if !r.has("data") && !r.has("occurred_on") {
         let pointer = r.pointer_of("").trim_end_matches('/').to_owned();
-        r.errors().invalid(
-            pointer,
-            "a correction carries at least one of data (the full replacement data) and \
-             occurred_on",
-        );
+        r.errors().invalid(pointer, codes::CORRECTION_NEEDS_CHANGE);
     }
     Some(EventData::EventCorrected(EventCorrected {
         target: target?,
@@ -306,7 +305,7 @@ fn read_event_retracted(r: &mut ObjectReader<'_, '_>) -> Option<EventData> {
 fn read_period(r: &mut ObjectReader<'_, '_>) -> Option<Period> {
     let pointer = r.pointer_of("period");
     let Some(value) = r.raw("period") else {
-        r.errors().invalid(pointer, "is required");
+        r.errors().invalid(pointer, codes::FIELD_REQUIRED);
         return None;
     };
     let mut errors = FieldErrors::default();
@@ -319,7 +318,7 @@ fn read_period(r: &mut ObjectReader<'_, '_>) -> Option<Period> {
                     let to_pointer = period.pointer_of("to_year");
                     period.errors().invalid(
                         to_pointer,
-                        format!("must not be before from_year ({from_year})"),
+                        Message::new(codes::BEFORE_FROM_YEAR).int("from_year", from_year),
                     );
                     None
                 }

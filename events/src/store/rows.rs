@@ -3,6 +3,7 @@
 //! back and is reported as corrupt, never a panic. Both back ends read their rows here, through
 //! [`Columns`]: one reading of what a stored event is.
 
+use acta_messages::Message;
 use rusqlite::{Connection, OptionalExtension, Row};
 
 use crate::error::StoreError;
@@ -42,7 +43,11 @@ impl Columns for Row<'_> {
 /// reported as corrupt, never a panic.
 pub(crate) fn event_from_row(row: &impl Columns) -> Result<StoredEvent, StoreError> {
     let seq: u64 = row.integer(0)?;
-    let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
+    let corrupt = |problem: Message| StoreError::Corrupt {
+        seq,
+        problem: problem.to_string(),
+    };
+    let corrupt_text = |problem: String| StoreError::Corrupt { seq, problem };
     let text = |index: usize| text_column(row, index, seq).map(str::to_owned);
     let data_text = text(9)?;
     let evidence_text = row.text_or_null(10, seq)?;
@@ -56,11 +61,11 @@ pub(crate) fn event_from_row(row: &impl Columns) -> Result<StoredEvent, StoreErr
         date_precision: text(6)?.parse().map_err(corrupt)?,
         recorded_at: text(7)?.parse().map_err(corrupt)?,
         actor: text(8)?,
-        data: serde_json::from_str(&data_text).map_err(|e| corrupt(format!("data: {e}")))?,
+        data: serde_json::from_str(&data_text).map_err(|e| corrupt_text(format!("data: {e}")))?,
         evidence: evidence_text
             .map(serde_json::from_str)
             .transpose()
-            .map_err(|e| corrupt(format!("evidence: {e}")))?,
+            .map_err(|e| corrupt_text(format!("evidence: {e}")))?,
         prev_hash: text(11)?,
         hash: text(12)?,
     })
@@ -200,15 +205,21 @@ pub struct EventRow<'a> {
 /// the way, [`event_from_row`] does, so that the same rows are skipped (or fail the scan).
 pub(crate) fn event_row<R: Columns>(row: &R) -> Result<EventRow<'_>, StoreError> {
     let seq: u64 = row.integer(0)?;
-    let corrupt = |problem: String| StoreError::Corrupt { seq, problem };
+    let corrupt = |problem: Message| StoreError::Corrupt {
+        seq,
+        problem: problem.to_string(),
+    };
+    let corrupt_text = |problem: String| StoreError::Corrupt { seq, problem };
     let text = |index: usize| text_column(row, index, seq);
     let data = text(9)?;
     let evidence = row.text_or_null(10, seq)?;
     let id = text(1)?.parse().map_err(corrupt)?;
     let event_type = text(2)?.parse().map_err(corrupt)?;
     let plan = text(3)?;
-    if !PlanKey::is_valid(plan) {
-        return Err(corrupt(plan.parse::<PlanKey>().err().unwrap_or_default()));
+    if !PlanKey::is_valid(plan)
+        && let Err(problem) = plan.parse::<PlanKey>()
+    {
+        return Err(corrupt(problem));
     }
     let _version: u64 = row.integer(4)?;
     let occurred_on = text(5)?.parse().map_err(corrupt)?;
@@ -217,7 +228,7 @@ pub(crate) fn event_row<R: Columns>(row: &R) -> Result<EventRow<'_>, StoreError>
     let _actor = text(8)?;
     if let Some(evidence) = evidence {
         serde_json::from_str::<ValidJson>(evidence)
-            .map_err(|e| corrupt(format!("evidence: {e}")))?;
+            .map_err(|e| corrupt_text(format!("evidence: {e}")))?;
     }
     let _prev_hash = text(11)?;
     let _hash = text(12)?;
@@ -257,11 +268,12 @@ pub(super) fn read_head(connection: &Connection) -> Result<Head, StoreError> {
         Some((seq, hash, recorded_at)) => Head {
             seq,
             hash,
-            recorded_at: Some(
-                recorded_at
-                    .parse()
-                    .map_err(|problem| StoreError::Corrupt { seq, problem })?,
-            ),
+            recorded_at: Some(recorded_at.parse().map_err(|problem: Message| {
+                StoreError::Corrupt {
+                    seq,
+                    problem: problem.to_string(),
+                }
+            })?),
         },
     })
 }

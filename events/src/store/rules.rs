@@ -9,10 +9,9 @@
 use crate::catalogue::{EventData, EventType, Period, PlanStatus};
 use crate::error::{AppendError, StoreError};
 use crate::fields::{comparable_form, quoted};
+use acta_messages::{Message, codes};
 
 /// How decision numbers compare, said in every refusal of a taken one.
-const COMPARED_HOW: &str =
-    "(numbers and issuers compare with white space trimmed and collapsed, in NFC)";
 use crate::request::{NewEvent, content_json};
 use crate::stored::StoredEvent;
 use crate::types::{CivilDate, EventId, PlanKey};
@@ -169,12 +168,10 @@ pub fn decide(stored: &impl Stored, event: &NewEvent) -> Result<Verdict, AppendE
             if stored.decision_holder(&key).map_err(storage)?.is_some() {
                 return Err(AppendError::conflict(
                     "/data/number",
-                    format!(
-                        "decision {} of {} is already recorded for {} {COMPARED_HOW}",
-                        quoted(decision.number.as_str()),
-                        quoted(decision.issuer.as_str()),
-                        event.occurred_on.year()
-                    ),
+                    Message::new(codes::DECISION_TAKEN)
+                        .text("number", quoted(decision.number.as_str()))
+                        .text("issuer", quoted(decision.issuer.as_str()))
+                        .int("year", event.occurred_on.year()),
                 ));
             }
             decisions.push(DecisionChange::Take(key, Holder::ThisEvent));
@@ -223,11 +220,9 @@ fn repeat_of(stored: &impl Stored, event: &NewEvent) -> Result<Option<StoredEven
     }
     Err(AppendError::conflict(
         "/id",
-        format!(
-            "event {id} is already stored (seq {}) with other content; an id may be used for \
-             one event only",
-            earlier.seq
-        ),
+        Message::new(codes::ID_TAKEN)
+            .text("id", id.to_string())
+            .int("seq", earlier.seq),
     ))
 }
 
@@ -238,21 +233,18 @@ fn check_stream(stored: &impl Stored, event: &NewEvent) -> Result<Option<PlanStr
     match (&event.data, &stream) {
         (EventData::PlanRegistered(_), Some(_)) => Err(AppendError::conflict(
             "/plan",
-            format!("plan {} is already registered", event.plan),
+            Message::new(codes::PLAN_REGISTERED_ALREADY).text("plan", event.plan.as_str()),
         )),
         (EventData::PlanRegistered(registered), None) => match &registered.parent {
             Some(parent) if stored.stream(parent).is_none() => Err(AppendError::invalid(
                 "/data/parent",
-                format!("plan {parent} is not registered"),
+                Message::new(codes::PLAN_NOT_REGISTERED).text("plan", parent.as_str()),
             )),
             _ => Ok(None),
         },
         (_, None) => Err(AppendError::invalid(
             "/plan",
-            format!(
-                "plan {} is not registered: a plan's first event must be plan.registered",
-                event.plan
-            ),
+            Message::new(codes::PLAN_NOT_REGISTERED_FIRST).text("plan", event.plan.as_str()),
         )),
         (_, Some(_)) => Ok(stream),
     }
@@ -263,11 +255,10 @@ fn check_expected_version(event: &NewEvent, version_before: u64) -> Result<(), A
     match event.expected_version {
         Some(expected) if expected != version_before => Err(AppendError::conflict(
             "/expected_version",
-            format!(
-                "expected version {expected}, but plan {}'s stream holds {version_before} \
-                 events: the current version is {version_before}",
-                event.plan
-            ),
+            Message::new(codes::VERSION_MISMATCH)
+                .int("expected", expected)
+                .text("plan", event.plan.as_str())
+                .int("current", version_before),
         )),
         _ => Ok(()),
     }
@@ -280,17 +271,16 @@ fn check_lifecycle(stream: &mut PlanStream, event: &NewEvent) -> Result<(), Appe
         Ok(()) => Ok(()),
         Err(LifecycleRefusal::DatedBefore(latest)) => Err(AppendError::invalid(
             "/occurred_on",
-            format!(
-                "a lifecycle event of plan {} may not be dated before its latest one ({latest})",
-                event.plan
-            ),
+            Message::new(codes::LIFECYCLE_DATED_BEFORE)
+                .text("plan", event.plan.as_str())
+                .text("latest", latest.to_string()),
         )),
         Err(LifecycleRefusal::NotAllowed(status)) => Err(AppendError::conflict(
             "/type",
-            format!(
-                "plan {} is {status}: {} is not allowed from there",
-                event.plan, event.event_type
-            ),
+            Message::new(codes::LIFECYCLE_NOT_ALLOWED)
+                .text("plan", event.plan.as_str())
+                .text("status", status.to_string())
+                .text("event_type", event.event_type.to_string()),
         )),
     }
 }
@@ -304,10 +294,10 @@ pub fn check_fiscal_year(
     match data.fiscal_year() {
         Some(year) if !period.contains(year) => Err(AppendError::invalid(
             pointer,
-            format!(
-                "fiscal year {year} is outside the plan's period {}..={}",
-                period.from_year, period.to_year
-            ),
+            Message::new(codes::FISCAL_YEAR_OUTSIDE)
+                .int("year", year)
+                .int("from_year", period.from_year)
+                .int("to_year", period.to_year),
         )),
         _ => Ok(()),
     }
@@ -361,8 +351,7 @@ fn check_correction(
             if new.parent != old.parent || new.kind != old.kind {
                 return Err(AppendError::invalid(
                     "/data/data",
-                    "a correction of plan.registered may not change the plan's parent or kind \
-                     (register a new plan instead)",
+                    codes::CORRECTION_CHANGES_PLAN,
                 ));
             }
             Some(new.period)
@@ -386,32 +375,29 @@ fn check_target(
     let Some(target) = stored.event(target_id).map_err(storage)? else {
         return Err(AppendError::invalid(
             "/data/target",
-            format!("event {target_id} does not exist"),
+            Message::new(codes::TARGET_MISSING).text("target", target_id.to_string()),
         ));
     };
     if target.event_type.is_correction() {
         return Err(AppendError::invalid(
             "/data/target",
-            format!(
-                "event {target_id} is a {}: corrections and retractions are not themselves \
-                 corrected",
-                target.event_type
-            ),
+            Message::new(codes::TARGET_IS_CORRECTION)
+                .text("target", target_id.to_string())
+                .text("event_type", target.event_type.to_string()),
         ));
     }
     if target.plan != event.plan {
         return Err(AppendError::invalid(
             "/plan",
-            format!(
-                "a correction belongs to its target's plan: event {target_id} is in plan {}",
-                target.plan
-            ),
+            Message::new(codes::TARGET_OTHER_PLAN)
+                .text("target", target_id.to_string())
+                .text("plan", target.plan.as_str()),
         ));
     }
     if stored.is_retracted(target_id).map_err(storage)? {
         return Err(AppendError::conflict(
             "/data/target",
-            format!("event {target_id} is retracted: it cannot be corrected or retracted again"),
+            Message::new(codes::TARGET_RETRACTED).text("target", target_id.to_string()),
         ));
     }
     if target.event_type.is_lifecycle() {
@@ -420,17 +406,15 @@ fn check_target(
         if event.event_type == EventType::EventRetracted {
             return Err(AppendError::invalid(
                 "/data/target",
-                format!(
-                    "event {target_id} is a {}: a plan's lifecycle events cannot be retracted \
-                     (cancel the plan instead)",
-                    target.event_type
-                ),
+                Message::new(codes::LIFECYCLE_NOT_RETRACTED)
+                    .text("target", target_id.to_string())
+                    .text("event_type", target.event_type.to_string()),
             ));
         }
         if redates {
             return Err(AppendError::invalid(
                 "/data/occurred_on",
-                "a plan's lifecycle events cannot be moved to another date",
+                codes::LIFECYCLE_NOT_REDATED,
             ));
         }
     }
@@ -464,12 +448,10 @@ fn reindex_decision(
     match stored.decision_holder(&key).map_err(storage)? {
         Some(holder) if holder != target => Err(AppendError::conflict(
             "/data/data/number",
-            format!(
-                "decision {} of {} is already recorded for {} {COMPARED_HOW}",
-                quoted(&key.number),
-                quoted(&key.issuer),
-                key.year
-            ),
+            Message::new(codes::DECISION_TAKEN)
+                .text("number", quoted(&key.number))
+                .text("issuer", quoted(&key.issuer))
+                .int("year", key.year),
         )),
         _ => {
             changes.push(DecisionChange::Take(key, Holder::Stored(target)));

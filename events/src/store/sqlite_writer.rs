@@ -261,7 +261,8 @@ impl Transactions for SqliteTransactions {
                 {
                     AppendError::conflict(
                         "/id",
-                        format!("event {} is already stored", row.hashed.id),
+                        acta_messages::Message::new(acta_messages::codes::ID_STORED)
+                            .text("id", row.hashed.id.to_string()),
                     )
                 }
                 other => AppendError::from(other),

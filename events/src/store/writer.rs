@@ -5,6 +5,7 @@
 //! in `postgres/writer.rs`). So both back ends share one group commit, one set of rules and one
 //! hash recipe.
 
+use acta_messages::{Message, codes};
 use std::borrow::Cow;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -533,11 +534,7 @@ impl<T: Transactions> Writer<T> {
         {
             return Err(AppendError::invalid(
                 "/hash",
-                format!(
-                    "the hash recomputed from this event, {}, is not the one it carries: it was \
-                     altered after it was recorded, and is not restored",
-                    stored.hash
-                ),
+                Message::new(codes::HASH_ALTERED).text("hash", stored.hash.as_str()),
             ));
         }
         let target = match &event.data {
@@ -575,29 +572,25 @@ fn check_restored(recorded: &Recorded, head: &Head, version: u64) -> Result<(), 
     if recorded.seq != head.seq + 1 {
         return Err(AppendError::conflict(
             "/seq",
-            format!(
-                "seq {} does not follow this log's head, seq {}: a restore continues a log \
-                 where it ends (an empty one, for a whole export)",
-                recorded.seq, head.seq
-            ),
+            Message::new(codes::RESTORE_SEQ)
+                .int("seq", recorded.seq)
+                .int("head_seq", head.seq),
         ));
     }
     if recorded.prev_hash != head.hash {
         return Err(AppendError::conflict(
             "/prev_hash",
-            format!(
-                "prev_hash {} is not this log's head hash {}: the export is of another log",
-                recorded.prev_hash, head.hash
-            ),
+            Message::new(codes::RESTORE_PREV_HASH)
+                .text("prev_hash", recorded.prev_hash.as_str())
+                .text("head_hash", head.hash.as_str()),
         ));
     }
     if recorded.version != version {
         return Err(AppendError::invalid(
             "/version",
-            format!(
-                "version {} is not its plan's next version here, {version}",
-                recorded.version
-            ),
+            Message::new(codes::RESTORE_VERSION)
+                .int("version", recorded.version)
+                .int("next", version),
         ));
     }
     if head
@@ -606,7 +599,7 @@ fn check_restored(recorded: &Recorded, head: &Head, version: u64) -> Result<(), 
     {
         return Err(AppendError::invalid(
             "/recorded_at",
-            "is before the head's recorded_at: recorded_at never goes back along seq",
+            codes::RESTORE_RECORDED_AT,
         ));
     }
     Ok(())
@@ -619,10 +612,12 @@ fn check_repeat_restored(recorded: &Recorded, stored: &StoredEvent) -> Result<()
     }
     Err(AppendError::conflict(
         "/id",
-        format!(
-            "event {} is stored at seq {} with hash {}, not at seq {} with hash {}",
-            stored.id, stored.seq, stored.hash, recorded.seq, recorded.hash
-        ),
+        Message::new(codes::RESTORE_REPEAT)
+            .text("id", stored.id.to_string())
+            .int("seq", stored.seq)
+            .text("hash", stored.hash.as_str())
+            .int("sent_seq", recorded.seq)
+            .text("sent_hash", recorded.hash.as_str()),
     ))
 }
 

@@ -222,7 +222,10 @@ fn head_from(seq: u64, hash: String, recorded_at: Option<&str>) -> Result<Head, 
         recorded_at: recorded_at
             .map(|text| {
                 text.parse()
-                    .map_err(|problem| StoreError::Corrupt { seq, problem })
+                    .map_err(|problem: acta_messages::Message| StoreError::Corrupt {
+                        seq,
+                        problem: problem.to_string(),
+                    })
             })
             .transpose()?,
     })
