@@ -380,9 +380,17 @@ fn a_log_longer_than_one_read_statement_is_read_whole() {
         .stdout
         .split(|&byte| byte == b'\n')
         .filter(|line| !line.is_empty())
-        .map(|line| serde_json::from_slice::<Value>(line).unwrap()["seq"].as_u64().unwrap())
+        .map(|line| {
+            serde_json::from_slice::<Value>(line).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
         .collect();
-    assert_eq!(seqs, (1..=events).collect::<Vec<u64>>(), "every event, in order");
+    assert_eq!(
+        seqs,
+        (1..=events).collect::<Vec<u64>>(),
+        "every event, in order"
+    );
 
     let server = Server::start_new(Path::new(&db), &[]);
     assert_eq!(server.head()["seq"], events);

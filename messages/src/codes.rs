@@ -103,6 +103,9 @@ codes! {
     PARAMETER_MALFORMED = "parameter-malformed" [reason];
     AFTER_NOT_SEQ = "after-not-seq" [value];
     LIMIT_RANGE = "limit-range" [maximum, value];
+    SEARCH_TOO_LONG = "search-too-long" [maximum, length];
+    SEARCH_NO_WORD = "search-no-word" [];
+    SEARCH_TOO_MANY_WORDS = "search-too-many-words" [maximum, words];
     TOKEN_NAME_TAKEN = "token-name-taken" [];
     AMOUNT_TEXT_REQUIRED = "amount-text-required" [];
     AMOUNT_TEXT_TOO_LONG = "amount-text-too-long" [maximum];

@@ -19,6 +19,7 @@
 //!
 //! [`LogReads::events_in_scope`]: super::reads::LogReads::events_in_scope
 
+use acta_messages::{Message, codes};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -72,22 +73,21 @@ pub struct Search {
 
 impl Search {
     /// Reads `q`: 1..=[`SEARCH_CHARS_MAX`] characters and 1..=[`SEARCH_WORDS_MAX`] words.
-    pub fn parse(text: &str) -> Result<Search, String> {
+    pub fn parse(text: &str) -> Result<Search, Message> {
         let length = text.chars().count();
         if length > SEARCH_CHARS_MAX {
-            return Err(format!(
-                "must be at most {SEARCH_CHARS_MAX} characters, got {length}"
-            ));
+            return Err(Message::new(codes::SEARCH_TOO_LONG)
+                .int("maximum", SEARCH_CHARS_MAX as i128)
+                .int("length", length as i128));
         }
         let words: Vec<String> = fold(text).split_whitespace().map(str::to_owned).collect();
         if words.is_empty() {
-            return Err("must have at least one word (a document number, words of a title)".into());
+            return Err(Message::new(codes::SEARCH_NO_WORD));
         }
         if words.len() > SEARCH_WORDS_MAX {
-            return Err(format!(
-                "must have at most {SEARCH_WORDS_MAX} words, got {}",
-                words.len()
-            ));
+            return Err(Message::new(codes::SEARCH_TOO_MANY_WORDS)
+                .int("maximum", SEARCH_WORDS_MAX as i128)
+                .int("words", words.len() as i128));
         }
         Ok(Search { words })
     }

@@ -89,6 +89,9 @@ parameter-unknown = unknown parameter; this path accepts: { $expected }
 parameter-malformed = { $reason }
 after-not-seq = must be a seq (an integer ≥ 0), got { $value }
 limit-range = must be an integer within 1..={ $maximum }, got { $value }
+search-too-long = must be at most { $maximum } characters, got { $length }
+search-no-word = must have at least one word (a document number, words of a title)
+search-too-many-words = must have at most { $maximum } words, got { $words }
 token-name-taken = is in use
 json-syntax = { $reason }
 json-too-deep = the body nests deeper than { $maximum } levels

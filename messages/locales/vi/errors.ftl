@@ -89,6 +89,9 @@ parameter-unknown = tham số không hợp lệ; đường dẫn này nhận: { 
 parameter-malformed = { $reason }
 after-not-seq = phải là một seq (số nguyên ≥ 0), nhưng nhận được { $value }
 limit-range = phải là số nguyên trong khoảng 1..={ $maximum }, nhưng nhận được { $value }
+search-too-long = phải có nhiều nhất { $maximum } ký tự, nhưng có { $length }
+search-no-word = phải có ít nhất một từ (một số văn bản, các từ của một tiêu đề)
+search-too-many-words = phải có nhiều nhất { $maximum } từ, nhưng có { $words }
 token-name-taken = đã được dùng
 json-syntax = { $reason }
 json-too-deep = nội dung lồng sâu quá { $maximum } cấp
