@@ -542,6 +542,10 @@ describe('acta page, end to end (real server, Đồng Nai demo)', { timeout: 30 
       }
       const errorId = await slot.getAttribute('id');
       assert.ok(errorId, 'the error slot has an id');
+      // The page is in Vietnamese, so is the server's error it shows (Accept-Language: vi).
+      const said = normalize(await slot.textContent());
+      assert.match(said, /[ăâđêôơưàáạảãầấậẩẫằắặẳẵèéẹẻẽềếệểễìíịỉĩòóọỏõồốộổỗờớợởỡùúụủũừứựửữỳýỵỷỹ]/iu, `${bad}: the error is in Vietnamese: ${said}`);
+      assert.doesNotMatch(said, /\b(must|got|integer)\b/, `${bad}: no English in the Vietnamese error: ${said}`);
       assert.equal(await amount.getAttribute('aria-invalid'), 'true', `${bad}: the amount is marked invalid`);
       assert.ok((await amount.getAttribute('aria-describedby') ?? '').split(/\s+/).includes(errorId),
         `${bad}: the amount field is described by its error`);
