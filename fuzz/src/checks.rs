@@ -29,7 +29,10 @@ pub fn request_body(bytes: &[u8]) {
         return;
     };
     let plain: Value = serde_json::from_slice(bytes).expect("json::parse accepted it");
-    assert_eq!(plain, body, "json::parse and serde_json read the bytes differently");
+    assert_eq!(
+        plain, body,
+        "json::parse and serde_json read the bytes differently"
+    );
 
     let single = NewEvent::parse(&body, "", today());
     if bytes.len() < EVENT_JSON_BYTES_MAX {
@@ -60,9 +63,16 @@ pub fn recorded_line(bytes: &[u8]) {
         return;
     };
     accepted_event(&event);
-    let recorded = event.recorded.clone().expect("a restored event says how it was recorded");
+    let recorded = event
+        .recorded
+        .clone()
+        .expect("a restored event says how it was recorded");
     let stored = stored_shape(&event, recorded);
-    assert_eq!(read_back(&stored), event, "the export line does not read back");
+    assert_eq!(
+        read_back(&stored),
+        event,
+        "the export line does not read back"
+    );
 }
 
 /// The `data` text of a stored event as the cold start reads it: the first byte picks the
@@ -109,7 +119,11 @@ pub fn stored_data(event_type: EventType, text: &str) -> bool {
             Some(Borrowed::Year(value)) => assert_eq!(full, value, "{name} of {text:?}"),
             Some(Borrowed::Boolean(value)) => assert_eq!(full, value, "{name} of {text:?}"),
             Some(Borrowed::TextList(count)) => {
-                assert_eq!(full.as_array().map(Vec::len), Some(count), "{name} of {text:?}")
+                assert_eq!(
+                    full.as_array().map(Vec::len),
+                    Some(count),
+                    "{name} of {text:?}"
+                )
             }
             Some(Borrowed::CountSum(sum)) => {
                 let counts = full.as_object().expect("a map of counts");
@@ -135,11 +149,20 @@ pub fn stored_data(event_type: EventType, text: &str) -> bool {
 ///   give one hash.
 pub fn accepted_event(event: &NewEvent) {
     let canonical = jcs::canonical_json(&event.data_json).expect("accepted data holds no float");
-    assert_eq!(canonical, event.data_canonical, "data_canonical is not canonical");
+    assert_eq!(
+        canonical, event.data_canonical,
+        "data_canonical is not canonical"
+    );
     let stored_value: Value = serde_json::from_str(&event.data_canonical).expect("stored text");
-    assert_eq!(stored_value, event.data_json, "the stored text reads as other data");
+    assert_eq!(
+        stored_value, event.data_json,
+        "the stored text reads as other data"
+    );
     match EventData::parse(event.event_type, &stored_value, "/data") {
-        Ok(data) => assert_eq!(data, event.data, "the stored text reads as other typed data"),
+        Ok(data) => assert_eq!(
+            data, event.data,
+            "the stored text reads as other typed data"
+        ),
         Err(errors) => panic!("the stored text {canonical} is refused: {errors:?}"),
     }
     stored_data(event.event_type, &event.data_canonical);
@@ -155,7 +178,10 @@ pub fn accepted_event(event: &NewEvent) {
     request.insert("type".into(), event.event_type.as_str().into());
     request.insert("plan".into(), event.plan.as_str().into());
     request.insert("occurred_on".into(), event.occurred_on.to_string().into());
-    request.insert("date_precision".into(), event.date_precision.as_str().into());
+    request.insert(
+        "date_precision".into(),
+        event.date_precision.as_str().into(),
+    );
     request.insert("data".into(), event.data_json.clone());
     if let Some(evidence) = &event.evidence {
         request.insert("evidence".into(), evidence.to_json());
@@ -180,7 +206,9 @@ pub fn accepted_event(event: &NewEvent) {
     let recorded = Recorded {
         seq: 7,
         version: 3,
-        recorded_at: "2026-12-04T01:02:03.456Z".parse::<Instant>().expect("an instant"),
+        recorded_at: "2026-12-04T01:02:03.456Z"
+            .parse::<Instant>()
+            .expect("an instant"),
         actor: "fuzz".to_owned(),
         prev_hash: GENESIS_HASH.to_owned(),
         hash: String::new(),
