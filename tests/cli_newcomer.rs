@@ -59,13 +59,19 @@ fn db_help_says_per_command_whether_a_missing_database_is_created() {
         assert!(!help.contains("created if missing"), "{command:?}: {help}");
         assert!(help.contains("it must exist"), "{command:?}: {help}");
         let run = acta(&[command, &["--db", missing]].concat());
-        assert!(!run.status.success(), "{command:?} ran on a missing database");
+        assert!(
+            !run.status.success(),
+            "{command:?} ran on a missing database"
+        );
         assert!(
             text(&run.stderr).contains("does not exist"),
             "{command:?}: {}",
             text(&run.stderr)
         );
-        assert!(files_in(dir.path()).is_empty(), "{command:?} created a file");
+        assert!(
+            files_in(dir.path()).is_empty(),
+            "{command:?} created a file"
+        );
     }
     for command in ["serve", "import"] {
         let help = text(&acta(&[command, "--help"]).stdout);
@@ -130,7 +136,11 @@ fn export_whose_reader_has_gone_ends_quietly() {
         drop(child.stdout.take());
         let output = child.wait_with_output().unwrap();
         let stderr = text(&output.stderr);
-        assert!(output.status.success(), "{format}: {:?} {stderr}", output.status);
+        assert!(
+            output.status.success(),
+            "{format}: {:?} {stderr}",
+            output.status
+        );
         assert!(stderr.is_empty(), "{format}: {stderr}");
     }
 }
@@ -141,7 +151,14 @@ fn token_list_shows_names_roles_and_times_and_revoke_stops_a_token_on_a_running_
     let server = Server::start();
     let db = server.db.to_str().unwrap().to_owned();
     let created = acta(&[
-        "token", "create", "--db", &db, "--name", "phong-sxsh", "--role", "recorder",
+        "token",
+        "create",
+        "--db",
+        &db,
+        "--name",
+        "phong-sxsh",
+        "--role",
+        "recorder",
     ]);
     assert!(created.status.success(), "{}", text(&created.stderr));
     let recorder = text(&created.stdout).trim().to_owned();
@@ -154,7 +171,10 @@ fn token_list_shows_names_roles_and_times_and_revoke_stops_a_token_on_a_running_
         .lines()
         .map(|line| line.split_whitespace().collect())
         .collect();
-    assert_eq!(lines[0], ["NAME", "ROLE", "CREATED", "(UTC)", "REVOKED", "(UTC)"]);
+    assert_eq!(
+        lines[0],
+        ["NAME", "ROLE", "CREATED", "(UTC)", "REVOKED", "(UTC)"]
+    );
     assert_eq!(lines.len(), 3, "{listed}");
     assert_eq!(lines[1][..2], ["admin", "admin"], "{listed}");
     assert_eq!(lines[2][..2], ["phong-sxsh", "recorder"], "{listed}");
@@ -182,7 +202,11 @@ fn token_list_shows_names_roles_and_times_and_revoke_stops_a_token_on_a_running_
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(server.get("/v1/head").0, 200, "the admin's token still works");
+    assert_eq!(
+        server.get("/v1/head").0,
+        200,
+        "the admin's token still works"
+    );
     let listed = text(&acta(&["token", "list", "--db", &db]).stdout);
     let revoked_line = listed.lines().find(|line| line.starts_with("phong-sxsh"));
     let revoked_at = revoked_line.unwrap().split_whitespace().nth(3).unwrap();
@@ -190,7 +214,11 @@ fn token_list_shows_names_roles_and_times_and_revoke_stops_a_token_on_a_running_
 
     let again = acta(&["token", "revoke", "--db", &db, "phong-sxsh"]);
     assert!(!again.status.success());
-    assert!(text(&again.stderr).contains("acta token list"), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("acta token list"),
+        "{}",
+        text(&again.stderr)
+    );
 }
 
 // See: issue 19, point 8 — "a busy port is found only after the demo is loaded, with no hint
@@ -211,10 +239,20 @@ fn serve_on_a_busy_port_says_so_with_the_addr_hint_before_loading_anything() {
     let stderr = text(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(30));
-    assert!(stderr.contains(&format!("cannot listen on {addr}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
     assert!(stderr.contains("--addr 127.0.0.1:"), "{stderr}");
-    assert!(!stderr.contains("demo") && !stderr.contains("events loaded"), "{stderr}");
-    assert!(output.stdout.is_empty(), "no token was made: {}", text(&output.stdout));
+    assert!(
+        !stderr.contains("demo") && !stderr.contains("events loaded"),
+        "{stderr}"
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "no token was made: {}",
+        text(&output.stdout)
+    );
     assert!(files_in(dir.path()).is_empty(), "nothing was created");
 }
 
@@ -233,7 +271,11 @@ fn the_first_start_prints_the_token_line_the_readme_describes() {
         hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
         "{token:?}"
     );
-    assert_eq!(server.get("/v1/head").0, 200, "the line is the token, nothing else");
+    assert_eq!(
+        server.get("/v1/head").0,
+        200,
+        "the line is the token, nothing else"
+    );
     let more = server
         .stdout
         .lock()
