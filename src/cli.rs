@@ -553,7 +553,7 @@ fn serve(
         );
         println!("{token}");
         eprintln!(
-            "acta: make tokens for staff and auditors with\n  acta token create --db {database} --name NAME --role recorder|auditor\nor POST /v1/tokens with this admin token."
+            "acta: make tokens for staff and auditors with\n  acta token create --db {database} --name NAME --role recorder|auditor\nor POST /v1/tokens with this admin token; see them with acta token list, revoke one with acta token revoke NAME."
         );
     }
     runtime.block_on(async move {
