@@ -43,10 +43,22 @@ struct ReadDbArg {
     db: Database,
 }
 
+/// `--db` of a command that writes: `serve` and `import` create a missing SQLite file.
 #[derive(clap::Args, Clone)]
 struct DbArg {
     /// The database: a SQLite file (a path or a sqlite: URL; created if missing), or a
     /// PostgreSQL database (postgres://user@host/dbname), which several instances may share.
+    #[arg(long, default_value = "acta.db")]
+    db: Database,
+}
+
+/// `--db` of `acta token`: the tokens of an existing database (a missing file is refused,
+/// never created).
+#[derive(clap::Args, Clone)]
+struct TokenDbArg {
+    /// The database whose tokens these are: a SQLite file (a path or a sqlite: URL; it must
+    /// exist: nothing is created), or a PostgreSQL database (postgres://user@host/dbname). A
+    /// server may be using it.
     #[arg(long, default_value = "acta.db")]
     db: Database,
 }
@@ -145,7 +157,7 @@ enum Command {
     /// `--format hledger`, the money of the record as an hledger journal.
     Export {
         #[command(flatten)]
-        db: DbArg,
+        db: ReadDbArg,
         /// `jsonl` (every stored event, the default) or `hledger` (allocations and
         /// disbursements as an hledger journal; see docs/ledger.md).
         #[arg(long, default_value = "jsonl")]
@@ -164,7 +176,7 @@ enum Command {
     /// Check the database file and the hash chain: exit 0 when sound, 1 saying what is not.
     Verify {
         #[command(flatten)]
-        db: DbArg,
+        db: ReadDbArg,
         /// Print the report as JSON (the shape of GET /v1/verify).
         #[arg(long)]
         json: bool,
@@ -275,13 +287,27 @@ enum TokenCommand {
     /// Create a token and print it (one line, nothing else on stdout). It is shown only once.
     Create {
         #[command(flatten)]
-        db: DbArg,
+        db: TokenDbArg,
         /// The token's name: recorded as the actor of every event it records.
         #[arg(long)]
         name: PlanKey,
         /// admin (everything), recorder (append and read) or auditor (read only).
         #[arg(long)]
         role: Role,
+    },
+    /// List the tokens: name, role, when each was made and revoked. Never a token: those are
+    /// shown once, when made, and only their hashes are kept.
+    List {
+        #[command(flatten)]
+        db: TokenDbArg,
+    },
+    /// Revoke the token named NAME: it stops working at once (a running server notices within
+    /// a second). Its name stays taken, as the actor of what it recorded.
+    Revoke {
+        #[command(flatten)]
+        db: TokenDbArg,
+        /// The token's name (see `acta token list`).
+        name: String,
     },
 }
 
@@ -368,9 +394,13 @@ pub fn main() -> ExitCode {
             };
             report(&db.db, query, format, output.as_deref())
         }
-        Command::Token {
-            command: TokenCommand::Create { db, name, role },
-        } => create_token(&db.db, &name, role),
+        Command::Token { command } => match command {
+            TokenCommand::Create { db, name, role } => {
+                crate::tokens_cli::create(&db.db, &name, role)
+            }
+            TokenCommand::List { db } => crate::tokens_cli::list(&db.db),
+            TokenCommand::Revoke { db, name } => crate::tokens_cli::revoke(&db.db, &name),
+        },
         Command::Verify {
             db,
             json,
@@ -444,6 +474,13 @@ fn serve(
         .with_ansi(io::stderr().is_terminal())
         .with_writer(io::stderr)
         .init();
+    // The address first: a busy port is said at once, before the database is opened (or
+    // created) and the demo loaded.
+    let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
+    let listener = {
+        let _entered = runtime.enter();
+        serve::bind(addr).map_err(|error| cannot_listen(addr, &error))?
+    };
     let started = std::time::Instant::now();
     let existed = database.sqlite_path().is_none_or(Path::exists);
     let (log, record) = open_log_with_record(database)?;
@@ -518,13 +555,10 @@ fn serve(
         );
         println!("{token}");
         eprintln!(
-            "acta: make tokens for staff and auditors with\n  acta token create --db {database} --name NAME --role recorder|auditor\nor POST /v1/tokens with this admin token."
+            "acta: make tokens for staff and auditors with\n  acta token create --db {database} --name NAME --role recorder|auditor\nor POST /v1/tokens with this admin token; see them with acta token list, revoke one with acta token revoke NAME."
         );
     }
-    let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
     runtime.block_on(async move {
-        let listener =
-            serve::bind(addr).map_err(|error| format!("cannot listen on {addr}: {error}"))?;
         let local = listener.local_addr().map_err(|error| error.to_string())?;
         eprintln!("acta: serving {database} on http://{local}");
         tokio::spawn(verify_at_start(
@@ -569,6 +603,26 @@ async fn verify_at_start(verifier: Arc<Verifier>, database: String) {
     }
 }
 
+/// Why `serve` cannot listen on `addr`, with the way out when the port is taken.
+fn cannot_listen(addr: SocketAddr, error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::AddrInUse => {
+            let mut other = addr;
+            other.set_port(addr.port().wrapping_add(1).max(1));
+            format!(
+                "cannot listen on {addr}: another program (another acta serve?) is listening \
+                 there. Stop it, or choose another address with --addr {other} (--addr {}:0 \
+                 takes any free port)",
+                match addr.ip() {
+                    std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                    ip => ip.to_string(),
+                }
+            )
+        }
+        _ => format!("cannot listen on {addr}: {error}; choose another address with --addr"),
+    }
+}
+
 /// Waits for Ctrl-C or SIGTERM, then stops a running verification and ends the event streams:
 /// shutdown waits for the requests in flight, and a caller of `GET /v1/verify` is answered
 /// `503` at once rather than after the whole log is hashed, while a stream, which never ends by
@@ -590,17 +644,6 @@ async fn shutdown_signal(verifier: Arc<Verifier>, live: Arc<Live>) {
     eprintln!("acta: shutting down");
     verifier.stop();
     live.feed.close();
-}
-
-fn create_token(database: &Database, name: &PlanKey, role: Role) -> Result<ExitCode, String> {
-    let tokens =
-        Tokens::open(database).map_err(|error| format!("cannot open {database}: {error}"))?;
-    let now = acta_events::Instant::from_timestamp(clock::system()());
-    let token = tokens
-        .create(name, role, now)
-        .map_err(|error| error.to_string())?;
-    println!("{token}");
-    Ok(ExitCode::SUCCESS)
 }
 
 /// What `acta report` writes.
@@ -672,29 +715,48 @@ fn report(
 fn write_stdout(bytes: &[u8]) -> Result<(), String> {
     let mut stdout = io::stdout().lock();
     match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+        Err(error) if !reader_gone(&error) => {
             Err(format!("cannot write to standard output: {error}"))
         }
         _ => Ok(()),
     }
 }
 
+/// A reader that has gone (`acta export | head -1`): the writing ends quietly, with exit 0, as
+/// `acta report`'s does.
+fn reader_gone(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::BrokenPipe
+}
+
 fn export(database: &Database) -> Result<ExitCode, String> {
     let log = open_read_only(database, None)?;
     let stdout = io::stdout().lock();
     let mut out = BufWriter::new(stdout);
+    let mut gone = false;
     let scanned = log.scan(0, &mut |events| {
         for event in events {
-            serde_json::to_writer(&mut out, &event.to_json())
-                .and_then(|()| writeln!(out).map_err(serde_json::Error::io))
-                .map_err(|error| {
-                    StoreError::Io(format!("cannot write seq {}: {error}", event.seq))
-                })?;
+            let written = serde_json::to_writer(&mut out, &event.to_json())
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out));
+            if let Err(error) = written {
+                gone = reader_gone(&error);
+                return Err(StoreError::Io(format!(
+                    "cannot write seq {}: {error}",
+                    event.seq
+                )));
+            }
         }
         Ok(())
     });
     // What was written before a damaged row is kept: flush it, then say where export stopped.
-    out.flush().map_err(|error| error.to_string())?;
+    match out.flush() {
+        Err(error) if reader_gone(&error) => gone = true,
+        Err(error) => return Err(format!("cannot write to standard output: {error}")),
+        Ok(()) => {}
+    }
+    if gone {
+        return Ok(ExitCode::SUCCESS);
+    }
     scanned.map_err(|error| format!("{error}; `acta verify` tells what is damaged"))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -729,9 +791,6 @@ fn export_hledger(
             .into(),
     };
     let journal = reader.journal(&query)?;
-    let mut out = io::stdout().lock();
-    out.write_all(journal.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|error| format!("cannot write the journal: {error}"))?;
+    write_stdout(journal.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -29,7 +29,7 @@ fn open_log_for_import(database: &Database) -> Result<Log, String> {
 }
 
 pub fn import(database: &Database, file: &Path, actor: &PlanKey) -> Result<ExitCode, String> {
-    let log = open_log_for_import(database)?;
+    // The input first: a file that cannot be read touches no database.
     let (reader, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if file == Path::new("-") {
         (Box::new(io::stdin()), None)
     } else {
@@ -38,6 +38,38 @@ pub fn import(database: &Database, file: &Path, actor: &PlanKey) -> Result<ExitC
         let length = opened.metadata().map(|metadata| metadata.len()).ok();
         (Box::new(opened), length)
     };
+    let new_file = database
+        .sqlite_path()
+        .filter(|path| !path.exists())
+        .map(Path::to_owned);
+    let log = open_log_for_import(database)?;
+    let (outcome, stored_new) = import_into(&log, reader, total_bytes, actor);
+    match (outcome, new_file) {
+        // A failed import into a file it created, with nothing stored, leaves no empty
+        // database behind to be mistaken for a record.
+        (Err(message), Some(path)) if stored_new == 0 => {
+            drop(log);
+            remove_new_database(&path);
+            Err(format!("{message}\n{} was not created", path.display()))
+        }
+        (outcome, _) => outcome,
+    }
+}
+
+/// Removes the SQLite file an import created and the files beside it, once its log is closed.
+fn remove_new_database(path: &Path) {
+    for suffix in ["", "-wal", "-shm", ".lock"] {
+        let _ = std::fs::remove_file(acta_events::store::file::side_path(path, suffix));
+    }
+}
+
+/// Appends the events of `reader` to `log`; what it came to, and how many events were new.
+fn import_into(
+    log: &Log,
+    reader: Box<dyn Read + Send>,
+    total_bytes: Option<u64>,
+    actor: &PlanKey,
+) -> (Result<ExitCode, String>, usize) {
     let progress = match total_bytes {
         Some(total) => ProgressBar::new(total).with_style(
             ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
@@ -46,7 +78,7 @@ pub fn import(database: &Database, file: &Path, actor: &PlanKey) -> Result<ExitC
         None => ProgressBar::new_spinner(),
     };
     let mut importer = Importer {
-        log: &log,
+        log,
         actor: actor.to_string(),
         stored_new: 0,
         repeated: 0,
@@ -87,12 +119,14 @@ pub fn import(database: &Database, file: &Path, actor: &PlanKey) -> Result<ExitC
         }
     })();
     progress.finish_and_clear();
-    outcome?;
+    if let Err(message) = outcome {
+        return (Err(message), importer.stored_new);
+    }
     eprintln!(
         "acta: imported {} new events from {lines_read} lines ({} already present)",
         importer.stored_new, importer.repeated
     );
-    Ok(ExitCode::SUCCESS)
+    (Ok(ExitCode::SUCCESS), importer.stored_new)
 }
 
 /// Events per append while importing: large enough to share fsyncs, small enough to report a

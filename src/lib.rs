@@ -19,6 +19,7 @@
 //! - [`report`]: `acta report`'s tables.
 //! - [`statement`]: the dated statement (`acta report --format html`, `GET /v1/statement`,
 //!   the page's "In / PDF") and the header of `acta report`'s text.
+//! - [`tokens_cli`]: `acta token create`, `list` and `revoke`.
 //! - [`verifier`]: `GET /v1/verify`'s one shared verification, on its own thread.
 //! - [`verify_cli`]: `acta verify`'s report, and the check against an expected head.
 //! - [`clock`]: the wall clock, read here and nowhere below.
@@ -36,6 +37,7 @@ pub mod ledger;
 pub mod live;
 pub mod report;
 pub mod statement;
+pub mod tokens_cli;
 pub mod verifier;
 pub mod verify_cli;
 

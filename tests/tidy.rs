@@ -128,6 +128,12 @@ const EVENTS_ALLOWED: &[(&str, &str, &str)] = &[
         "std::time::Instant",
         "polling",
     ),
+    // Monotonic time, for how long a valid token is answered from the cache (TOKEN_CACHE_TTL).
+    (
+        "events/src/tokens.rs",
+        "std::time::Instant",
+        "the age of a cached token",
+    ),
     // The random part of a token's secret and of a new event id (its time is the clock's).
     ("events/src/tokens.rs", "getrandom", "token secrets"),
     // The secret of a new checkpoint signing key.

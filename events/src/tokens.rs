@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Mutex, RwLock};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -25,6 +26,11 @@ pub const TOKEN_PREFIX: &str = "acta_";
 
 /// Random bytes in a token.
 const TOKEN_RANDOM_BYTES: usize = 32;
+
+/// How long a valid token is answered from memory before the database is asked again: the
+/// longest a token revoked by another process (`acta token revoke` beside a running server,
+/// `DELETE /v1/tokens` on another instance of a shared PostgreSQL database) still works here.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(1);
 
 /// What a token may do. Each role may do everything the ones below it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -94,6 +100,16 @@ pub enum TokenStatus {
     Unknown,
 }
 
+/// A token as `acta token list` shows it: never the token, nor its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub name: String,
+    pub role: Role,
+    pub created_at: Instant,
+    /// When it was revoked; `None` while it works.
+    pub revoked_at: Option<Instant>,
+}
+
 /// Why a token could not be created or revoked.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -128,7 +144,8 @@ fn generate_token() -> Result<String, StoreError> {
 /// (`acta token create` while the server runs) are found on their first use.
 pub struct Tokens {
     table: Mutex<TokenTable>,
-    valid: RwLock<HashMap<TokenHash, Caller>>,
+    /// Valid tokens seen lately, and when each was last read from the database.
+    valid: RwLock<HashMap<TokenHash, (Caller, std::time::Instant)>>,
 }
 
 /// Where the tokens are stored: the `tokens` table of either back end.
@@ -143,6 +160,9 @@ enum TokenTable {
 
 /// A stored token: its holder, its role, its hash, whether it is revoked.
 type TokenRow = (String, String, String, bool);
+
+/// A stored token without its hash: name, role, created_at, revoked_at.
+type ListedRow = (String, String, String, Option<String>);
 
 impl TokenTable {
     fn postgres(&mut self) -> Result<Option<&mut postgres::Client>, StoreError> {
@@ -204,6 +224,35 @@ impl TokenTable {
             params![name, at],
         )?;
         Ok(revoked == 1)
+    }
+
+    /// Every token, by name.
+    fn list(&mut self) -> Result<Vec<ListedRow>, StoreError> {
+        const LIST: &str = "SELECT name, role, created_at, revoked_at FROM tokens ORDER BY name";
+        if let Some(client) = self.postgres()? {
+            return client
+                .query(LIST, &[])?
+                .iter()
+                .map(|row| {
+                    Ok((
+                        row.try_get(0)?,
+                        row.try_get(1)?,
+                        row.try_get(2)?,
+                        row.try_get(3)?,
+                    ))
+                })
+                .collect();
+        }
+        let TokenTable::Sqlite(connection) = self else {
+            unreachable!("not PostgreSQL")
+        };
+        let mut statement = connection.prepare(LIST)?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     fn by_hash(&mut self, hash: &str) -> Result<Option<TokenRow>, StoreError> {
@@ -319,7 +368,7 @@ impl Tokens {
         self.valid
             .write()
             .expect("token cache lock")
-            .retain(|_, caller| caller.name != name);
+            .retain(|_, (caller, _)| caller.name != name);
         drop(table);
         if !revoked {
             return Err(TokenError::NoSuchName(name.to_owned()));
@@ -327,14 +376,44 @@ impl Tokens {
         Ok(())
     }
 
-    /// The holder of `token` if it is in the cache of valid tokens: no I/O, so callers on an
-    /// async runtime can try this first and go to [`Tokens::authenticate`] only on a miss.
+    /// Every token: name, role, when created and revoked — never a token or its hash.
+    pub fn list(&self) -> Result<Vec<TokenInfo>, StoreError> {
+        let instant = |text: &str| {
+            text.parse::<Instant>()
+                .map_err(|problem| StoreError::Corrupt {
+                    seq: 0,
+                    problem: format!("a token's time {text:?}: {problem}"),
+                })
+        };
+        self.table()
+            .list()?
+            .into_iter()
+            .map(|(name, role, created_at, revoked_at)| {
+                Ok(TokenInfo {
+                    role: role.parse().map_err(|problem: acta_messages::Message| {
+                        StoreError::Corrupt {
+                            seq: 0,
+                            problem: format!("a token's role {role:?}: {problem}"),
+                        }
+                    })?,
+                    created_at: instant(&created_at)?,
+                    revoked_at: revoked_at.as_deref().map(instant).transpose()?,
+                    name,
+                })
+            })
+            .collect()
+    }
+
+    /// The holder of `token` if it is in the cache of valid tokens and was read from the
+    /// database less than [`TOKEN_CACHE_TTL`] ago: no I/O, so callers on an async runtime can
+    /// try this first and go to [`Tokens::authenticate`] only on a miss.
     pub fn authenticate_cached(&self, token: &str) -> Option<Caller> {
         self.valid
             .read()
             .expect("token cache lock")
             .get(&hash_token(token))
-            .cloned()
+            .filter(|(_, read_at)| read_at.elapsed() < TOKEN_CACHE_TTL)
+            .map(|(caller, _)| caller.clone())
     }
 
     /// The holder of `token`, or `None` if it is not a valid, unrevoked token.
@@ -362,6 +441,8 @@ impl Tokens {
             return Ok(TokenStatus::Unknown);
         }
         if revoked {
+            // Revoked by another process: forget it here too.
+            self.valid.write().expect("token cache lock").remove(&hash);
             return Ok(TokenStatus::Revoked { name });
         }
         let role = role
@@ -374,7 +455,7 @@ impl Tokens {
         self.valid
             .write()
             .expect("token cache lock")
-            .insert(hash, caller.clone());
+            .insert(hash, (caller.clone(), std::time::Instant::now()));
         drop(table);
         Ok(TokenStatus::Valid(caller))
     }
@@ -434,6 +515,47 @@ mod tests {
             tokens.create(&name, Role::Admin, now()),
             Err(TokenError::NameTaken(_))
         ));
+    }
+
+    #[test]
+    fn a_token_revoked_by_another_process_stops_working_here_within_the_cache_ttl() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("acta.db");
+        crate::schema::migrate(&mut rusqlite::Connection::open(&path).unwrap()).unwrap();
+        let server = Tokens::open(&path).unwrap();
+        let other = Tokens::open(&path).unwrap();
+        let later: Instant = "2026-11-29T08:30:00.5Z".parse().unwrap();
+        let token = other
+            .create(&"kiem-toan".parse().unwrap(), Role::Auditor, now())
+            .unwrap();
+        other
+            .create(&"admin".parse().unwrap(), Role::Admin, later)
+            .unwrap();
+        assert!(server.authenticate(&token).unwrap().is_some());
+        assert!(server.authenticate_cached(&token).is_some(), "cached");
+        other.revoke("kiem-toan", later).unwrap();
+        std::thread::sleep(TOKEN_CACHE_TTL);
+        assert_eq!(
+            server.authenticate_cached(&token),
+            None,
+            "the cache expired"
+        );
+        assert_eq!(server.authenticate(&token).unwrap(), None);
+
+        let listed = server.list().unwrap();
+        let shown = |name: &str, role, created_at, revoked_at| TokenInfo {
+            name: name.to_owned(),
+            role,
+            created_at,
+            revoked_at,
+        };
+        assert_eq!(
+            listed,
+            [
+                shown("admin", Role::Admin, later, None),
+                shown("kiem-toan", Role::Auditor, now(), Some(later)),
+            ]
+        );
     }
 
     #[test]
