@@ -281,7 +281,7 @@ fn read_back(stored: &StoredEvent) -> NewEvent {
 fn under(errors: &FieldErrors, prefix: &str) -> FieldErrors {
     let moved = |list: &[FieldError]| {
         list.iter()
-            .map(|error| FieldError::new(format!("{prefix}{}", error.field), &error.message))
+            .map(|error| FieldError::new(format!("{prefix}{}", error.field), error.message.clone()))
             .collect()
     };
     FieldErrors {
