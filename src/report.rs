@@ -25,6 +25,25 @@ pub struct Report<'r> {
 }
 
 impl<'r> Report<'r> {
+    /// The reconciliation's verdict in one sentence (how many errors and warnings), as the text
+    /// report and the dated statement both print it.
+    pub(crate) fn verdict(&self) -> String {
+        let errors = self
+            .reconciliation
+            .findings
+            .iter()
+            .filter(|finding| finding.severity == acta_projections::Severity::Error)
+            .count();
+        let warnings = self.reconciliation.findings.len() - errors;
+        match self.reconciliation.ok {
+            true => Message::new(codes::ST_VERDICT_OK).int("warnings", warnings as u64),
+            false => Message::new(codes::ST_VERDICT_ERRORS)
+                .int("errors", errors as u64)
+                .int("warnings", warnings as u64),
+        }
+        .render(self.lang)
+    }
+
     pub fn of(record: &'r Record, query: &Query, lang: Lang) -> Report<'r> {
         Report {
             funding: record.funding(query),
@@ -165,21 +184,7 @@ impl<'r> Report<'r> {
         }
         yearly.print(&mut out, &self.say(codes::ST_YEARLY));
 
-        let errors = self
-            .reconciliation
-            .findings
-            .iter()
-            .filter(|finding| finding.severity == acta_projections::Severity::Error)
-            .count();
-        let warnings = self.reconciliation.findings.len() - errors;
-        let verdict = if self.reconciliation.ok {
-            Message::new(codes::ST_VERDICT_OK).int("warnings", warnings as u64)
-        } else {
-            Message::new(codes::ST_VERDICT_ERRORS)
-                .int("errors", errors as u64)
-                .int("warnings", warnings as u64)
-        }
-        .render(self.lang);
+        let verdict = self.verdict();
         let mut findings = Table::new(&self.headers(&[
             codes::ST_SEVERITY,
             codes::ST_KIND,

@@ -18,7 +18,7 @@ use serde_json::Value;
 use acta_events::{CivilDate, Head, Instant, PlanKey};
 use acta_messages::{Code, Lang, Message, codes};
 use acta_projections::vnd::{format_dong, spell};
-use acta_projections::{Finding, FindingKind, FundingFigures, PlanStatusView, Severity};
+use acta_projections::{Finding, FindingKind, FundingFigures, PlanStatusView};
 
 use crate::report::Report;
 
@@ -464,21 +464,7 @@ impl Report<'_> {
     }
 
     fn findings_html(&self, out: &mut String) {
-        let errors = self
-            .reconciliation
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .count();
-        let warnings = self.reconciliation.findings.len() - errors;
-        let verdict = if self.reconciliation.ok {
-            Message::new(codes::ST_VERDICT_OK).int("warnings", warnings as u64)
-        } else {
-            Message::new(codes::ST_VERDICT_ERRORS)
-                .int("errors", errors as u64)
-                .int("warnings", warnings as u64)
-        }
-        .render(self.lang);
+        let verdict = self.verdict();
         let _ = write!(
             out,
             "<section>\n<h2>{}</h2>\n<p class=\"st-verdict\" data-ok=\"{}\"><strong>{}</strong></p>\n",

@@ -28,6 +28,14 @@ use super::connect::connect;
 /// Most idle read connections kept open.
 const READERS_IDLE_MAX: usize = 16;
 
+/// A pooled connection idle longer than this is checked (one empty query) before it is used:
+/// after a database restart every pooled connection is dead, and each would otherwise fail the
+/// first read given it (`tests/postgres_faults.rs` read the log after an outage and got `503`).
+const READER_IDLE_CHECK_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How long that check may take before the connection is dropped for a new one.
+const READER_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The log is read in statements of at most this many rows, each its own: one statement over
 /// the whole log outlived `statement_timeout` at 5,000,000 events (the start-up of `serve` was
 /// refused), and held one snapshot for minutes. Rows are never changed, so reading a range in
@@ -86,7 +94,8 @@ impl Columns for postgres::Row {
 pub(crate) struct Readers {
     url: String,
     database: Database,
-    idle: Mutex<Vec<Client>>,
+    /// Each with when it was given back.
+    idle: Mutex<Vec<(Client, std::time::Instant)>>,
     /// Dropped with the last handle of the log: the follower stops when it is gone.
     alive: Arc<()>,
 }
@@ -113,7 +122,7 @@ impl Readers {
         }
         let mut idle = self.idle.lock().expect("reader pool lock");
         if idle.len() < READERS_IDLE_MAX {
-            idle.push(client);
+            idle.push((client, std::time::Instant::now()));
         }
     }
 
@@ -125,7 +134,15 @@ impl Readers {
     ) -> Result<R, StoreError> {
         let pooled = self.idle.lock().expect("reader pool lock").pop();
         let mut client = match pooled {
-            Some(client) => client,
+            Some((client, since)) if since.elapsed() < READER_IDLE_CHECK_AFTER => client,
+            Some((mut client, _)) => match client.is_valid(READER_CHECK_TIMEOUT) {
+                Ok(()) => client,
+                Err(_) => {
+                    // The database went away since: the other idle ones are as dead.
+                    self.idle.lock().expect("reader pool lock").clear();
+                    connect(&self.url)?
+                }
+            },
             None => connect(&self.url)?,
         };
         let result = read(&mut client);
