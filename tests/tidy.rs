@@ -134,6 +134,12 @@ const EVENTS_ALLOWED: &[(&str, &str, &str)] = &[
         "std::time::Instant",
         "the age of a cached token",
     ),
+    // Monotonic time, for how long a pooled PostgreSQL reader sat idle (READER_IDLE_CHECK_AFTER).
+    (
+        "events/src/store/postgres/reads.rs",
+        "std::time::Instant",
+        "the idle time of a pooled reader",
+    ),
     // The random part of a token's secret and of a new event id (its time is the clock's).
     ("events/src/tokens.rs", "getrandom", "token secrets"),
     // The secret of a new checkpoint signing key.
