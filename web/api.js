@@ -35,6 +35,17 @@ export function setUnauthorizedHandler(handler) {
 }
 
 /**
+ * The headers of every request: the token, and the page's language, so that the server's
+ * messages (errors, findings, warnings) and documents (the dated statement) come in it.
+ */
+function requestHeaders(tokenValue) {
+  return {
+    Authorization: `Bearer ${tokenValue ?? token.get() ?? ''}`,
+    'Accept-Language': language(),
+  };
+}
+
+/**
  * Sends one request. `query` values that are null, undefined or '' are left out. `body` is a
  * string of JSON (the caller serialises, see forms.js on numbers sent exactly as typed).
  * Resolves to `{status, body}` (integers outside the safe range as BigInt); rejects with ApiError.
@@ -44,11 +55,7 @@ export async function request(path, { query = {}, method = 'GET', body, tokenVal
   for (const [name, value] of Object.entries(query)) {
     if (value !== null && value !== undefined && value !== '') url.searchParams.set(name, value);
   }
-  // The server's messages (errors, findings, warnings) come in the page's language.
-  const headers = {
-    Authorization: `Bearer ${tokenValue ?? token.get() ?? ''}`,
-    'Accept-Language': language(),
-  };
+  const headers = requestHeaders(tokenValue);
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
@@ -84,7 +91,7 @@ async function fetchOk(path, query, extra = {}) {
   for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value);
   let response;
   try {
-    response = await fetch(url, { headers: { Authorization: `Bearer ${token.get() ?? ''}` } });
+    response = await fetch(url, { headers: requestHeaders() });
   } catch {
     throw new ApiError(0, null);
   }
